@@ -1,0 +1,56 @@
+# chiikidx — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+CHIIKIDX := $(BIN)/chiikidx
+
+.PHONY: run test install lint check pytest browsers bench clean serve-prep
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+install: $(STAMP)
+
+# Prepare the embedded SQLite database with the registry and the demo (each step is idempotent).
+serve-prep: install
+	$(CHIIKIDX) migrate --noinput -v 0
+	$(CHIIKIDX) load_registry
+	$(CHIIKIDX) demo
+
+run: serve-prep
+	CHIIKIDX_DEBUG=$${CHIIKIDX_DEBUG:-1} $(CHIIKIDX) demo --print-logins
+	CHIIKIDX_DEBUG=$${CHIIKIDX_DEBUG:-1} $(CHIIKIDX) runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+
+check: install
+	CHIIKIDX_DEBUG=0 $(CHIIKIDX) check --fail-level WARNING
+	$(CHIIKIDX) makemigrations --check --dry-run
+
+# Browser tests need Debian's chromium and Japanese fonts (screenshots are empty boxes without them).
+browsers:
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "installing chromium and fonts-noto-cjk with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+pytest: install browsers
+	CHIIKIDX_HTTPS=0 $(BIN)/pytest
+
+test: lint check pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

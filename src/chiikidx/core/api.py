@@ -1,0 +1,101 @@
+"""REST API v1 of the core app: token, me, organizations. Same access module as the pages."""
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import access, queries
+from .access import LOGIN, PUBLIC
+from .choices import OrgKind
+from .models import Membership, Organization
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    prefecture_code = serializers.CharField(source="prefecture.code", read_only=True)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "code", "name", "kana", "name_en", "kind", "kind_label", "prefecture_code",
+            "parent_code", "lat", "lng", "url", "population", "population_date", "peer_group",
+            "is_demo",
+        ]
+
+
+class OrganizationFilter(filters.FilterSet):
+    prefecture = filters.CharFilter(method="filter_prefecture", label="都道府県コード(先頭2桁または6桁)")
+    kind = filters.ChoiceFilter(choices=OrgKind.choices, label="種別")
+    search = filters.CharFilter(method="filter_search", label="団体名・よみがな・団体コード")
+
+    class Meta:
+        model = Organization
+        fields = ["prefecture", "kind", "search"]
+
+    def filter_prefecture(self, queryset, name, value):
+        return queryset.filter(prefecture__code__startswith=value[:2])
+
+    def filter_search(self, queryset, name, value):
+        return queries.search_organizations(value, queryset=queryset)
+
+
+class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    """全国の地方公共団体(団体コード一覧)。公開データのため認証なしで参照できます。"""
+
+    access_rule = PUBLIC
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+    lookup_field = "code"
+    authentication_classes = []
+
+    def get_queryset(self):
+        return Organization.objects.visible_to(self.request.user).select_related("prefecture", "parent")
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organization_code = serializers.CharField(source="organization.code")
+    organization_name = serializers.CharField(source="organization.name")
+    department = serializers.CharField(source="department.name", default=None)
+
+    class Meta:
+        model = Membership
+        fields = ["organization_code", "organization_name", "role", "department"]
+
+
+class MeView(APIView):
+    """ログイン中の利用者と所属(団体コードと役割)。"""
+
+    access_rule = LOGIN
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "username": serializers.CharField(),
+                "name": serializers.CharField(),
+                "is_superuser": serializers.BooleanField(),
+                "memberships": MembershipSerializer(many=True),
+            },
+        )
+    )
+    def get(self, request):
+        user = request.user
+        return Response(
+            {
+                "username": user.username,
+                "name": f"{user.last_name} {user.first_name}".strip(),
+                "is_superuser": user.is_superuser,
+                "memberships": MembershipSerializer(access.active_memberships(user), many=True).data,
+            }
+        )
+
+
+class TokenView(ObtainAuthToken):
+    """ユーザー名とパスワードでAPIトークンを取得します(ログイン失敗が続くとロックされます)。"""
+
+    access_rule = PUBLIC
+    authentication_classes = []

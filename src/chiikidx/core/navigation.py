@@ -1,0 +1,56 @@
+"""Navigation by capability. Apps register their entries; the shell shows those a user may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from . import access
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    action: str | None = None  # None: not tied to an organization; else the org action needed
+    login: bool = False
+
+
+_entries: list[NavEntry] = []
+
+
+def register(entry: NavEntry) -> None:
+    if entry not in _entries:
+        _entries.append(entry)
+
+
+def items_for(request, org) -> list[dict]:
+    user, path, items = request.user, request.path, []
+    for entry in _entries:
+        if entry.login and not user.is_authenticated:
+            continue
+        if entry.action is None:
+            url = reverse(entry.url_name)
+        elif org is not None and access.can(user, entry.action, org):
+            url = reverse(entry.url_name, args=[org.code])
+        else:
+            continue
+        items.append({"label": entry.label, "url": url, "active": _is_active(path, url)})
+    return items
+
+
+def _is_active(path: str, url: str) -> bool:
+    return path == url if url == "/" else path.startswith(url)
+
+
+for _entry in [
+    NavEntry("ホーム", "core:home"),
+    NavEntry("自分の作業", "core:tasks", login=True),
+    NavEntry("団体ホーム", "core:org_home", action="view"),
+    NavEntry("部署", "core:departments", action="view"),
+    NavEntry("職員と権限", "core:members", action="manage"),
+    NavEntry("監査ログ", "core:audit_log", action="audit"),
+    NavEntry("全国の団体", "core:registry"),
+]:
+    register(_entry)

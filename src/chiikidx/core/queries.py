@@ -1,0 +1,56 @@
+"""Reads shared by pages and API."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from . import access
+from .choices import OrgKind
+from .japanese import normalize
+from .models import AuditEntry, Department, Organization
+
+
+def search_organizations(
+    q: str = "", prefecture: str = "", kind: str = "", queryset: QuerySet | None = None
+) -> QuerySet:
+    """Registry search by name, kana or code (全角/半角 alike)."""
+    qs = (queryset if queryset is not None else Organization.objects.all()).select_related(
+        "prefecture", "parent"
+    )
+    term = normalize(q)
+    if term:
+        qs = qs.filter(Q(name__contains=term) | Q(kana__contains=term) | Q(code__startswith=term))
+    if prefecture:
+        qs = qs.filter(prefecture__code__startswith=prefecture[:2])
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("code")
+
+
+def prefectures() -> QuerySet:
+    return Organization.objects.filter(kind=OrgKind.PREFECTURE).order_by("code")
+
+
+def departments_of(org) -> QuerySet:
+    return (
+        Department.objects.filter(organization=org, is_archived=False)
+        .annotate(member_count=Count("memberships", filter=Q(memberships__is_active=True)))
+        .order_by("sort_order", "name")
+    )
+
+
+def audit_entries_for_org(org) -> QuerySet:
+    return AuditEntry.objects.filter(organization=org).select_related("actor").order_by("-seq")
+
+
+def audit_entries_for_object(model_label: str, object_id: str) -> QuerySet:
+    return AuditEntry.objects.filter(model_label=model_label, object_id=object_id).order_by("-seq")
+
+
+def workspaces_of(user) -> list:
+    """Organizations whose workspace the user can open: memberships first, then liaison duties."""
+    memberships = list(access.active_memberships(user))
+    seen = {m.organization_id for m in memberships}
+    g = access.grants(user)
+    extra = Organization.objects.filter(pk__in=g.view_orgs - seen).exclude(kind=OrgKind.WARD)
+    return [m.organization for m in memberships] + list(extra.order_by("code"))

@@ -1,0 +1,206 @@
+"""Pages of the shell. Thin: access is declared with @route, reads come from queries."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import access, queries, services, tasks
+from .access import LOGIN, PUBLIC, org, route
+from .choices import OrgKind
+from .forms import DepartmentForm, MemberForm, RegistrySearchForm
+from .models import LiaisonAssignment, Membership, Organization
+
+PAGE_SIZE = 50
+
+
+@route(PUBLIC)
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "core/landing.html", {"prefectures": queries.prefectures()})
+    context = {
+        "workspaces": queries.workspaces_of(request.user),
+        "tasks": tasks.tasks_for(request.user)[:5],
+    }
+    return render(request, "core/home.html", context)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+login_view = route(PUBLIC)(LoginView.as_view())
+logout_view = route(PUBLIC)(require_POST(auth_views.LogoutView.as_view()))
+password_change = route(LOGIN)(
+    auth_views.PasswordChangeView.as_view(
+        template_name="core/password_change.html", success_url="/account/password/done/"
+    )
+)
+password_change_done = route(LOGIN)(
+    auth_views.PasswordChangeDoneView.as_view(template_name="core/password_change_done.html")
+)
+
+
+@route(PUBLIC)
+def healthz(request):
+    Organization.objects.exists()
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@route(LOGIN)
+def my_tasks(request):
+    return render(request, "core/tasks.html", {"tasks": tasks.tasks_for(request.user)})
+
+
+@route(LOGIN)
+@require_POST
+def switch_organization(request):
+    """The organization switcher: opens the chosen workspace if the user may see it."""
+    target = get_object_or_404(Organization, code=request.POST.get("lgcode", ""))
+    if not access.can(request.user, "view", target):
+        return redirect("core:home")
+    request.session["current_org"] = target.code
+    return redirect("core:org_home", lgcode=target.code)
+
+
+@route(PUBLIC)
+def registry(request):
+    prefs = queries.prefectures()
+    form = RegistrySearchForm(request.GET or None, prefectures=prefs)
+    data = form.cleaned_data if form.is_valid() else {}
+    results = queries.search_organizations(
+        data.get("q", ""), data.get("prefecture", ""), data.get("kind", "")
+    )
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "total": page.paginator.count}
+    return render(request, "core/registry.html", context)
+
+
+@route(PUBLIC)
+def registry_detail(request, lgcode):
+    target = get_object_or_404(Organization.objects.select_related("prefecture", "parent"), code=lgcode)
+    children = Organization.objects.none()
+    if target.kind == OrgKind.PREFECTURE:
+        children = Organization.objects.filter(prefecture=target).exclude(pk=target.pk)
+    elif target.kind == OrgKind.DESIGNATED_CITY:
+        children = target.wards.all()
+    context = {
+        "target": target,
+        "children": children.order_by("code"),
+        "can_open": access.can(request.user, "view", target),
+    }
+    return render(request, "core/registry_detail.html", context)
+
+
+@route(org("view"))
+def org_home(request, lgcode):
+    target = request.org
+    request.session["current_org"] = target.code
+    context = {
+        "departments": queries.departments_of(target),
+        "member_count": Membership.objects.filter(organization=target, is_active=True).count(),
+        "liaisons": LiaisonAssignment.objects.filter(municipality=target).select_related("user"),
+        "assigned": LiaisonAssignment.objects.filter(user__memberships__organization=target)
+        .select_related("municipality", "user")
+        .order_by("municipality__code")
+        if target.kind == OrgKind.PREFECTURE
+        else [],
+        "can_manage": access.can(request.user, "manage", target),
+        "can_audit": access.can(request.user, "audit", target),
+    }
+    return render(request, "core/org_home.html", context)
+
+
+@route(org("view"))
+def departments(request, lgcode):
+    context = {
+        "departments": queries.departments_of(request.org),
+        "can_manage": access.can(request.user, "manage", request.org),
+        "form": DepartmentForm(organization=request.org),
+    }
+    return render(request, "core/departments.html", context)
+
+
+@route(org("manage"))
+@require_POST
+def department_create(request, lgcode):
+    form = DepartmentForm(request.POST, organization=request.org)
+    if form.is_valid():
+        services.create_department(acting_user=request.user, organization=request.org, **form.cleaned_data)
+        messages.success(request, f"部署「{form.cleaned_data['name']}」を登録しました。")
+        return redirect("core:departments", lgcode=lgcode)
+    context = {"departments": queries.departments_of(request.org), "can_manage": True, "form": form}
+    return render(request, "core/departments.html", context, status=400)
+
+
+@route(org("manage"))
+def members(request, lgcode):
+    memberships = (
+        Membership.objects.filter(organization=request.org)
+        .select_related("user", "department")
+        .order_by("-is_active", "role", "user__username")
+    )
+    return render(request, "core/members.html", {"memberships": memberships})
+
+
+@route(org("manage"))
+def member_create(request, lgcode):
+    form = MemberForm(request.POST or None, organization=request.org)
+    if request.method == "POST" and form.is_valid():
+        membership = services.create_member(
+            acting_user=request.user, organization=request.org, data=form.cleaned_data
+        )
+        messages.success(request, f"{membership.user.username} を登録しました。")
+        return redirect("core:members", lgcode=lgcode)
+    return render(request, "core/member_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@route(org("manage"))
+@require_POST
+def member_toggle(request, lgcode, membership_id):
+    membership = access.get_visible_or_404(
+        request.user, Membership.objects.filter(organization=request.org), pk=membership_id
+    )
+    if membership.user_id == request.user.pk:
+        messages.error(request, "自分自身の所属は無効にできません。別の管理者に依頼してください。")
+    else:
+        services.set_membership_active(
+            acting_user=request.user, membership=membership, active=not membership.is_active
+        )
+        state = "有効" if membership.is_active else "無効"
+        messages.success(request, f"{membership.user.username} の所属を{state}にしました。")
+    return redirect("core:members", lgcode=lgcode)
+
+
+@route(org("audit"))
+def audit_log(request, lgcode):
+    entries = queries.audit_entries_for_org(request.org)
+    model = request.GET.get("model", "")
+    if model:
+        entries = entries.filter(model_label=model)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = (
+        queries.audit_entries_for_org(request.org)
+        .order_by("model_label")
+        .values_list("model_label", flat=True)
+        .distinct()
+    )
+    query = urlencode({"model": model}) if model else ""
+    context = {"page": page, "model": model, "labels": labels, "query": query}
+    return render(request, "core/audit_log.html", context)
+
+
+@route(org("audit"))
+def audit_object(request, lgcode, model_label, object_id):
+    entries = queries.audit_entries_for_object(model_label, object_id).filter(organization=request.org)
+    if not entries.exists():
+        raise Http404
+    context = {"entries": entries, "model_label": model_label, "object_id": object_id}
+    return render(request, "core/audit_object.html", context)

@@ -1,0 +1,42 @@
+"""URL conf. Every route declares its access rule (see core/access.py); a test enforces it."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import routers
+
+from .core import api as core_api
+from .core.access import PUBLIC
+
+
+class APIRootView(routers.APIRootView):
+    """chiikidx REST API v1 の一覧。"""
+
+    access_rule = PUBLIC
+
+
+class SchemaView(SpectacularAPIView):
+    access_rule = PUBLIC
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    # The split view serves its script as a separate file, so the strict CSP holds.
+    access_rule = PUBLIC
+
+
+router = routers.DefaultRouter()
+router.include_format_suffixes = False
+router.APIRootView = APIRootView
+router.register("organizations", core_api.OrganizationViewSet, basename="organization")
+
+api_urlpatterns = [
+    path("auth/token/", core_api.TokenView.as_view(), name="token"),
+    path("me/", core_api.MeView.as_view(), name="me"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("api/v1/", include((api_urlpatterns, "api"))),
+    path("", include("chiikidx.core.urls")),
+]
