@@ -113,7 +113,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed during a write; IMMEDIATE avoids lock-upgrade deadlocks.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
 
@@ -153,19 +155,24 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
+# After `chiikidx collectstatic` (production), hashed file names allow a one-year cache; without
+# it (make run, tests) files are served from the packages directly with a short cache.
+STATIC_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists() and not DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = True  # no collectstatic step needed for `make run`
-WHITENOISE_MAX_AGE = 0 if DEBUG else 31536000
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
 
 # Security. HTTPS-only flags apply when served over HTTPS (production behind a reverse proxy).
 SESSION_COOKIE_HTTPONLY = True
@@ -203,7 +210,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "chiikidx API",
-    "DESCRIPTION": "地域DX推進プラットフォームのREST API (v1)。トークンは POST /api/v1/auth/token/ で取得します。",
+    "DESCRIPTION": (
+        "地域DX推進プラットフォームのREST API (v1)。"
+        "トークンは POST /api/v1/auth/token/ で取得し、Authorization: Token <トークン> で送ります。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

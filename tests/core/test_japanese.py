@@ -407,6 +407,8 @@ def test_every_code_in_the_bundled_municipality_list_is_valid():
         ("13101", "131016"),  # 5-digit code: check digit appended
         ("01100", "011002"),
         ("47215", "472158"),
+        ("26000", "260002"),  # 京都府, although "026000" also has a matching check digit
+        ("03000", "030007"),  # 岩手県
         ("10006", "010006"),  # a CSV saved by Excel: 010006 lost its zero (no city is 006)
         (10006, "010006"),  # Excel number cell
         (10006.0, "010006"),

@@ -404,6 +404,19 @@ def test_read_xlsx_with_title_and_merged_two_row_header():
     ]
 
 
+def test_read_xlsx_header_merged_over_two_rows_without_sub_headers():
+    rows = [
+        ["団体コード", "団体名", "人口"],
+        [None, None, None],
+        ["131016", "千代田区", 68835],
+    ]
+    data = _xlsx(rows, merges=["A1:A2", "B1:B2", "C1:C2"])
+    result = read_table(data, "x.xlsx", COLUMNS)
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.header_row == 2  # both rows score the same; the lower one sits on the data
+    assert [r["_row"] for r in result.rows] == [3]
+
+
 def test_read_xlsx_reports_excel_row_numbers():
     rows = [
         ["人口調査"],

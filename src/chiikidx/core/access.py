@@ -45,9 +45,7 @@ class Grants:
 
     def can_view_org(self, org) -> bool:
         return (
-            self.superuser
-            or org.pk in self.view_orgs
-            or org.prefecture_id in self.view_prefectures
+            self.superuser or org.pk in self.view_orgs or org.prefecture_id in self.view_prefectures
         )
 
     def can_change_org(self, org) -> bool:
@@ -227,7 +225,9 @@ class Rule:
     def _check_org(self, request, kwargs) -> None:
         from .models import Organization
 
-        org = get_object_or_404(Organization.objects.select_related("prefecture"), code=kwargs["lgcode"])
+        org = get_object_or_404(
+            Organization.objects.select_related("prefecture"), code=kwargs["lgcode"]
+        )
         if not can(request.user, "view", org):
             raise Http404
         if self.action != "view" and not can(request.user, self.action, org):

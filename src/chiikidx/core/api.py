@@ -21,14 +21,28 @@ class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = [
-            "code", "name", "kana", "name_en", "kind", "kind_label", "prefecture_code",
-            "parent_code", "lat", "lng", "url", "population", "population_date", "peer_group",
+            "code",
+            "name",
+            "kana",
+            "name_en",
+            "kind",
+            "kind_label",
+            "prefecture_code",
+            "parent_code",
+            "lat",
+            "lng",
+            "url",
+            "population",
+            "population_date",
+            "peer_group",
             "is_demo",
         ]
 
 
 class OrganizationFilter(filters.FilterSet):
-    prefecture = filters.CharFilter(method="filter_prefecture", label="都道府県コード(先頭2桁または6桁)")
+    prefecture = filters.CharFilter(
+        method="filter_prefecture", label="都道府県コード(先頭2桁または6桁)"
+    )
     kind = filters.ChoiceFilter(choices=OrgKind.choices, label="種別")
     search = filters.CharFilter(method="filter_search", label="団体名・よみがな・団体コード")
 
@@ -53,7 +67,9 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     authentication_classes = []
 
     def get_queryset(self):
-        return Organization.objects.visible_to(self.request.user).select_related("prefecture", "parent")
+        return Organization.objects.visible_to(self.request.user).select_related(
+            "prefecture", "parent"
+        )
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -89,7 +105,9 @@ class MeView(APIView):
                 "username": user.username,
                 "name": f"{user.last_name} {user.first_name}".strip(),
                 "is_superuser": user.is_superuser,
-                "memberships": MembershipSerializer(access.active_memberships(user), many=True).data,
+                "memberships": MembershipSerializer(
+                    access.active_memberships(user), many=True
+                ).data,
             }
         )
 

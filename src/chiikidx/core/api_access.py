@@ -23,6 +23,8 @@ class RouteRulePermission(permissions.BasePermission):
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
+        if view.access_rule == access.PUBLIC and request.method in permissions.SAFE_METHODS:
+            return True  # a public route serves only what its queryset's visible_to() returns
         if not access.can(request.user, "view", obj):
             raise Http404
         if request.method in permissions.SAFE_METHODS:

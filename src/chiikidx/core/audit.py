@@ -207,7 +207,7 @@ def verify_chain(chunk_size: int = 2000) -> ChainReport:
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
         problem = _link_problem(entry, prev_hash, expected_seq)
         if problem:
-            return ChainReport(False, checked, entry.seq, problem)
+            return ChainReport(False, checked, min(entry.seq, expected_seq), problem)
         prev_hash, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
     head = AuditChainHead.objects.filter(id=1).first()
     if head and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):

@@ -25,9 +25,7 @@ class Role(models.TextChoices):
 
 
 PREFECTURE_ROLES = frozenset({Role.PREF_ADMIN, Role.PREF_STAFF, Role.LIAISON})
-MUNICIPALITY_ROLES = frozenset(
-    {Role.MUNI_ADMIN, Role.MUNI_STAFF, Role.DEPT_STAFF, Role.EXECUTIVE}
-)
+MUNICIPALITY_ROLES = frozenset({Role.MUNI_ADMIN, Role.MUNI_STAFF, Role.DEPT_STAFF, Role.EXECUTIVE})
 
 
 class Visibility(models.TextChoices):

@@ -51,10 +51,29 @@ WARDS = [("101", "中央区", "ちゅうおうく"), ("102", "北区", "きた�
 
 PREFECTURE_DEPARTMENTS = ["デジタル推進課", "市町村課", "情報政策課", "人事課"]
 MUNICIPAL_DEPARTMENTS = [
-    "総務課", "企画課", "DX推進室", "住民課", "税務課", "福祉課", "子育て支援課",
-    "健康推進課", "防災危機管理課", "産業振興課", "観光課", "建設課", "教育委員会",
+    "総務課",
+    "企画課",
+    "DX推進室",
+    "住民課",
+    "税務課",
+    "福祉課",
+    "子育て支援課",
+    "健康推進課",
+    "防災危機管理課",
+    "産業振興課",
+    "観光課",
+    "建設課",
+    "教育委員会",
 ]
-SMALL_MUNICIPAL_DEPARTMENTS = ["総務課", "企画課", "住民課", "税務課", "保健福祉課", "産業建設課", "教育委員会"]
+SMALL_MUNICIPAL_DEPARTMENTS = [
+    "総務課",
+    "企画課",
+    "住民課",
+    "税務課",
+    "保健福祉課",
+    "産業建設課",
+    "教育委員会",
+]
 
 
 @dataclass(frozen=True)
@@ -157,12 +176,16 @@ def _users(spec, orgs) -> None:
         username = f"{spec.user_prefix}{demo.username}"
         user = user_model.objects.filter(username=username).first()
         if user is None:
-            user = user_model(username=username, last_name=demo.last_name, first_name=demo.first_name)
+            user = user_model(
+                username=username, last_name=demo.last_name, first_name=demo.first_name
+            )
             user.set_password(settings.CHIIKIDX_DEMO_PASSWORD)
             user.save()
         org = orgs[code(spec, demo.org_suffix)]
         department = (
-            Department.objects.get(organization=org, name=demo.department) if demo.department else None
+            Department.objects.get(organization=org, name=demo.department)
+            if demo.department
+            else None
         )
         Membership.objects.get_or_create(
             user=user, organization=org, defaults={"role": demo.role, "department": department}
@@ -183,7 +206,9 @@ def _assign_liaison(spec, user, orgs) -> None:
 
 def reset_passwords(spec: DemoSpec = DemoSpec()) -> int:
     user_model = get_user_model()
-    users = user_model.objects.filter(username__in=[f"{spec.user_prefix}{u.username}" for u in DEMO_USERS])
+    users = user_model.objects.filter(
+        username__in=[f"{spec.user_prefix}{u.username}" for u in DEMO_USERS]
+    )
     for user in users:
         user.set_password(settings.CHIIKIDX_DEMO_PASSWORD)
         user.save(update_fields=["password"])
@@ -197,7 +222,10 @@ def login_table(spec: DemoSpec = DemoSpec()) -> list[tuple[str, str, str]]:
     order = {f"{spec.user_prefix}{u.username}": i for i, u in enumerate(DEMO_USERS)}
     rows = sorted(memberships, key=lambda m: order[m.user.username])
     return [
-        (m.user.username, m.get_role_display(), f"{m.organization.name} {m.department or ''}".strip())
+        (
+            m.user.username,
+            m.get_role_display(),
+            f"{m.organization.name} {m.department or ''}".strip(),
+        )
         for m in rows
     ]
-

@@ -9,11 +9,15 @@ from .models import Department
 class RegistrySearchForm(forms.Form):
     q = forms.CharField(label="団体名・よみがな・団体コード", required=False, max_length=50)
     prefecture = forms.ChoiceField(label="都道府県", required=False)
-    kind = forms.ChoiceField(label="種別", required=False, choices=[("", "すべて"), *OrgKind.choices])
+    kind = forms.ChoiceField(
+        label="種別", required=False, choices=[("", "すべて"), *OrgKind.choices]
+    )
 
     def __init__(self, *args, prefectures=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["prefecture"].choices = [("", "すべて")] + [(p.code[:2], p.name) for p in prefectures]
+        self.fields["prefecture"].choices = [("", "すべて")] + [
+            (p.code[:2], p.name) for p in prefectures
+        ]
 
 
 class DepartmentForm(forms.ModelForm):
@@ -30,14 +34,20 @@ class MemberForm(forms.Form):
     """Create a staff account and its membership in one step (by the organization's admin)."""
 
     username = forms.RegexField(
-        label="ログインID", regex=r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150,
-        error_messages={"invalid": "ログインIDは半角英数字と _ . @ + - の3文字以上で入力してください。"},
+        label="ログインID",
+        regex=r"^[A-Za-z0-9_.@+-]{3,150}$",
+        max_length=150,
+        error_messages={
+            "invalid": "ログインIDは半角英数字と _ . @ + - の3文字以上で入力してください。"
+        },
     )
     last_name = forms.CharField(label="姓", max_length=150)
     first_name = forms.CharField(label="名", max_length=150, required=False)
     email = forms.EmailField(label="メールアドレス", required=False)
     role = forms.ChoiceField(label="役割")
-    department = forms.ModelChoiceField(label="部署", queryset=Department.objects.none(), required=False)
+    department = forms.ModelChoiceField(
+        label="部署", queryset=Department.objects.none(), required=False
+    )
     password = forms.CharField(label="初期パスワード", widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args, organization, **kwargs):
@@ -60,7 +70,9 @@ class MemberForm(forms.Form):
             self.add_error("department", "原課担当には部署を選んでください。")
         password = data.get("password")
         if password:
-            user = get_user_model()(username=data.get("username", ""), last_name=data.get("last_name", ""))
+            user = get_user_model()(
+                username=data.get("username", ""), last_name=data.get("last_name", "")
+            )
             try:
                 password_validation.validate_password(password, user)
             except ValidationError as exc:

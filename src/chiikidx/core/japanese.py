@@ -362,8 +362,9 @@ def _with_check_digit(first5: str) -> str:
 
 def _plausible_5digit(first5: str) -> bool:
     # Municipal parts 001–099 are unassigned (000 is the prefecture, cities start at 100), so
-    # such a "5-digit code" is really a 6-digit code that lost its leading zero.
-    return 1 <= int(first5[:2]) <= 47 and not 1 <= int(first5[2:]) <= 99
+    # such a "5-digit code" is really a 6-digit code that lost its leading zero. Prefecture
+    # numbers are not capped at 47 because demo and test data use fictional ones.
+    return first5[:2] != "00" and not 1 <= int(first5[2:]) <= 99
 
 
 def normalize_lgcode(value: object) -> str:

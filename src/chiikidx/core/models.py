@@ -62,7 +62,9 @@ class Organization(AuditedModel):
     """
 
     id = models.PositiveIntegerField(primary_key=True, editable=False)
-    code = models.CharField(_("団体コード"), max_length=6, unique=True, validators=[validate_lgcode])
+    code = models.CharField(
+        _("団体コード"), max_length=6, unique=True, validators=[validate_lgcode]
+    )
     kind = models.CharField(_("種別"), max_length=20, choices=OrgKind.choices, db_index=True)
     name = models.CharField(_("団体名"), max_length=100)
     kana = models.CharField(_("よみがな"), max_length=200, blank=True)
@@ -192,7 +194,9 @@ class Department(TenantModel):
             models.UniqueConstraint(
                 fields=["organization", "name"],
                 name="department_unique_name_per_org",
-                violation_error_message=_("同じ名前の部署がすでにあります。別の名前にしてください。"),
+                violation_error_message=_(
+                    "同じ名前の部署がすでにあります。別の名前にしてください。"
+                ),
             )
         ]
 
@@ -351,3 +355,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("監査ログの末尾")
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq}"

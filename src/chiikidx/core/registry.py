@@ -21,7 +21,9 @@ KIND_LABELS = {kind.value: kind.value for kind in OrgKind} | {
     str(kind.label): kind.value for kind in OrgKind
 }
 REGISTRY_COLUMNS = [
-    tabular.Column("code", "団体コード", tabular.lgcode, required=True, unique=True, aliases=("code",)),
+    tabular.Column(
+        "code", "団体コード", tabular.lgcode, required=True, unique=True, aliases=("code",)
+    ),
     tabular.Column("kind", "種別", tabular.choice(KIND_LABELS), required=True, aliases=("kind",)),
     tabular.Column("prefecture_code", "都道府県コード", tabular.text, required=True),
     tabular.Column("name", "団体名", tabular.text, required=True, aliases=("name",)),
@@ -32,7 +34,17 @@ REGISTRY_COLUMNS = [
     tabular.Column("lng", "経度", tabular.decimal_(min=-180, max=180), aliases=("lng",)),
     tabular.Column("url", "公式サイト", tabular.text, aliases=("url",)),
 ]
-SYNCED_FIELDS = ["kind", "name", "kana", "name_en", "prefecture_id", "parent_id", "lat", "lng", "url"]
+SYNCED_FIELDS = [
+    "kind",
+    "name",
+    "kana",
+    "name_en",
+    "prefecture_id",
+    "parent_id",
+    "lat",
+    "lng",
+    "url",
+]
 
 
 @dataclass
@@ -67,15 +79,30 @@ def _row_consistency(row, codes, prefectures) -> list[tabular.RowError]:
 
     found = []
     if row["prefecture_code"] != row["code"][:2]:
-        found.append(error("都道府県コード", row["prefecture_code"],
-                           "団体コードの先頭2桁と一致しません。都道府県コードを確認してください。"))
+        found.append(
+            error(
+                "都道府県コード",
+                row["prefecture_code"],
+                "団体コードの先頭2桁と一致しません。都道府県コードを確認してください。",
+            )
+        )
     if row["code"][:2] not in prefectures:
-        found.append(error("団体コード", row["code"],
-                           "この団体の都道府県の行がファイルにありません。都道府県の行を追加してください。"))
+        found.append(
+            error(
+                "団体コード",
+                row["code"],
+                "この団体の都道府県の行がファイルにありません。都道府県の行を追加してください。",
+            )
+        )
     parent = row.get("parent_code")
     if row["kind"] == OrgKind.WARD and (not parent or parent not in codes):
-        found.append(error("親団体コード", parent,
-                           "行政区には、ファイル内にある政令指定都市の団体コードを指定してください。"))
+        found.append(
+            error(
+                "親団体コード",
+                parent,
+                "行政区には、ファイル内にある政令指定都市の団体コードを指定してください。",
+            )
+        )
     return found
 
 
@@ -147,24 +174,48 @@ def load_registry(path: Path = REGISTRY_CSV) -> LoadReport:
 # --- population -------------------------------------------------------------------------------
 
 POPULATION_COLUMNS = [
-    tabular.Column("code", "団体コード", tabular.lgcode, required=True, unique=True,
-                   aliases=("code", "コード", "全国地方公共団体コード")),
+    tabular.Column(
+        "code",
+        "団体コード",
+        tabular.lgcode,
+        required=True,
+        unique=True,
+        aliases=("code", "コード", "全国地方公共団体コード"),
+    ),
     tabular.Column("name", "団体名", tabular.text, aliases=("name", "市区町村名")),
-    tabular.Column("population", "人口", tabular.integer(min=0), required=True,
-                   aliases=("population", "総人口", "人口総数", "計")),
-    tabular.Column("population_date", "基準日", tabular.date_, required=True,
-                   aliases=("date", "population_date", "調査日", "時点")),
+    tabular.Column(
+        "population",
+        "人口",
+        tabular.integer(min=0),
+        required=True,
+        aliases=("population", "総人口", "人口総数", "計"),
+    ),
+    tabular.Column(
+        "population_date",
+        "基準日",
+        tabular.date_,
+        required=True,
+        aliases=("date", "population_date", "調査日", "時点"),
+    ),
 ]
 
 
 def read_population(data: bytes, filename: str) -> list[dict]:
     result = tabular.read_table(data, filename, POPULATION_COLUMNS)
-    known = set(Organization.objects.filter(code__in=[r["code"] for r in result.rows])
-                .values_list("code", flat=True))
+    known = set(
+        Organization.objects.filter(code__in=[r["code"] for r in result.rows]).values_list(
+            "code", flat=True
+        )
+    )
     result.errors.extend(
-        tabular.RowError(row["_row"], "団体コード", row["code"],
-                         "登録されていない団体コードです。団体コードを確認してください。")
-        for row in result.rows if row["code"] not in known
+        tabular.RowError(
+            row["_row"],
+            "団体コード",
+            row["code"],
+            "登録されていない団体コードです。団体コードを確認してください。",
+        )
+        for row in result.rows
+        if row["code"] not in known
     )
     result.raise_if_errors()
     return result.rows

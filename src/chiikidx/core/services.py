@@ -33,10 +33,17 @@ def create_member(*, acting_user, organization, data: dict) -> Membership:
             email=data.get("email") or "",
         )
         audit.record(
-            [audit.Change(AuditAction.CREATE, user, None, _account_fields(user), organization=organization)]
+            [
+                audit.Change(
+                    AuditAction.CREATE, user, None, _account_fields(user), organization=organization
+                )
+            ]
         )
         membership = Membership.objects.create(
-            user=user, organization=organization, role=data["role"], department=data.get("department")
+            user=user,
+            organization=organization,
+            role=data["role"],
+            department=data.get("department"),
         )
     access.forget(acting_user)
     return membership

@@ -67,6 +67,14 @@ class TableImportError(Exception):
         super().__init__(f"取り込めない箇所が{len(self.errors)}件あります。\n{shown}{more}")
 
 
+def describe_failure(exc: TableFileError | TableImportError) -> str:
+    """Every problem of a failed import, one per line (for command-line output and logs)."""
+    if isinstance(exc, TableImportError):
+        lines = "\n".join(str(e) for e in exc.errors)
+        return f"取り込めない箇所が{len(exc.errors)}件あります。何も保存していません。\n{lines}"
+    return str(exc)
+
+
 # --- Columns and parsers ----------------------------------------------------------------
 
 Parser = Callable[[Any], Any]

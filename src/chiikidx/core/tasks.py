@@ -43,16 +43,22 @@ def organization_setup(user) -> Iterable[Task]:
     """Admins: register departments, and give staff a department, before planning starts."""
     from .models import Department, Membership
 
-    admin_orgs = [m.organization for m in access.active_memberships(user)
-                  if m.role in (Role.PREF_ADMIN, Role.MUNI_ADMIN)]
+    admin_orgs = [
+        m.organization
+        for m in access.active_memberships(user)
+        if m.role in (Role.PREF_ADMIN, Role.MUNI_ADMIN)
+    ]
     if not admin_orgs:
         return []
     with_departments = set(
-        Department.objects.filter(organization__in=admin_orgs, is_archived=False)
-        .values_list("organization_id", flat=True)
+        Department.objects.filter(organization__in=admin_orgs, is_archived=False).values_list(
+            "organization_id", flat=True
+        )
     )
     undepartmented = dict(
-        Membership.objects.filter(organization__in=admin_orgs, is_active=True, department__isnull=True)
+        Membership.objects.filter(
+            organization__in=admin_orgs, is_active=True, department__isnull=True
+        )
         .exclude(role=Role.EXECUTIVE)
         .values_list("organization_id")
         .annotate(n=Count("id"))
@@ -61,13 +67,25 @@ def organization_setup(user) -> Iterable[Task]:
     for org in admin_orgs:
         members_url = reverse("core:members", args=[org.code])
         if org.pk not in with_departments:
-            found.append(Task("部署(原課)を登録してください",
-                              "課題・計画・KPIの担当部署を選べるようにするためです。",
-                              reverse("core:departments", args=[org.code]), org, "団体の設定"))
+            found.append(
+                Task(
+                    "部署(原課)を登録してください",
+                    "課題・計画・KPIの担当部署を選べるようにするためです。",
+                    reverse("core:departments", args=[org.code]),
+                    org,
+                    "団体の設定",
+                )
+            )
         if undepartmented.get(org.pk):
-            found.append(Task(f"部署が未設定の職員が {undepartmented[org.pk]} 人います",
-                              "所属部署を設定すると、担当の絞り込みと集計が正しくなります。",
-                              members_url, org, "団体の設定"))
+            found.append(
+                Task(
+                    f"部署が未設定の職員が {undepartmented[org.pk]} 人います",
+                    "所属部署を設定すると、担当の絞り込みと集計が正しくなります。",
+                    members_url,
+                    org,
+                    "団体の設定",
+                )
+            )
     return found
 
 
@@ -84,8 +102,13 @@ def population_missing(user) -> Iterable[Task]:
         .annotate(n=Count("id", filter=Q(population__isnull=True)))
     )
     return [
-        Task(f"人口が未登録の市町村が {counts[p.pk]} 団体あります",
-             "人口がないと類似団体グループは種別のみで分けられます。管理者に人口の取り込みを依頼してください。",
-             reverse("core:registry") + f"?prefecture={p.code[:2]}", p, "類似団体")
-        for p in prefs if counts.get(p.pk)
+        Task(
+            f"人口が未登録の市町村が {counts[p.pk]} 団体あります",
+            "人口がないと類似団体グループは種別のみで分けられます。管理者に人口の取り込みを依頼してください。",
+            reverse("core:registry") + f"?prefecture={p.code[:2]}",
+            p,
+            "類似団体",
+        )
+        for p in prefs
+        if counts.get(p.pk)
     ]

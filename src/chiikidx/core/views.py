@@ -79,13 +79,20 @@ def registry(request):
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "total": page.paginator.count}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "total": page.paginator.count,
+    }
     return render(request, "core/registry.html", context)
 
 
 @route(PUBLIC)
 def registry_detail(request, lgcode):
-    target = get_object_or_404(Organization.objects.select_related("prefecture", "parent"), code=lgcode)
+    target = get_object_or_404(
+        Organization.objects.select_related("prefecture", "parent"), code=lgcode
+    )
     children = Organization.objects.none()
     if target.kind == OrgKind.PREFECTURE:
         children = Organization.objects.filter(prefecture=target).exclude(pk=target.pk)
@@ -133,7 +140,9 @@ def departments(request, lgcode):
 def department_create(request, lgcode):
     form = DepartmentForm(request.POST, organization=request.org)
     if form.is_valid():
-        services.create_department(acting_user=request.user, organization=request.org, **form.cleaned_data)
+        services.create_department(
+            acting_user=request.user, organization=request.org, **form.cleaned_data
+        )
         messages.success(request, f"部署「{form.cleaned_data['name']}」を登録しました。")
         return redirect("core:departments", lgcode=lgcode)
     context = {"departments": queries.departments_of(request.org), "can_manage": True, "form": form}
@@ -159,7 +168,9 @@ def member_create(request, lgcode):
         )
         messages.success(request, f"{membership.user.username} を登録しました。")
         return redirect("core:members", lgcode=lgcode)
-    return render(request, "core/member_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "core/member_form.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @route(org("manage"))
@@ -199,7 +210,9 @@ def audit_log(request, lgcode):
 
 @route(org("audit"))
 def audit_object(request, lgcode, model_label, object_id):
-    entries = queries.audit_entries_for_object(model_label, object_id).filter(organization=request.org)
+    entries = queries.audit_entries_for_object(model_label, object_id).filter(
+        organization=request.org
+    )
     if not entries.exists():
         raise Http404
     context = {"entries": entries, "model_label": model_label, "object_id": object_id}

@@ -1,0 +1,65 @@
+"""Shared fixtures: the real registry and two fictional prefectures, loaded once per session.
+
+Prefecture A is the demo みらい県 (99, users without prefix); prefecture B is つばさ県 (98, users
+prefixed "t-"), so every access test has a second tenant whose data must not leak.
+"""
+
+import pytest
+from django.conf import settings
+
+# Tests create many users; the production hasher is deliberately slow.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+SECOND = {"prefix": "98", "name": "つばさ県", "kana": "つばさけん", "user_prefix": "t-"}
+
+
+def build_world():
+    from django.contrib.auth import get_user_model
+
+    from chiikidx.core import demo, registry
+
+    registry.load_registry()
+    demo.build(demo.DemoSpec())
+    demo.build(demo.DemoSpec(**SECOND))
+    from chiikidx.core.choices import Role
+    from chiikidx.core.models import Membership, Organization
+
+    users = get_user_model().objects
+    users.create_superuser("root", "root@example.invalid", "root-pass-123!")
+    # さくら台市: a municipality of prefecture A that no demo user or liaison belongs to.
+    Membership.objects.create(
+        user=users.create_user("sakura-staff", password="sakura-pass-123!", last_name="桜台"),
+        organization=Organization.objects.get(code="992020"),
+        role=Role.MUNI_STAFF,
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        build_world()
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests use a live server whose database is flushed afterwards: run them last.
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.fixture
+def user_named(db):
+    from django.contrib.auth import get_user_model
+
+    def get(username):
+        return get_user_model().objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def org_coded(db):
+    from chiikidx.core.models import Organization
+
+    def get(code):
+        return Organization.objects.get(code=code)
+
+    return get

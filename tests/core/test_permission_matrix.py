@@ -1,0 +1,117 @@
+"""Role × route permission matrix, generated from the URL conf, against two prefectures.
+
+Expectations are written out by hand below (who may see which organization), not derived from
+the access module, so a mistake there fails here.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from chiikidx.core.access import Rule
+from chiikidx.core.models import AuditEntry, Membership
+
+from .routes import all_routes
+
+A_PREF, A_MUNI1, A_MUNI2, A_OTHER = "990001", "992011", "993018", "992020"
+B_PREF, B_MUNI1 = "980005", "982016"
+TARGETS = [A_PREF, A_MUNI1, A_MUNI2, A_OTHER, B_PREF, B_MUNI1]
+A_ALL = {A_PREF, A_MUNI1, A_MUNI2, A_OTHER}
+
+# role → (username, organizations it may view, organizations it may manage and audit)
+ROLES = {
+    "anonymous": (None, set(), set()),
+    "superuser": ("root", set(TARGETS), set(TARGETS)),
+    "pref_admin": ("pref-admin", A_ALL, A_ALL),
+    "pref_staff": ("pref-staff", A_ALL, set()),
+    "liaison": ("liaison", {A_PREF, A_MUNI1, A_MUNI2}, set()),
+    "muni_admin": ("muni-admin-1", {A_MUNI1}, {A_MUNI1}),
+    "muni_staff": ("muni-staff-1", {A_MUNI1}, set()),
+    "dept_staff": ("dept-staff-1", {A_MUNI1}, set()),
+    "executive": ("executive-1", {A_MUNI1}, set()),
+    "muni_admin_2": ("muni-admin-2", {A_MUNI2}, {A_MUNI2}),
+    "b_pref_admin": ("t-pref-admin", {B_PREF, B_MUNI1}, {B_PREF, B_MUNI1}),
+    "b_muni_admin": ("t-muni-admin-1", {B_MUNI1}, {B_MUNI1}),
+}
+POST_ONLY = {
+    "core:logout",
+    "core:switch",
+    "core:department_create",
+    "core:member_toggle",
+    "api:token",
+}
+
+
+def sample_kwargs(route, lgcode):
+    """URL parameters other than the organization, taken from that organization's own data."""
+    params = set(route.params) - {"lgcode"}
+    if not params:
+        return {}
+    samplers = {
+        "core:member_toggle": lambda: {
+            "membership_id": Membership.objects.filter(organization__code=lgcode).first().pk
+        },
+        "core:audit_object": lambda: _audit_sample(lgcode),
+        "api:organization-detail": lambda: {"code": lgcode},
+        "core:registry_detail": lambda: {},
+    }
+    if route.name not in samplers:
+        pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
+    return samplers[route.name]()
+
+
+def _audit_sample(lgcode):
+    entry = AuditEntry.objects.filter(organization__code=lgcode).order_by("seq").first()
+    return {"model_label": entry.model_label, "object_id": entry.object_id}
+
+
+def expected_status(rule: Rule, role: str, lgcode: str | None, post_only: bool) -> set[int]:
+    username, can_view, can_manage = ROLES[role]
+    allowed = {405} if post_only else {200, 302}
+    if rule.kind == "public":
+        return allowed
+    if username is None:
+        return {302}  # to the login page
+    if rule.kind == "login":
+        return allowed
+    if rule.kind == "superuser":
+        return allowed if role == "superuser" else {403}
+    if lgcode not in can_view:
+        return {404}
+    granted = {"view": can_view, "manage": can_manage, "audit": can_manage}[rule.action]
+    return allowed if lgcode in granted else {403}
+
+
+def test_every_route_declares_an_access_rule():
+    undeclared = [r.pattern for r in all_routes() if not isinstance(r.rule, Rule)]
+    assert undeclared == [], f"routes without an access rule: {undeclared}"
+
+
+def test_matrix_covers_api_and_pages():
+    names = {r.name for r in all_routes()}
+    assert {"core:org_home", "core:audit_log", "api:me", "api:organization-list"} <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("route", all_routes(), ids=lambda r: r.name)
+def test_route_for_role(route, role, user_named):
+    client = Client()
+    username = ROLES[role][0]
+    if username:
+        client.force_login(user_named(username))
+    targets = TARGETS if "lgcode" in route.params else [None]
+    for lgcode in targets:
+        kwargs = sample_kwargs(route, lgcode) | ({"lgcode": lgcode} if lgcode else {})
+        if "lgcode" not in route.params and "code" in kwargs:
+            kwargs = {"code": A_MUNI1}
+        url = reverse(route.name, kwargs=kwargs or None)
+        response = client.get(url)
+        expected = expected_status(route.rule, role, lgcode, route.name in POST_ONLY)
+        if route.name.startswith("api:") and expected == {302}:
+            expected = {401, 403}  # the API answers instead of redirecting
+        assert response.status_code in expected, (
+            f"{role} GET {url}: {response.status_code}, expected {sorted(expected)}"
+        )
+        if response.status_code == 302 and username is None and route.rule.kind != "public":
+            assert response["Location"].startswith(reverse("core:login"))
