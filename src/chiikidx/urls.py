@@ -6,6 +6,7 @@ from rest_framework import routers
 
 from .core import api as core_api
 from .core.access import PUBLIC
+from .core.middleware import CONTENT_SECURITY_POLICY
 
 
 class APIRootView(routers.APIRootView):
@@ -19,8 +20,16 @@ class SchemaView(SpectacularAPIView):
 
 
 class DocsView(SpectacularSwaggerSplitView):
-    # The split view serves its script as a separate file, so the strict CSP holds.
+    # The split view serves its script as a separate file, so scripts stay 'self' only;
+    # Swagger UI injects <style> elements, so this page alone allows inline styles.
     access_rule = PUBLIC
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+        )
+        return response
 
 
 router = routers.DefaultRouter()

@@ -36,12 +36,18 @@ def items_for(request, org) -> list[dict]:
             url = reverse(entry.url_name, args=[org.code])
         else:
             continue
-        items.append({"label": entry.label, "url": url, "active": _is_active(path, url)})
+        items.append({"label": entry.label, "url": url, "active": False})
+    _mark_active(items, path)
     return items
 
 
-def _is_active(path: str, url: str) -> bool:
-    return path == url if url == "/" else path.startswith(url)
+def _mark_active(items: list[dict], path: str) -> None:
+    """The entry whose URL is the longest prefix of the current path is the current page."""
+    matches = [
+        i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
 
 
 for _entry in [

@@ -61,7 +61,7 @@ class TableImportError(Exception):
     """Some rows could not be read; .errors lists every one of them."""
 
     def __init__(self, errors: list[RowError]):
-        self.errors = list(errors)
+        self.errors = sorted(errors, key=lambda e: e.row)  # stable: columns stay in order
         shown = "\n".join(str(e) for e in self.errors[:20])
         more = f"\n…ほか{len(self.errors) - 20}件" if len(self.errors) > 20 else ""
         super().__init__(f"取り込めない箇所が{len(self.errors)}件あります。\n{shown}{more}")

@@ -13,7 +13,7 @@ from . import access, queries, services, tasks
 from .access import LOGIN, PUBLIC, org, route
 from .choices import OrgKind
 from .forms import DepartmentForm, MemberForm, RegistrySearchForm
-from .models import LiaisonAssignment, Membership, Organization
+from .models import LiaisonAssignment, Membership, Organization, model_verbose_name
 
 PAGE_SIZE = 50
 
@@ -197,12 +197,13 @@ def audit_log(request, lgcode):
     if model:
         entries = entries.filter(model_label=model)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = (
-        queries.audit_entries_for_org(request.org)
+    labels = [
+        (label, model_verbose_name(label))
+        for label in queries.audit_entries_for_org(request.org)
         .order_by("model_label")
         .values_list("model_label", flat=True)
         .distinct()
-    )
+    ]
     query = urlencode({"model": model}) if model else ""
     context = {"page": page, "model": model, "labels": labels, "query": query}
     return render(request, "core/audit_log.html", context)

@@ -1,0 +1,80 @@
+"""Log in as the prefecture admin, walk the main pages, prove nothing leaves 127.0.0.1."""
+
+from urllib.parse import urlsplit
+
+MAIN_PAGES = [
+    ("home", "/"),
+    ("tasks", "/tasks/"),
+    ("prefecture", "/o/990001/"),
+    ("departments", "/o/990001/departments/"),
+    ("members", "/o/990001/members/"),
+    ("audit", "/o/990001/audit/"),
+    ("municipality", "/o/992011/"),
+    ("registry", "/registry/?q=%E3%81%95%E3%81%A3%E3%81%BD%E3%82%8D"),
+    ("registry-detail", "/registry/990001/"),
+    ("api-docs", "/api/v1/docs/"),
+]
+
+
+def login(page, username, password="chiikidx-demo"):
+    page.goto(page.base_url + "/login/")
+    page.get_by_label("ログインID").fill(username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(page.base_url + "/")
+
+
+def test_pref_admin_main_pages_stay_on_this_server(page, artifacts):
+    requests, console_errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on(
+        "console",
+        lambda msg: msg.type == "error" and console_errors.append(f"{page.url}: {msg.text}"),
+    )
+    login(page, "pref-admin")
+    for name, path in MAIN_PAGES:
+        response = page.goto(page.base_url + path)
+        assert response.status == 200, (path, response.status)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1, .swagger-ui").first.is_visible(), path
+        page.screenshot(path=str(artifacts / f"pref-admin-{name}.png"), full_page=True)
+    hosts = {urlsplit(url).hostname for url in requests if not url.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, hosts
+    assert console_errors == [], console_errors  # CSP violations would show up here
+
+
+def test_demo_label_and_navigation(page):
+    login(page, "muni-admin-1")
+    page.goto(page.base_url + "/o/992011/")
+    assert page.locator(".demo-banner").is_visible()
+    assert "デモデータ" in page.locator(".demo-banner").inner_text()
+    nav = page.get_by_role("navigation", name="主な機能")
+    for label in ["ホーム", "自分の作業", "団体ホーム", "部署", "職員と権限", "監査ログ"]:
+        assert nav.get_by_role("link", name=label, exact=True).is_visible(), label
+
+
+def test_keyboard_user_reaches_content_through_skip_link(page):
+    page.goto(page.base_url + "/registry/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="本文へ移動")
+    assert skip.evaluate("el => el === document.activeElement")
+    assert skip.is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_registry_search_finds_by_fullwidth_code(page):
+    page.goto(page.base_url + "/registry/")
+    page.get_by_label("団体名・よみがな・団体コード").fill("１３１０１")
+    page.get_by_role("button", name="検索").click()
+    assert page.get_by_role("link", name="千代田区").is_visible()
+    assert "1 件" in page.locator(".result-count").inner_text()
+
+
+def test_wrong_password_shows_japanese_error(page):
+    page.goto(page.base_url + "/login/")
+    page.get_by_label("ログインID").fill("pref-staff")
+    page.get_by_label("パスワード").fill("wrong-password")
+    page.get_by_role("button", name="ログイン").click()
+    alert = page.get_by_role("alert")
+    assert "正しいユーザー名とパスワード" in alert.inner_text()
