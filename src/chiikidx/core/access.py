@@ -75,16 +75,24 @@ def grants(user) -> Grants:
 def forget(user) -> None:
     """Drop cached grants after memberships change within the same request."""
     user.__dict__.pop("_chiikidx_grants", None)
+    user.__dict__.pop("_chiikidx_memberships", None)
 
 
-def active_memberships(user):
-    from .models import Membership
+def active_memberships(user) -> list:
+    """The user's active memberships, read once per request (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_chiikidx_memberships", None)
+    if cached is None:
+        from .models import Membership
 
-    return (
-        Membership.objects.filter(user=user, is_active=True)
-        .select_related("organization", "department")
-        .order_by("organization__code")
-    )
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True)
+            .select_related("organization", "department")
+            .order_by("organization__code")
+        )
+        user._chiikidx_memberships = cached
+    return cached
 
 
 def _compute_grants(user) -> Grants:
@@ -179,6 +187,14 @@ def _can_view_object(g: Grants, obj, org) -> bool:
 def _dept_can_change(g: Grants, obj, org) -> bool:
     department_id = getattr(obj, "department_id", None)
     return department_id is not None and department_id in g.dept_change.get(org.pk, ())
+
+
+def sees_whole_prefecture(user, prefecture) -> bool:
+    """県DX推進課 (and system admins) see every municipality of their prefecture."""
+    g = grants(user)
+    return prefecture.kind == OrgKind.PREFECTURE and (
+        g.superuser or prefecture.pk in g.view_prefectures
+    )
 
 
 def can_create_in(user, org, department=None) -> bool:

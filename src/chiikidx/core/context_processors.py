@@ -1,19 +1,33 @@
 """What every page of the shell needs: the user's organizations, the current one, navigation."""
 
-from . import access, navigation
+from django.utils import timezone
+
+from . import access, navigation, queries
 from .models import Organization
 
 
 def shell(request):
     user = request.user
-    memberships = list(access.active_memberships(user)) if user.is_authenticated else []
+    memberships = access.active_memberships(user)
     current = getattr(request, "org", None) or _session_org(request, memberships)
     return {
         "my_memberships": memberships,
+        "switcher": _switcher(user, memberships, current),
         "current_org": current,
+        "today": timezone.localdate(),
         "nav_items": navigation.items_for(request, current),
         "is_demo_site": Organization.objects.filter(is_demo=True).exists(),
     }
+
+
+def _switcher(user, memberships, current) -> list[tuple[Organization, str]]:
+    """Organizations to switch between; the one open now is listed even if reached otherwise."""
+    if not user.is_authenticated:
+        return []
+    options = queries.workspaces_of(user, memberships)
+    if current is not None and all(org.pk != current.pk for org, _ in options):
+        options.append((current, "閲覧中"))
+    return options
 
 
 def _session_org(request, memberships):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .choices import OrgKind
@@ -47,10 +48,21 @@ def audit_entries_for_object(model_label: str, object_id: str) -> QuerySet:
     return AuditEntry.objects.filter(model_label=model_label, object_id=object_id).order_by("-seq")
 
 
-def workspaces_of(user) -> list:
-    """Organizations whose workspace the user can open: memberships first, then liaison duties."""
-    memberships = list(access.active_memberships(user))
+def workspaces_of(user, memberships=None) -> list[tuple[Organization, str]]:
+    """Workspaces the user works in, with why: memberships first, then liaison duties."""
+    if memberships is None:
+        memberships = access.active_memberships(user)
     seen = {m.organization_id for m in memberships}
     g = access.grants(user)
     extra = Organization.objects.filter(pk__in=g.view_orgs - seen).exclude(kind=OrgKind.WARD)
-    return [m.organization for m in memberships] + list(extra.order_by("code"))
+    return [(m.organization, m.get_role_display()) for m in memberships] + [
+        (org, str(_("リエゾン担当"))) for org in extra.order_by("code")
+    ]
+
+
+def municipalities_of(prefecture) -> QuerySet:
+    return (
+        Organization.objects.filter(prefecture=prefecture)
+        .exclude(kind__in=[OrgKind.PREFECTURE, OrgKind.WARD])
+        .order_by("code")
+    )

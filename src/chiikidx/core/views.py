@@ -119,6 +119,9 @@ def org_home(request, lgcode):
         .order_by("municipality__code")
         if target.kind == OrgKind.PREFECTURE
         else [],
+        "municipalities": queries.municipalities_of(target)
+        if access.sees_whole_prefecture(request.user, target)
+        else [],
         "can_manage": access.can(request.user, "manage", target),
         "can_audit": access.can(request.user, "audit", target),
     }
