@@ -8,7 +8,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 CHIIKIDX := $(BIN)/chiikidx
 
-.PHONY: run test install lint check pytest browsers bench clean serve-prep
+.PHONY: run test install lint check pytest browsers bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,14 +19,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-# Prepare the embedded SQLite database with the registry and the demo (each step is idempotent).
-serve-prep: install
-	$(CHIIKIDX) migrate --noinput -v 0
-	$(CHIIKIDX) load_registry
-	$(CHIIKIDX) demo
-
-run: serve-prep
-	CHIIKIDX_DEBUG=$${CHIIKIDX_DEBUG:-1} $(CHIIKIDX) demo --print-logins
+# Migrate, load the registry and the demo (idempotent), print the demo logins, serve.
+run: install
+	CHIIKIDX_DEBUG=$${CHIIKIDX_DEBUG:-1} $(CHIIKIDX) bootstrap --demo
 	CHIIKIDX_DEBUG=$${CHIIKIDX_DEBUG:-1} $(CHIIKIDX) runserver 127.0.0.1:$(PORT)
 
 lint: install

@@ -186,3 +186,11 @@ def test_population_xlsx_round_trip():
 )
 def test_peer_group_is_by_kind_until_population_then_by_band(kind, population, group):
     assert peer_group_for(kind, population) == group
+
+
+def test_bootstrap_is_idempotent_and_prints_logins():
+    out = io.StringIO()
+    call_command("bootstrap", "--demo", stdout=out)
+    text = out.getvalue()
+    assert "新規 0 件、更新 0 件" in text
+    assert "pref-admin" in text and "muni-staff-2" in text and "chiikidx-demo" in text

@@ -1,0 +1,185 @@
+"""The benchmarks, in the order they build on each other. Each step returns its result rows.
+
+Imported by run.py only after Django is set up on the throwaway database.
+"""
+
+from __future__ import annotations
+
+import datagen
+from django.contrib.auth import get_user_model
+from django.test import Client
+from measure import Result, Target, median, ms, p95, progress, samples, timed
+
+from chiikidx.core import access, audit, demo, registry
+from chiikidx.core.models import AuditEntry, Department, Organization
+
+REGISTRY_SIZE = 1963
+BIG_PREFECTURE = "010006"  # 北海道: 179 municipalities and the 10 wards of 札幌市
+PREF_ADMIN = "pref-admin"  # the demo's 県DX推進課 管理者, made pref_admin of 北海道 as well
+MUNI_STAFF = "muni-staff-1"
+APPEND_ENTRIES, APPEND_BATCH = 20_000, 500
+PREFECTURE_HISTORY = 100_000
+PAGE_REQUESTS = 30
+
+# Targets: about twice the slower of SQLite and PostgreSQL on a 2-core machine (see README).
+TARGETS = {
+    "registry_first": Target(10),
+    "registry_reload": Target(2),
+    "demo_first": Target(15),
+    "demo_again": Target(2),
+    "grants": Target(20),
+    "visible_count": Target(100),
+    "append": Target(5_000, higher_is_better=True),
+    "verify": Target(20_000, higher_is_better=True),
+    "page_median": Target(150),
+    "page_p95": Target(300),
+}
+
+
+def run_all() -> list[Result]:
+    results: list[Result] = []
+    for step in (bench_registry, bench_demo, build_tenants, bench_audit, bench_pages, bench_access):
+        progress(step.__doc__.splitlines()[0])
+        results.extend(step())
+    return results
+
+
+def user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+# --- 1. registry ---------------------------------------------------------------------------
+
+
+def bench_registry() -> list[Result]:
+    """registry: first load into the empty database, then idempotent reloads"""
+    first, report = timed(registry.load_registry)
+    assert report.created == REGISTRY_SIZE == Organization.objects.count(), report
+    reloads = samples(_reload_unchanged, n=3, warmup=0)
+    return [
+        Result("registry: first load (1,963 団体)", first, "s", TARGETS["registry_first"]),
+        Result("registry: reload, unchanged (median of 3)", median(reloads), "s",
+               TARGETS["registry_reload"]),
+    ]
+
+
+def _reload_unchanged() -> None:
+    report = registry.load_registry()
+    assert report.unchanged == REGISTRY_SIZE and not (report.created or report.updated), report
+
+
+# --- 2. demo -------------------------------------------------------------------------------
+
+
+def bench_demo() -> list[Result]:
+    """demo: first build, then idempotent rebuilds"""
+    first, _ = timed(demo.build)
+    entries = AuditEntry.objects.count()
+    again = samples(demo.build, n=3, warmup=0)
+    assert AuditEntry.objects.count() == entries, "a second demo build must change nothing"
+    return [
+        Result("demo: first build (みらい県)", first, "s", TARGETS["demo_first"]),
+        Result("demo: second build (median of 3)", median(again), "s", TARGETS["demo_again"]),
+    ]
+
+
+# --- data for 3-5 ----------------------------------------------------------------------------
+
+
+def build_tenants() -> list[Result]:
+    """data: 10 departments per real organization, 2 staff per municipality, 北海道 pref-admin"""
+    departments = datagen.departments(per_org=10)
+    memberships = datagen.staff()
+    datagen.make_prefecture_admin(PREF_ADMIN, BIG_PREFECTURE)
+    progress(f"{departments:,} departments, {memberships:,} memberships")
+    return []
+
+
+# --- 5. access -------------------------------------------------------------------------------
+
+
+def bench_access() -> list[Result]:
+    """access: grants(user) and Department.objects.visible_to(user).count()"""
+    results = []
+    for username in (PREF_ADMIN, MUNI_STAFF):
+        who = user(username)
+        grants = samples(lambda who=who: _fresh_grants(who), n=30)
+        count = samples(lambda who=who: Department.objects.visible_to(who).count(), n=30)
+        results += [
+            Result(f"access: grants({username}), median", ms(median(grants)), "ms",
+                   TARGETS["grants"]),
+            Result(f"access: visible departments count ({username}), median",
+                   ms(median(count)), "ms", TARGETS["visible_count"]),
+        ]
+    return results
+
+
+def _fresh_grants(who) -> access.Grants:
+    access.forget(who)
+    return access.grants(who)
+
+
+# --- 3. audit --------------------------------------------------------------------------------
+
+
+def bench_audit() -> list[Result]:
+    """audit: append 20,000 changes in batches of 500, grow the chain, verify it"""
+    actor = user(PREF_ADMIN)
+    targets = list(Department.objects.select_related("organization")[:APPEND_ENTRIES])
+    changes = list(datagen.update_changes(targets, APPEND_ENTRIES))
+    seconds, appended = timed(lambda: datagen.append(changes, APPEND_BATCH, actor=actor))
+    assert appended == APPEND_ENTRIES
+    prefecture = Organization.objects.get(code=BIG_PREFECTURE)
+    history, _ = timed(lambda: datagen.prefecture_audit_history(prefecture, PREFECTURE_HISTORY))
+    progress(f"{PREFECTURE_HISTORY:,} entries for {prefecture} in {history:.1f} s")
+    verify, report = timed(audit.verify_chain)
+    assert report.intact and report.checked == AuditEntry.objects.count(), report
+    return [
+        Result("audit: append 20,000 in batches of 500", appended / seconds, "entries/s",
+               TARGETS["append"]),
+        Result(f"audit: verify_chain over {report.checked:,} entries", report.checked / verify,
+               "entries/s", TARGETS["verify"]),
+    ]
+
+
+# --- 4. pages ----------------------------------------------------------------------------------
+
+PAGES = [
+    ("/registry/?q=北", None),
+    (f"/o/{BIG_PREFECTURE}/", PREF_ADMIN),
+    (f"/o/{BIG_PREFECTURE}/audit/", PREF_ADMIN),
+    ("/api/v1/organizations/?limit=500", None),
+]
+
+
+def bench_pages() -> list[Result]:
+    """pages: median and p95 latency through the Django test client"""
+    results = []
+    for path, username in PAGES:
+        times = samples(_getter(path, username), n=PAGE_REQUESTS, warmup=1)
+        label = f"page {path} ({username or 'anonymous'})"
+        results += [
+            Result(f"{label}, median", ms(median(times)), "ms", TARGETS["page_median"]),
+            Result(f"{label}, p95", ms(p95(times)), "ms", TARGETS["page_p95"]),
+        ]
+    return results
+
+
+def _getter(path: str, username: str | None):
+    client = Client()
+    if username:
+        client.force_login(user(username))
+
+    def get() -> None:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+
+    return get
+
+
+def describe_data() -> str:
+    return (
+        f"{Organization.objects.count():,} organizations, "
+        f"{Department.objects.count():,} departments, "
+        f"{AuditEntry.objects.count():,} audit entries"
+    )
