@@ -1,6 +1,7 @@
 """What every page of the shell needs: the user's organizations, the current one, navigation."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import access, navigation, queries
 from .models import Organization
@@ -26,7 +27,7 @@ def _switcher(user, memberships, current) -> list[tuple[Organization, str]]:
         return []
     options = queries.workspaces_of(user, memberships)
     if current is not None and all(org.pk != current.pk for org, _ in options):
-        options.append((current, "閲覧中"))
+        options.append((current, gettext("閲覧中")))
     return options
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from . import access
 
@@ -51,12 +52,12 @@ def _mark_active(items: list[dict], path: str) -> None:
 
 
 for _entry in [
-    NavEntry("ホーム", "core:home"),
-    NavEntry("自分の作業", "core:tasks", login=True),
-    NavEntry("団体ホーム", "core:org_home", action="view"),
-    NavEntry("部署", "core:departments", action="view"),
-    NavEntry("職員と権限", "core:members", action="manage"),
-    NavEntry("監査ログ", "core:audit_log", action="audit"),
-    NavEntry("全国の団体", "core:registry"),
+    NavEntry(_("ホーム"), "core:home"),
+    NavEntry(_("自分の作業"), "core:tasks", login=True),
+    NavEntry(_("団体ホーム"), "core:org_home", action="view"),
+    NavEntry(_("部署"), "core:departments", action="view"),
+    NavEntry(_("職員と権限"), "core:members", action="manage"),
+    NavEntry(_("監査ログ"), "core:audit_log", action="audit"),
+    NavEntry(_("全国の団体"), "core:registry"),
 ]:
     register(_entry)

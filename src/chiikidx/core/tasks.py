@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from . import access
 from .choices import OrgKind, Role
@@ -69,21 +70,26 @@ def organization_setup(user) -> Iterable[Task]:
         if org.pk not in with_departments:
             found.append(
                 Task(
-                    "部署(原課)を登録してください",
-                    "課題・計画・KPIの担当部署を選べるようにするためです。",
+                    gettext("部署(原課)を登録してください"),
+                    gettext("課題・計画・KPIの担当部署を選べるようにするためです。"),
                     reverse("core:departments", args=[org.code]),
                     org,
-                    "団体の設定",
+                    gettext("団体の設定"),
                 )
             )
         if undepartmented.get(org.pk):
             found.append(
                 Task(
-                    f"部署が未設定の職員が {undepartmented[org.pk]} 人います",
-                    "所属部署を設定すると、担当の絞り込みと集計が正しくなります。",
+                    ngettext(
+                        "部署が未設定の職員が %(count)s 人います",
+                        "部署が未設定の職員が %(count)s 人います",
+                        undepartmented[org.pk],
+                    )
+                    % {"count": undepartmented[org.pk]},
+                    gettext("所属部署を設定すると、担当の絞り込みと集計が正しくなります。"),
                     members_url,
                     org,
-                    "団体の設定",
+                    gettext("団体の設定"),
                 )
             )
     return found
@@ -103,11 +109,19 @@ def population_missing(user) -> Iterable[Task]:
     )
     return [
         Task(
-            f"人口が未登録の市町村が {counts[p.pk]} 団体あります",
-            "人口がないと類似団体グループは種別のみで分けられます。管理者に人口の取り込みを依頼してください。",
+            ngettext(
+                "人口が未登録の市町村が %(count)s 団体あります",
+                "人口が未登録の市町村が %(count)s 団体あります",
+                counts[p.pk],
+            )
+            % {"count": counts[p.pk]},
+            gettext(
+                "人口がないと類似団体グループは種別のみで分けられます。"
+                "管理者に人口の取り込みを依頼してください。"
+            ),
             reverse("core:registry") + f"?prefecture={p.code[:2]}",
             p,
-            "類似団体",
+            gettext("類似団体"),
         )
         for p in prefs
         if counts.get(p.pk)
