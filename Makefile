@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 PORT ?= 8000
+# Checks and tests run over plain HTTP on this machine (production sets CHIIKIDX_HTTPS=1).
+export CHIIKIDX_HTTPS ?= 0
 STAMP := $(VENV)/.installed
 CHIIKIDX := $(BIN)/chiikidx
 
@@ -30,6 +32,8 @@ lint: install
 
 check: install
 	CHIIKIDX_DEBUG=0 $(CHIIKIDX) check --fail-level WARNING
+	CHIIKIDX_DEBUG=0 CHIIKIDX_HTTPS=1 CHIIKIDX_SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") \
+		$(CHIIKIDX) check --deploy --fail-level WARNING
 	$(CHIIKIDX) makemigrations --check --dry-run
 
 # Browser tests need Debian's chromium and Japanese fonts (screenshots are empty boxes without them).
@@ -40,7 +44,7 @@ browsers:
 	fi
 
 pytest: install browsers
-	CHIIKIDX_HTTPS=0 $(BIN)/pytest
+	$(BIN)/pytest
 
 test: lint check pytest
 

@@ -66,3 +66,11 @@ def org_coded(db):
         return Organization.objects.get(code=code)
 
     return get
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

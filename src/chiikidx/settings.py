@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -44,9 +45,17 @@ def _secret_key() -> str:
 
 
 DEBUG = env_bool("CHIIKIDX_DEBUG", False)
-SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("CHIIKIDX_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 HTTPS = env_bool("CHIIKIDX_HTTPS", not DEBUG)
+if HTTPS and not os.environ.get("CHIIKIDX_SECRET_KEY"):
+    raise ImproperlyConfigured(
+        "本番運用(HTTPS)では環境変数 CHIIKIDX_SECRET_KEY に50文字以上の秘密鍵を設定してください。"
+        "複数のサーバーで同じ値を使います。試用で HTTP のまま動かす場合は CHIIKIDX_HTTPS=0 です。"
+    )
+SECRET_KEY = _secret_key()
+# Keys the audit log's hash chain; kept outside the database so the chain cannot be re-forged
+# from inside it. Never change it on an installation that has audit entries.
+CHIIKIDX_AUDIT_KEY = os.environ.get("CHIIKIDX_AUDIT_KEY") or SECRET_KEY
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -145,6 +154,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy every client has the proxy's address: say how many proxies append to
+# X-Forwarded-For so the lockout keys on the real client (unset: REMOTE_ADDR only).
+if os.environ.get("CHIIKIDX_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["CHIIKIDX_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
@@ -204,8 +218,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["chiikidx.core.api_access.RouteRulePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "chiikidx.core.api_access.Pagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "chiikidx.core.api_access.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("CHIIKIDX_TOKEN_RATE", "30/minute")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

@@ -65,7 +65,9 @@ def test_department_staff_change_only_their_department(user_named, org_coded):
     welfare = Department.objects.get(organization__code=AOBA, name="福祉課")
     tax = Department.objects.get(organization__code=AOBA, name="税務課")
 
-    class Item:  # any tenant object carrying a department
+    class Item:  # a department-scoped tenant object (real ones arrive with later apps)
+        department_scoped = True
+
         def __init__(self, department):
             self.department_id, self.visibility = department.pk, Visibility.PRIVATE
 
@@ -77,6 +79,34 @@ def test_department_staff_change_only_their_department(user_named, org_coded):
     assert access.can_create_in(staff, org_coded(AOBA), welfare)
     assert not access.can_create_in(staff, org_coded(AOBA), tax)
     assert not access.can_create_in(staff, org_coded(AOBA))
+
+
+def test_department_staff_cannot_change_memberships_even_of_their_department(user_named):
+    from chiikidx.core.models import Membership
+
+    own = Membership.objects.get(user__username="dept-staff-1")
+    assert not access.can(user_named("dept-staff-1"), "change", own)
+    assert not access.can(user_named("muni-staff-1"), "change", own)
+    assert access.can(user_named("muni-admin-1"), "change", own)
+
+
+def test_deactivated_liaison_loses_assigned_municipalities(user_named, org_coded):
+    from chiikidx.core.models import Membership
+
+    liaison = user_named("liaison")
+    assert access.can(liaison, "view", org_coded(AOBA))
+    Membership.objects.filter(user=liaison).update(is_active=False)
+    access.forget(liaison)
+    assert not access.can(liaison, "view", org_coded(AOBA))
+
+
+def test_assignment_outside_the_liaisons_prefecture_grants_nothing(user_named, org_coded):
+    liaison = user_named("liaison")
+    LiaisonAssignment.objects.create(
+        user=liaison, municipality=org_coded(B_MUNI), start_date=datetime.date(2025, 4, 1)
+    )
+    access.forget(liaison)
+    assert not access.can(liaison, "view", org_coded(B_MUNI))
 
 
 def test_executives_read_but_never_write(user_named, org_coded):

@@ -2,7 +2,8 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from chiikidx.core import audit, services
@@ -10,6 +11,14 @@ from chiikidx.core.audit import AuditImmutableError
 from chiikidx.core.models import AuditEntry, Department
 
 pytestmark = pytest.mark.django_db
+
+
+def tamper(sql, params=()):
+    """Write to the audit table behind the ORM's back, as an intruder with database access would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")  # bypass the trigger
+        cursor.execute(sql, params)
 
 
 def latest(model_label, object_id):
@@ -60,6 +69,27 @@ def test_entries_cannot_be_changed_or_deleted_through_the_orm():
         entry.save()
     with pytest.raises(AuditImmutableError):
         entry.delete()
+    with pytest.raises(AuditImmutableError):
+        AuditEntry.objects.filter(pk=entry.pk).update(object_repr="書き換え")
+    with pytest.raises(AuditImmutableError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
+def test_postgresql_refuses_update_and_delete_of_audit_rows():
+    from django.db import DatabaseError
+
+    entry = AuditEntry.objects.order_by("seq").first()
+    for sql in [
+        "UPDATE core_auditentry SET actor_name = 'x' WHERE id = %s",
+        "DELETE FROM core_auditentry WHERE id = %s",
+    ]:
+        with (
+            pytest.raises(DatabaseError, match="追記のみ"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
 
 
 def test_chain_is_intact_after_normal_use(user_named, org_coded):
@@ -72,7 +102,7 @@ def test_chain_is_intact_after_normal_use(user_named, org_coded):
 
 def test_tampered_content_is_detected_at_its_entry():
     victim = AuditEntry.objects.order_by("seq")[5]
-    AuditEntry.objects.filter(pk=victim.pk).update(after={"name": "改ざん"})
+    tamper("UPDATE core_auditentry SET after = %s WHERE id = %s", ['{"name": "改ざん"}', victim.pk])
     report = audit.verify_chain()
     assert not report.intact
     assert report.broken_seq == victim.seq
@@ -81,7 +111,7 @@ def test_tampered_content_is_detected_at_its_entry():
 
 def test_removed_entry_is_detected_as_a_gap():
     victim = AuditEntry.objects.order_by("seq")[10]
-    AuditEntry.objects.filter(pk=victim.pk)._raw_delete(connection.alias)
+    tamper("DELETE FROM core_auditentry WHERE id = %s", [victim.pk])
     report = audit.verify_chain()
     assert not report.intact and report.broken_seq == victim.seq
     assert "見つかりません" in report.reason
@@ -90,14 +120,17 @@ def test_removed_entry_is_detected_as_a_gap():
 def test_rehashed_entry_breaks_the_next_link():
     first, second = AuditEntry.objects.order_by("seq")[3:5]
     forged = dict(audit.hashed_fields(first), object_repr="偽物")
-    AuditEntry.objects.filter(pk=first.pk).update(object_repr="偽物", hash=audit.entry_hash(forged))
+    tamper(
+        "UPDATE core_auditentry SET object_repr = %s, hash = %s WHERE id = %s",
+        ["偽物", audit.entry_hash(forged), first.pk],
+    )
     report = audit.verify_chain()
     assert not report.intact and report.broken_seq == second.seq
 
 
 def test_truncated_tail_is_detected():
     last = AuditEntry.objects.order_by("-seq").first()
-    AuditEntry.objects.filter(pk=last.pk)._raw_delete(connection.alias)
+    tamper("DELETE FROM core_auditentry WHERE id = %s", [last.pk])
     report = audit.verify_chain()
     assert not report.intact and "末尾" in report.reason
 
@@ -107,7 +140,7 @@ def test_verify_audit_command_reports_intact_and_broken():
     call_command("verify_audit", stdout=out)
     assert "正常" in out.getvalue()
     victim = AuditEntry.objects.order_by("seq")[2]
-    AuditEntry.objects.filter(pk=victim.pk).update(actor_name="mallory")
+    tamper("UPDATE core_auditentry SET actor_name = %s WHERE id = %s", ["mallory", victim.pk])
     with pytest.raises(CommandError, match=f"通番 {victim.seq}"):
         call_command("verify_audit")
 
@@ -126,3 +159,67 @@ def test_audit_log_page_query_count_is_fixed(client, user_named):
     with CaptureQueriesContext(connection) as first:
         client.get("/o/990001/audit/")
     assert len(first) <= 12, [q["sql"] for q in first.captured_queries]
+
+
+def test_queryset_writes_are_audited_row_by_row(user_named, org_coded):
+    org, admin = org_coded("993018"), user_named("muni-admin-2")
+    with audit.acting_as(admin):
+        made = Department.objects.bulk_create(
+            [Department(organization=org, name=f"一括課{i}") for i in range(3)]
+        )
+        Department.objects.filter(name__startswith="一括課").update(kana="いっかつ")
+        made[0].sort_order = 42
+        Department.objects.bulk_update([made[0]], ["sort_order"])
+        Department.objects.filter(name__startswith="一括課").delete()
+    for dept in made:
+        actions = list(latest("core.Department", dept.pk).values_list("action", flat=True))
+        expected = (
+            ["create", "update", "update", "delete"]
+            if dept == made[0]
+            else ["create", "update", "delete"]
+        )
+        assert actions == expected, (dept.name, actions)
+    update = latest("core.Department", made[0].pk).filter(action="update").first()
+    assert update.before == {"kana": ""} and update.after == {"kana": "いっかつ"}
+    assert update.actor_name == "muni-admin-2"
+    assert audit.verify_chain().intact
+
+
+def test_before_is_the_stored_row_not_a_stale_copy(org_coded):
+    dept = Department.objects.create(organization=org_coded("993018"), name="旧名課")
+    stale = Department.objects.get(pk=dept.pk)
+    fresh = Department.objects.get(pk=dept.pk)
+    fresh.name = "新名課"
+    fresh.save()
+    stale.kana = "きゅうめいか"
+    stale.save()  # writes the stale name back: the log must show that revert
+    last = latest("core.Department", dept.pk).last()
+    assert last.before == {"name": "新名課", "kana": ""}
+    assert last.after == {"name": "旧名課", "kana": "きゅうめいか"}
+
+
+def test_users_with_history_cannot_be_deleted(user_named):
+    with pytest.raises(ProtectedError):
+        user_named("muni-staff-2").delete()
+    assert audit.verify_chain().intact
+
+
+def test_floats_survive_the_database_round_trip():
+    assert audit.jsonable(1e16) == "1e+16" and audit.jsonable(-0.0) == "-0.0"
+
+
+def test_chain_verification_depends_on_the_key_outside_the_database(settings):
+    assert audit.verify_chain().intact
+    settings.CHIIKIDX_AUDIT_KEY = "a-different-key-than-the-one-that-signed"
+    report = audit.verify_chain()
+    assert not report.intact and report.broken_seq == 1
+
+
+def test_missing_chain_head_is_reported():
+    tamper("DELETE FROM core_auditchainhead")
+    assert not audit.verify_chain().intact
+
+
+def test_times_follow_sequence_numbers():
+    times = list(AuditEntry.objects.order_by("seq").values_list("created_at", flat=True))
+    assert times == sorted(times)

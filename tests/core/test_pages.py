@@ -1,6 +1,8 @@
 """Pages render for their users, and their query counts are pinned so N+1 fails here."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from chiikidx.core.models import Department
 
@@ -28,19 +30,18 @@ def test_query_count_is_pinned(client, user_named, django_assert_max_num_queries
         assert client.get(url).status_code == 200
 
 
-def test_department_list_does_not_grow_with_rows(
-    client, user_named, org_coded, django_assert_num_queries
-):
+def test_department_list_does_not_grow_with_rows(client, user_named, org_coded):
     client.force_login(user_named("muni-admin-1"))
     client.get("/o/992011/departments/")
-    with django_assert_num_queries(8):
+    with CaptureQueriesContext(connection) as few:
         client.get("/o/992011/departments/")
     org = org_coded("992011")
     Department.objects.bulk_create(
         Department(organization=org, name=f"臨時課{i}") for i in range(30)
     )
-    with django_assert_num_queries(8):
+    with CaptureQueriesContext(connection) as many:
         client.get("/o/992011/departments/")
+    assert len(many) == len(few) <= 8
 
 
 def test_prefecture_home_lists_its_municipalities_for_prefecture_staff(client, user_named):

@@ -116,10 +116,12 @@ def _compute_grants(user) -> Grants:
             manage_prefs.add(org.pk)
         if m.role in MANAGE_ROLES:
             manage.add(org.pk)
+    # Assignments count only while the user is an active liaison of that prefecture.
+    liaison_prefs = [m.organization_id for m in active_memberships(user) if m.role == Role.LIAISON]
     today = timezone.localdate()
-    assigned = LiaisonAssignment.objects.filter(user=user, start_date__lte=today).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
+    assigned = LiaisonAssignment.objects.filter(
+        user=user, start_date__lte=today, municipality__prefecture_id__in=liaison_prefs
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
     view.update(assigned.values_list("municipality_id", flat=True))
     # A designated city's members and liaisons also see its wards.
     view.update(Organization.objects.filter(parent_id__in=view).values_list("pk", flat=True))
@@ -165,6 +167,9 @@ def can(user, action: str, obj) -> bool:
     if action == "view":
         return _can_view_object(g, obj, org)
     if action == "change":
+        # Organization settings (memberships, liaison assignments) declare change_action="manage".
+        action = getattr(obj, "change_action", "change")
+    if action == "change":
         return g.can_change_org(org) or _dept_can_change(g, obj, org)
     return _can_org(g, action, org)
 
@@ -185,6 +190,9 @@ def _can_view_object(g: Grants, obj, org) -> bool:
 
 
 def _dept_can_change(g: Grants, obj, org) -> bool:
+    """原課担当 change objects of their own department, in models that opt in."""
+    if not getattr(obj, "department_scoped", False):
+        return False
     department_id = getattr(obj, "department_id", None)
     return department_id is not None and department_id in g.dept_change.get(org.pk, ())
 

@@ -1,14 +1,17 @@
 """REST API v1 of the core app: token, me, organizations. Same access module as the pages."""
 
+from axes.handlers.proxy import AxesProxyHandler
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import access, queries
+from . import access, queries, services
 from .access import LOGIN, PUBLIC
+from .api_access import LOCKED_OUT_MESSAGE, RouteRulePermission
 from .choices import OrgKind
 from .models import Membership, Organization
 
@@ -117,3 +120,18 @@ class TokenView(ObtainAuthToken):
 
     access_rule = PUBLIC
     authentication_classes = []
+    permission_classes = [RouteRulePermission]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data, context={"request": request})
+        valid = serializer.is_valid()
+        # Same lockout as the login page (the failing attempt itself may have locked it).
+        credentials = {"username": str(request.data.get("username", ""))}
+        if not AxesProxyHandler.is_allowed(request._request, credentials):
+            return Response({"detail": LOCKED_OUT_MESSAGE}, status=429)
+        if not valid:
+            return Response(serializer.errors, status=400)
+        token = services.issue_token(user=serializer.validated_data["user"])
+        return Response({"token": token.key})

@@ -1,9 +1,30 @@
 """DRF side of the access module: the same rules and `can()` as the pages."""
 
 from django.http import Http404
-from rest_framework import permissions
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, pagination, permissions
 
 from . import access, audit
+
+LOCKED_OUT_MESSAGE = _(
+    "ログインの失敗が続いたため、このログインIDは30分間ロックされています。"
+    "時間をおいてから再度お試しいただくか、団体の管理者に連絡してください。"
+)
+NOT_FOUND_MESSAGE = _("指定されたものは見つかりません。URLやコードを確認してください。")
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with a Japanese 404 instead of Django's English "No … matches" text."""
+    from rest_framework.views import exception_handler as drf_exception_handler  # import cycle
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(NOT_FOUND_MESSAGE)
+    return drf_exception_handler(exc, context)
+
+
+class Pagination(pagination.LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
 
 
 class RouteRulePermission(permissions.BasePermission):

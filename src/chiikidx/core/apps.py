@@ -5,3 +5,10 @@ class CoreConfig(AppConfig):
     name = "chiikidx.core"
     label = "core"
     verbose_name = "基盤"
+
+    def ready(self):
+        from django.apps import apps
+
+        from . import audit
+
+        audit.connect_delete_signals(apps.get_models())

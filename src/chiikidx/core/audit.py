@@ -1,8 +1,14 @@
 """Audit log: who changed what, when, before and after — append-only and hash-chained.
 
-Every `AuditedModel.save()`/`delete()` records itself, so pages, API, services, the shell and
-management commands are all covered. The acting user comes from a context variable set per
-request (middleware, API views) or explicitly with `acting_as(user)` in services and commands.
+Every write to an `AuditedModel` is recorded in the same transaction: `save()`, deletes (direct,
+queryset and cascaded, through the delete signals) and the queryset's `update`, `bulk_create`
+and `bulk_update`. The acting user comes from a context variable set per request (middleware,
+API views) or explicitly with `acting_as(user)` in services and commands.
+
+Each entry carries an HMAC over its content and the previous entry's HMAC, keyed with a secret
+kept outside the database (CHIIKIDX_AUDIT_KEY), so editing the database cannot re-forge the chain.
+The chain head row is locked before any audited row is written, so writers never deadlock and
+sequence numbers and times both increase.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -18,8 +25,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.conf import settings
+from django.db import models, router, transaction
 from django.db.models.fields.files import FieldFile
+from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 
 from .choices import AuditAction
@@ -27,6 +36,7 @@ from .choices import AuditAction
 GENESIS_HASH = "0" * 64
 # Bookkeeping fields: their change is the audit entry itself, not content.
 UNTRACKED_FIELDS = {"created_at", "updated_at", "created_by", "updated_by"}
+CHUNK = 500  # below SQLite's limit on query parameters
 
 _actor: ContextVar[Any] = ContextVar("chiikidx_audit_actor", default=None)
 
@@ -59,6 +69,8 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
+    if isinstance(value, float):
+        return repr(value)  # jsonb would rewrite some floats (1e16, -0.0) and break the hash
     if isinstance(value, FieldFile):
         return value.name or None
     if isinstance(value, bytes | memoryview):
@@ -83,57 +95,133 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
 @dataclass
 class Change:
     action: str
-    obj: models.Model
+    obj: Any
     before: dict | None
     after: dict | None
     object_id: str | None = None
     organization: Any = None  # for objects that do not know their organization (user accounts)
+    object_repr: str | None = None  # when str(obj) must not be stored (e.g. an API token)
+
+
+def lock_chain(using: str = "default"):
+    """Lock the chain head; call before writing audited rows so lock order is always the same."""
+    from .models import AuditChainHead
+
+    head = AuditChainHead.objects.using(using).select_for_update().filter(id=1).first()
+    if head is None:
+        head, _ = AuditChainHead.objects.using(using).get_or_create(id=1)
+    return head
+
+
+def stored_snapshots(model, pks: list, using: str) -> dict[Any, dict]:
+    found = {}
+    for start in range(0, len(pks), CHUNK):
+        rows = (
+            model._base_manager.using(using)
+            .select_for_update()
+            .filter(pk__in=pks[start : start + CHUNK])
+        )
+        found.update({obj.pk: snapshot(obj) for obj in rows})
+    return found
 
 
 class AuditMixin:
-    """Mixed into `AuditedModel`: records create, update and delete with before/after values."""
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._audit_before = snapshot(instance)
-        return instance
+    """Mixed into `AuditedModel`: records create and update with before/after values."""
 
     def save(self, *args, **kwargs):
-        adding = self._state.adding
-        with transaction.atomic(using=kwargs.get("using")):
-            before = None if adding else self._audit_stored_snapshot()
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            lock_chain(using)
+            # "Before" is the stored row, not what this instance saw when it was loaded.
+            before = (
+                None
+                if self._state.adding
+                else stored_snapshots(type(self), [self.pk], using).get(self.pk)
+            )
             super().save(*args, **kwargs)
             after = snapshot(self)
-            if adding:
-                record([Change(AuditAction.CREATE, self, None, after)])
-            else:
-                old, new = diff(before or {}, after)
-                if old or new:
-                    record([Change(AuditAction.UPDATE, self, old, new)])
-            self._audit_before = after
-
-    def delete(self, *args, **kwargs):
-        before, object_id = snapshot(self), str(self.pk)
-        with transaction.atomic(using=kwargs.get("using")):
-            result = super().delete(*args, **kwargs)
-            record([Change(AuditAction.DELETE, self, before, None, object_id)])
-        return result
-
-    def _audit_stored_snapshot(self) -> dict[str, Any] | None:
-        stored = getattr(self, "_audit_before", None)
-        if stored is None:
-            fresh = type(self)._base_manager.filter(pk=self.pk).first()
-            stored = snapshot(fresh) if fresh else None
-        return stored
+            if before is None:
+                record([Change(AuditAction.CREATE, self, None, after)], using=using)
+                return
+            old, new = diff(before, after)
+            if old:
+                record([Change(AuditAction.UPDATE, self, old, new)], using=using)
 
     def audit_organization(self):
         return None
 
 
+class AuditedQuerySet(models.QuerySet):
+    """Queryset writes are audited row by row, in the same transaction. `update()` re-reads
+    the rows it wrote, so expressions (F(), Case/When of bulk_update) are recorded as stored."""
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db):
+            lock_chain(self.db)
+            pks = list(self.values_list("pk", flat=True))
+            before = stored_snapshots(self.model, pks, self.db)
+            count = self.model._base_manager.using(self.db).filter(pk__in=pks).update(**kwargs)
+            after = self.model._base_manager.using(self.db).in_bulk(pks)
+            changes = [_update_change(after[pk], before[pk]) for pk in pks if pk in after]
+            record([c for c in changes if c], using=self.db)
+        return count
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            lock_chain(self.db)
+            created = super().bulk_create(objs, *args, **kwargs)
+            record(
+                [Change(AuditAction.CREATE, o, None, snapshot(o)) for o in created], using=self.db
+            )
+        return created
+
+    bulk_create.alters_data = True
+
+    # bulk_update() needs no override: Django implements it with update(), audited above.
+
+
+def _update_change(obj, before: dict) -> Change | None:
+    old, new = diff(before, snapshot(obj))
+    return Change(AuditAction.UPDATE, obj, old, new) if old else None
+
+
+def _is_audited(sender) -> bool:
+    return isinstance(sender, type) and issubclass(sender, AuditMixin)
+
+
+def _lock_before_delete(sender, instance, using, **kwargs):
+    if _is_audited(sender):
+        lock_chain(using)
+        instance._audit_deleted_pk = instance.pk
+
+
+def _record_delete(sender, instance, using, **kwargs):
+    if _is_audited(sender):
+        object_id = str(getattr(instance, "_audit_deleted_pk", instance.pk))
+        record(
+            [Change(AuditAction.DELETE, instance, snapshot(instance), None, object_id)], using=using
+        )
+
+
+def connect_delete_signals(models_: Iterable) -> None:
+    """Deletes go through Django's collector (direct, queryset and cascaded): its signals cover
+    them all. Connected per audited model, so other models keep Django's fast delete path."""
+    for model in models_:
+        if _is_audited(model) and not model._meta.abstract:
+            uid = f"chiikidx_audit_{model._meta.label_lower}"
+            pre_delete.connect(_lock_before_delete, sender=model, dispatch_uid=f"{uid}_pre")
+            post_delete.connect(_record_delete, sender=model, dispatch_uid=f"{uid}_post")
+
+
+def audit_key() -> bytes:
+    return settings.CHIIKIDX_AUDIT_KEY.encode("utf-8")
+
+
 def entry_hash(fields: dict[str, Any]) -> str:
     payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hmac.new(audit_key(), payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def hashed_fields(entry) -> dict[str, Any]:
@@ -153,37 +241,43 @@ def hashed_fields(entry) -> dict[str, Any]:
     }
 
 
-def record(changes: Iterable[Change], *, actor=None) -> list:
-    """Append entries for `changes` to the chain, under a lock on the chain head."""
-    from .models import AuditChainHead, AuditEntry
+def record(changes: Iterable[Change], *, actor=None, using: str = "default") -> list:
+    """Append entries for `changes` to the chain, under the lock on the chain head."""
+    from .models import AuditEntry
 
+    changes = list(changes)
+    if not changes:
+        return []
     actor = actor or current_actor()
-    now = timezone.now()
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-        entries = []
-        for change in changes:
-            org = change.organization or _organization_of(change.obj)
-            entry = AuditEntry(
-                seq=head.last_seq + 1,
-                created_at=now,
-                actor_id=actor.pk if actor else None,
-                actor_name=actor.get_username() if actor else "",
-                organization_id=org.pk if org else None,
-                model_label=change.obj._meta.label,
-                object_id=change.object_id or str(change.obj.pk),
-                object_repr=str(change.obj)[:200],
-                action=change.action,
-                before=change.before,
-                after=change.after,
-                prev_hash=head.last_hash,
-            )
+    with transaction.atomic(using=using):
+        head = lock_chain(using)
+        now = timezone.now()  # after the lock, so time follows the sequence
+        entries = [_entry(change, actor, now) for change in changes]
+        for entry in entries:
+            entry.seq, entry.prev_hash = head.last_seq + 1, head.last_hash
             entry.hash = entry_hash(hashed_fields(entry))
             head.last_seq, head.last_hash = entry.seq, entry.hash
-            entries.append(entry)
-        AuditEntry.objects.bulk_create(entries, batch_size=500)
-        head.save()
+        AuditEntry.objects.using(using).bulk_create(entries, batch_size=CHUNK)
+        head.save(using=using)
     return entries
+
+
+def _entry(change: Change, actor, now):
+    from .models import AuditEntry
+
+    org = change.organization or _organization_of(change.obj)
+    return AuditEntry(
+        created_at=now,
+        actor_id=actor.pk if actor else None,
+        actor_name=actor.get_username() if actor else "",
+        organization_id=org.pk if org else None,
+        model_label=change.obj._meta.label,
+        object_id=change.object_id or str(change.obj.pk),
+        object_repr=(change.object_repr or str(change.obj))[:200],
+        action=change.action,
+        before=change.before,
+        after=change.after,
+    )
 
 
 def _organization_of(obj):
@@ -197,6 +291,8 @@ class ChainReport:
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
 
 
 def verify_chain(chunk_size: int = 2000) -> ChainReport:
@@ -210,9 +306,10 @@ def verify_chain(chunk_size: int = 2000) -> ChainReport:
             return ChainReport(False, checked, min(entry.seq, expected_seq), problem)
         prev_hash, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
     head = AuditChainHead.objects.filter(id=1).first()
-    if head and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
+    head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
+    if head_seq != expected_seq - 1 or head_hash != prev_hash:
         return ChainReport(False, checked, expected_seq, "末尾の記録が削除されています。")
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, last_seq=head_seq, last_hash=head_hash)
 
 
 def _link_problem(entry, prev_hash: str, expected_seq: int) -> str:
@@ -220,6 +317,6 @@ def _link_problem(entry, prev_hash: str, expected_seq: int) -> str:
         return f"通番{expected_seq}の記録が見つかりません(削除された可能性があります)。"
     if entry.prev_hash != prev_hash:
         return "直前の記録とのハッシュのつながりが壊れています。"
-    if entry_hash(hashed_fields(entry)) != entry.hash:
+    if not hmac.compare_digest(entry_hash(hashed_fields(entry)), entry.hash):
         return "記録の内容がハッシュと一致しません(改ざんされた可能性があります)。"
     return ""

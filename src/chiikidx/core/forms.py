@@ -74,8 +74,12 @@ class MemberForm(forms.Form):
             self.add_error("department", gettext("原課担当には部署を選んでください。"))
         password = data.get("password")
         if password:
+            # Every attribute the similarity validator compares against, not only the name.
             user = get_user_model()(
-                username=data.get("username", ""), last_name=data.get("last_name", "")
+                username=data.get("username", ""),
+                last_name=data.get("last_name", ""),
+                first_name=data.get("first_name", ""),
+                email=data.get("email", ""),
             )
             try:
                 password_validation.validate_password(password, user)

@@ -37,11 +37,13 @@ def peer_group_for(kind: str, population: int | None) -> str:
 
 
 class AuditedModel(audit.AuditMixin, models.Model):
+    objects = audit.AuditedQuerySet.as_manager()
+
     class Meta:
         abstract = True
 
 
-class OrganizationQuerySet(models.QuerySet):
+class OrganizationQuerySet(audit.AuditedQuerySet):
     def prefectures(self):
         return self.filter(kind=OrgKind.PREFECTURE)
 
@@ -126,7 +128,7 @@ class Organization(AuditedModel):
         return self
 
 
-class TenantQuerySet(models.QuerySet):
+class TenantQuerySet(audit.AuditedQuerySet):
     def visible_to(self, user):
         from . import access
 
@@ -162,6 +164,8 @@ class TenantModel(AuditedModel):
     )
 
     objects = TenantQuerySet.as_manager()
+    # Models with a `department` set this, so 原課担当 may change their own department's rows.
+    department_scoped = False
 
     class Meta:
         abstract = True
@@ -209,7 +213,7 @@ class Membership(AuditedModel):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,  # deactivate accounts; deleting would erase their history
         related_name="memberships",
         verbose_name=_("利用者"),
     )
@@ -227,6 +231,8 @@ class Membership(AuditedModel):
     )
     is_active = models.BooleanField(_("有効"), default=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    change_action = "manage"  # only the organization's admins change memberships
 
     class Meta:
         ordering = ["organization__code", "role", "user__username"]
@@ -257,7 +263,7 @@ class LiaisonAssignment(AuditedModel):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="liaison_assignments",
         verbose_name=_("リエゾン"),
     )
@@ -270,6 +276,8 @@ class LiaisonAssignment(AuditedModel):
     start_date = models.DateField(_("開始日"))
     end_date = models.DateField(_("終了日"), null=True, blank=True)
     note = models.CharField(_("備考"), max_length=200, blank=True)
+
+    change_action = "manage"
 
     class Meta:
         ordering = ["municipality__code", "start_date"]
@@ -290,6 +298,17 @@ class LiaisonAssignment(AuditedModel):
         return self.municipality
 
 
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise audit.AuditImmutableError(_("監査ログは変更できません。"))
+
+    def delete(self):
+        raise audit.AuditImmutableError(_("監査ログは削除できません。"))
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        raise audit.AuditImmutableError(_("監査ログは変更できません。"))
+
+
 class AuditEntry(models.Model):
     """Append-only, hash-chained record of one change to a domain object."""
 
@@ -297,7 +316,7 @@ class AuditEntry(models.Model):
     created_at = models.DateTimeField(_("日時"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,  # the id is part of the hash: never rewrite it
         null=True,
         blank=True,
         related_name="+",
@@ -322,6 +341,8 @@ class AuditEntry(models.Model):
     after = models.JSONField(_("変更後"), null=True, blank=True)
     prev_hash = models.CharField(_("直前のハッシュ"), max_length=64)
     hash = models.CharField(_("ハッシュ"), max_length=64, unique=True)
+
+    objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         ordering = ["-seq"]

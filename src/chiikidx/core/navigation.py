@@ -16,6 +16,7 @@ class NavEntry:
     url_name: str
     action: str | None = None  # None: not tied to an organization; else the org action needed
     login: bool = False
+    superuser: bool = False
 
 
 _entries: list[NavEntry] = []
@@ -29,7 +30,9 @@ def register(entry: NavEntry) -> None:
 def items_for(request, org) -> list[dict]:
     user, path, items = request.user, request.path, []
     for entry in _entries:
-        if entry.login and not user.is_authenticated:
+        if (entry.login and not user.is_authenticated) or (
+            entry.superuser and not user.is_superuser
+        ):
             continue
         if entry.action is None:
             url = reverse(entry.url_name)
@@ -59,5 +62,6 @@ for _entry in [
     NavEntry(_("職員と権限"), "core:members", action="manage"),
     NavEntry(_("監査ログ"), "core:audit_log", action="audit"),
     NavEntry(_("全国の団体"), "core:registry"),
+    NavEntry(_("システム監査ログ"), "core:system_audit_log", superuser=True),
 ]:
     register(_entry)

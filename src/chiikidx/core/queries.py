@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import access
-from .choices import OrgKind
+from .choices import OrgKind, Role
 from .japanese import normalize
-from .models import AuditEntry, Department, Organization
+from .models import AuditEntry, Department, LiaisonAssignment, Organization
 
 
 def search_organizations(
@@ -44,6 +45,10 @@ def audit_entries_for_org(org) -> QuerySet:
     return AuditEntry.objects.filter(organization=org).select_related("actor").order_by("-seq")
 
 
+def audit_entries_all() -> QuerySet:
+    return AuditEntry.objects.select_related("organization").order_by("-seq")
+
+
 def audit_entries_for_object(model_label: str, object_id: str) -> QuerySet:
     return AuditEntry.objects.filter(model_label=model_label, object_id=object_id).order_by("-seq")
 
@@ -58,6 +63,22 @@ def workspaces_of(user, memberships=None) -> list[tuple[Organization, str]]:
     return [(m.organization, m.get_role_display()) for m in memberships] + [
         (org, str(_("リエゾン担当"))) for org in extra.order_by("code")
     ]
+
+
+def current_liaisons(*, municipality=None, prefecture=None) -> QuerySet:
+    """Assignments in force today whose liaison is still an active member of the prefecture."""
+    today = timezone.localdate()
+    qs = LiaisonAssignment.objects.filter(
+        start_date__lte=today,
+        user__memberships__is_active=True,
+        user__memberships__role=Role.LIAISON,
+        user__memberships__organization_id=F("municipality__prefecture_id"),
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    if municipality is not None:
+        qs = qs.filter(municipality=municipality)
+    if prefecture is not None:
+        qs = qs.filter(municipality__prefecture=prefecture)
+    return qs.select_related("user", "municipality").order_by("municipality__code", "start_date")
 
 
 def municipalities_of(prefecture) -> QuerySet:

@@ -12,8 +12,7 @@ from pathlib import Path
 from django.db import transaction
 
 from . import audit, tabular
-from .audit import Change
-from .choices import AuditAction, OrgKind
+from .choices import OrgKind
 from .models import Organization, peer_group_for
 
 REGISTRY_CSV = Path(__file__).resolve().parent / "data" / "local_governments.csv"
@@ -138,9 +137,9 @@ def _prefecture_id(prefecture_code: str) -> int:
 
 @transaction.atomic
 def sync_organizations(rows: list[dict], *, is_demo: bool = False) -> LoadReport:
-    """Insert new rows, update changed ones, leave the rest; one audit entry per change."""
+    """Insert new rows and update changed ones (the bulk writes record one audit entry each)."""
     existing = {org.code: org for org in Organization.objects.all()}
-    report, new, changed, changes = LoadReport(), [], [], []
+    report, new, changed = LoadReport(), [], []
     for row in rows:
         incoming = _organization(row)
         incoming.is_demo = is_demo
@@ -148,23 +147,22 @@ def sync_organizations(rows: list[dict], *, is_demo: bool = False) -> LoadReport
         if current is None:
             incoming.peer_group = peer_group_for(incoming.kind, None)
             new.append(incoming)
-            continue
-        before = audit.snapshot(current)
-        for name in SYNCED_FIELDS:
-            setattr(current, name, getattr(incoming, name))
-        current.peer_group = peer_group_for(current.kind, current.population)
-        old, after = audit.diff(before, audit.snapshot(current))
-        if old:
+        elif _apply(current, incoming):
             changed.append(current)
-            changes.append(Change(AuditAction.UPDATE, current, old, after))
         else:
             report.unchanged += 1
     Organization.objects.bulk_create(new, batch_size=500)
     Organization.objects.bulk_update(changed, [*SYNCED_FIELDS, "peer_group"], batch_size=500)
-    changes.extend(Change(AuditAction.CREATE, org, None, audit.snapshot(org)) for org in new)
-    audit.record(changes)
     report.created, report.updated = len(new), len(changed)
     return report
+
+
+def _apply(current: Organization, incoming: Organization) -> bool:
+    before = audit.snapshot(current)
+    for name in SYNCED_FIELDS:
+        setattr(current, name, getattr(incoming, name))
+    current.peer_group = peer_group_for(current.kind, current.population)
+    return audit.snapshot(current) != before
 
 
 def load_registry(path: Path = REGISTRY_CSV) -> LoadReport:
@@ -225,20 +223,17 @@ def read_population(data: bytes, filename: str) -> list[dict]:
 def import_population(rows: list[dict]) -> LoadReport:
     """Set population and its reference date; peer groups follow (one audit entry per change)."""
     orgs = Organization.objects.in_bulk([r["code"] for r in rows], field_name="code")
-    report, changed, changes = LoadReport(), [], []
+    report, changed = LoadReport(), []
     for row in rows:
         org = orgs[row["code"]]
         before = audit.snapshot(org)
         org.population, org.population_date = row["population"], row["population_date"]
         org.peer_group = peer_group_for(org.kind, org.population)
-        old, new = audit.diff(before, audit.snapshot(org))
-        if old:
+        if audit.snapshot(org) != before:
             changed.append(org)
-            changes.append(Change(AuditAction.UPDATE, org, old, new))
         else:
             report.unchanged += 1
     fields = ["population", "population_date", "peer_group"]
     Organization.objects.bulk_update(changed, fields, batch_size=500)
-    audit.record(changes)
     report.updated = len(changed)
     return report

@@ -15,6 +15,7 @@ urlpatterns = [
     path("switch/", views.switch_organization, name="switch"),
     path("registry/", views.registry, name="registry"),
     path("registry/<str:lgcode>/", views.registry_detail, name="registry_detail"),
+    path("audit/", views.system_audit_log, name="system_audit_log"),
     path("o/<str:lgcode>/", views.org_home, name="org_home"),
     path("o/<str:lgcode>/departments/", views.departments, name="departments"),
     path("o/<str:lgcode>/departments/new/", views.department_create, name="department_create"),

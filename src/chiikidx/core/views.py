@@ -2,18 +2,21 @@
 
 from urllib.parse import urlencode
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import access, queries, services, tasks
-from .access import LOGIN, PUBLIC, org, route
+from .access import LOGIN, PUBLIC, SUPERUSER, org, route
 from .choices import OrgKind
 from .forms import DepartmentForm, MemberForm, RegistrySearchForm
-from .models import LiaisonAssignment, Membership, Organization, model_verbose_name
+from .models import Membership, Organization, model_verbose_name
 
 PAGE_SIZE = 50
 
@@ -36,11 +39,36 @@ class LoginView(auth_views.LoginView):
 
 login_view = route(PUBLIC)(LoginView.as_view())
 logout_view = route(PUBLIC)(require_POST(auth_views.LogoutView.as_view()))
-password_change = route(LOGIN)(
-    auth_views.PasswordChangeView.as_view(
-        template_name="core/password_change.html", success_url="/account/password/done/"
-    )
-)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view, plus: wrong current passwords count towards the login lockout, the
+    change is audited and API tokens issued under the old password are revoked."""
+
+    template_name = "core/password_change.html"
+    success_url = "/account/password/done/"
+
+    def post(self, request, *args, **kwargs):
+        if not AxesProxyHandler.is_allowed(request, {"username": request.user.get_username()}):
+            return render(request, "core/locked_out.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if form.has_error("old_password"):
+            user_login_failed.send(
+                sender=type(self),
+                credentials={"username": self.request.user.get_username()},
+                request=self.request,
+            )
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=form.user)
+        return response
+
+
+password_change = route(LOGIN)(PasswordChangeView.as_view())
 password_change_done = route(LOGIN)(
     auth_views.PasswordChangeDoneView.as_view(template_name="core/password_change_done.html")
 )
@@ -113,10 +141,8 @@ def org_home(request, lgcode):
     context = {
         "departments": queries.departments_of(target),
         "member_count": Membership.objects.filter(organization=target, is_active=True).count(),
-        "liaisons": LiaisonAssignment.objects.filter(municipality=target).select_related("user"),
-        "assigned": LiaisonAssignment.objects.filter(user__memberships__organization=target)
-        .select_related("municipality", "user")
-        .order_by("municipality__code")
+        "liaisons": queries.current_liaisons(municipality=target),
+        "assigned": queries.current_liaisons(prefecture=target)
         if target.kind == OrgKind.PREFECTURE
         else [],
         "municipalities": queries.municipalities_of(target)
@@ -146,7 +172,7 @@ def department_create(request, lgcode):
         services.create_department(
             acting_user=request.user, organization=request.org, **form.cleaned_data
         )
-        messages.success(request, f"部署「{form.cleaned_data['name']}」を登録しました。")
+        messages.success(request, _("部署「%(name)s」を登録しました。") % form.cleaned_data)
         return redirect("core:departments", lgcode=lgcode)
     context = {"departments": queries.departments_of(request.org), "can_manage": True, "form": form}
     return render(request, "core/departments.html", context, status=400)
@@ -169,7 +195,9 @@ def member_create(request, lgcode):
         membership = services.create_member(
             acting_user=request.user, organization=request.org, data=form.cleaned_data
         )
-        messages.success(request, f"{membership.user.username} を登録しました。")
+        messages.success(
+            request, _("%(user)s を登録しました。") % {"user": membership.user.username}
+        )
         return redirect("core:members", lgcode=lgcode)
     return render(
         request, "core/member_form.html", {"form": form}, status=400 if form.errors else 200
@@ -182,31 +210,44 @@ def member_toggle(request, lgcode, membership_id):
     membership = access.get_visible_or_404(
         request.user, Membership.objects.filter(organization=request.org), pk=membership_id
     )
-    if membership.user_id == request.user.pk:
-        messages.error(request, "自分自身の所属は無効にできません。別の管理者に依頼してください。")
-    else:
+    try:
         services.set_membership_active(
             acting_user=request.user, membership=membership, active=not membership.is_active
         )
-        state = "有効" if membership.is_active else "無効"
-        messages.success(request, f"{membership.user.username} の所属を{state}にしました。")
+    except services.ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        template = (
+            _("%(user)s の所属を有効にしました。")
+            if membership.is_active
+            else _("%(user)s の所属を無効にしました。")
+        )
+        messages.success(request, template % {"user": membership.user.username})
     return redirect("core:members", lgcode=lgcode)
 
 
 @route(org("audit"))
 def audit_log(request, lgcode):
-    entries = queries.audit_entries_for_org(request.org)
+    return _audit_log_page(request, queries.audit_entries_for_org(request.org))
+
+
+@route(SUPERUSER)
+def system_audit_log(request):
+    """Every entry, including those of no organization (accounts of users without membership)."""
+    return _audit_log_page(request, queries.audit_entries_all())
+
+
+def _audit_log_page(request, entries):
+    labels = [
+        (label, model_verbose_name(label))
+        for label in entries.order_by("model_label")
+        .values_list("model_label", flat=True)
+        .distinct()
+    ]
     model = request.GET.get("model", "")
     if model:
         entries = entries.filter(model_label=model)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = [
-        (label, model_verbose_name(label))
-        for label in queries.audit_entries_for_org(request.org)
-        .order_by("model_label")
-        .values_list("model_label", flat=True)
-        .distinct()
-    ]
     query = urlencode({"model": model}) if model else ""
     context = {"page": page, "model": model, "labels": labels, "query": query}
     return render(request, "core/audit_log.html", context)
