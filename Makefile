@@ -32,8 +32,11 @@ lint: install
 
 check: install
 	CHIIKIDX_DEBUG=0 $(CHIIKIDX) check --fail-level WARNING
-	CHIIKIDX_DEBUG=0 CHIIKIDX_HTTPS=1 CHIIKIDX_SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") \
-		$(CHIIKIDX) check --deploy --fail-level WARNING
+	@# Production settings, as deployed: HTTPS, a real secret key, collected static files.
+	d=$$(mktemp -d) && export CHIIKIDX_DATA_DIR=$$d CHIIKIDX_DEBUG=0 CHIIKIDX_HTTPS=1 \
+		CHIIKIDX_SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") && \
+		$(CHIIKIDX) collectstatic --noinput -v 0 && $(CHIIKIDX) check --deploy --fail-level WARNING; \
+		status=$$?; rm -rf $$d; exit $$status
 	$(CHIIKIDX) makemigrations --check --dry-run
 
 # Browser tests need Debian's chromium and Japanese fonts (screenshots are empty boxes without them).

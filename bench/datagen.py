@@ -1,7 +1,8 @@
 """Data generators for the benchmarks: bulk departments and staff, and long audit chains.
 
-Deterministic (fixed seed). Departments and memberships are bulk-inserted, which bypasses the
-per-save audit hook on purpose; audit entries are appended only through `audit.record`.
+Deterministic (fixed seed). Rows are written through the product's own managers (`bulk_create`),
+so whatever they audit is audited; extra audit history is appended only with `audit.record`.
+Related objects are passed as instances so that audit code can describe them without queries.
 """
 
 from __future__ import annotations
@@ -53,12 +54,12 @@ def departments(per_org: int = 10) -> int:
     rng = random.Random(SEED)
     rows = [
         Department(
-            organization_id=org_id,
+            organization=org,  # an instance, so audit code needs no query to find it
             name=name,
             sort_order=order,
             visibility=rng.choices(VISIBILITIES, VISIBILITY_WEIGHTS)[0],
         )
-        for org_id in registry_organizations().values_list("pk", flat=True)
+        for org in registry_organizations()
         for order, name in enumerate(DEPARTMENT_NAMES[:per_org])
     ]
     Department.objects.bulk_create(rows, batch_size=1000)
@@ -67,33 +68,25 @@ def departments(per_org: int = 10) -> int:
 
 def staff() -> int:
     """Two users per real municipality: an admin, and department staff of its first department."""
-    municipalities = registry_organizations().municipalities()
-    first_department = {}
-    for org_id, dept_id in Department.objects.filter(sort_order=0).values_list(
-        "organization_id", "pk"
-    ):
-        first_department[org_id] = dept_id
-    users, memberships = _users_and_memberships(municipalities, first_department)
-    get_user_model().objects.bulk_create(users, batch_size=1000)
-    for membership, user in zip(memberships, users, strict=True):
-        membership.user_id = user.pk
+    first_departments = (
+        Department.objects.filter(sort_order=0, organization__is_demo=False)
+        .exclude(organization__kind=OrgKind.PREFECTURE)
+        .select_related("organization")
+    )
+    users, memberships = [], []
+    for department in first_departments:
+        org = department.organization
+        for role, dept in [(Role.MUNI_ADMIN, None), (Role.DEPT_STAFF, department)]:
+            user = _user(f"bench-{role}-{org.code}")
+            users.append(user)
+            memberships.append(Membership(user=user, organization=org, role=role, department=dept))
+    get_user_model().objects.bulk_create(users, batch_size=1000)  # sets the pks memberships need
     Membership.objects.bulk_create(memberships, batch_size=1000)
     return len(memberships)
 
 
-def _users_and_memberships(municipalities, first_department) -> tuple[list, list]:
-    user_model, unusable = get_user_model(), make_password(None)
-    users, memberships = [], []
-    for org in municipalities.only("pk", "code"):
-        for role, department in [
-            (Role.MUNI_ADMIN, None),
-            (Role.DEPT_STAFF, first_department[org.pk]),
-        ]:
-            users.append(user_model(username=f"bench-{role}-{org.code}", password=unusable))
-            memberships.append(
-                Membership(organization_id=org.pk, role=role, department_id=department)
-            )
-    return users, memberships
+def _user(username: str):
+    return get_user_model()(username=username, password=make_password(None))
 
 
 def make_prefecture_admin(username: str, prefecture_code: str) -> Organization:
@@ -107,16 +100,21 @@ def make_prefecture_admin(username: str, prefecture_code: str) -> Organization:
 
 
 def update_changes(objects: list, count: int, organization=None) -> Iterator[Change]:
-    """`count` renames cycling over `objects` (as a bulk job would pass to `audit.record`)."""
+    """`count` updates cycling over `objects` (as a bulk job would pass to `audit.record`)."""
     for i in range(count):
         obj = objects[i % len(objects)]
-        yield Change(
-            AuditAction.UPDATE,
-            obj,
-            {"name": f"{obj}(旧{i})", "sort_order": i % 10},
-            {"name": f"{obj}(新{i})", "sort_order": (i + 1) % 10},
-            organization=organization,
-        )
+        before, after = _edit(obj, i)
+        yield Change(AuditAction.UPDATE, obj, before, after, organization=organization)
+
+
+def _edit(obj, i: int) -> tuple[dict, dict]:
+    """Plausible before/after values: memberships toggle, departments are renamed."""
+    if isinstance(obj, Membership):
+        return {"is_active": i % 2 == 0}, {"is_active": i % 2 == 1}
+    return (
+        {"name": f"{obj.name}(旧{i})", "sort_order": i % 10},
+        {"name": f"{obj.name}(新{i})", "sort_order": (i + 1) % 10},
+    )
 
 
 def append(changes: Iterable[Change], batch: int, actor=None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import statistics
 import sys
@@ -38,7 +39,7 @@ class Result:
         return [
             self.name,
             f"{number(self.value, self.unit)} {self.unit}",
-            f"{sign} {number(self.target.limit, self.unit)} {self.unit}",
+            f"{sign} {self.target.limit:,g} {self.unit}",
             "PASS" if self.passed else "FAIL",
         ]
 
@@ -62,6 +63,7 @@ def samples(fn: Callable[[], Any], n: int, warmup: int = 1) -> list[float]:
     """Seconds of `n` calls of `fn`, after `warmup` untimed calls."""
     for _ in range(warmup):
         fn()
+    gc.collect()  # garbage left by earlier steps is not this benchmark's cost
     return [timed(fn)[0] for _ in range(n)]
 
 
@@ -92,7 +94,10 @@ def table(results: list[Result]) -> str:
 
 
 def _line(row: list[str], widths: list[int]) -> str:
-    aligned = [_pad(cell, width, right=i in (1, 2)) for i, (cell, width) in enumerate(zip(row, widths, strict=True))]
+    aligned = [
+        _pad(cell, width, right=i in (1, 2))
+        for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+    ]
     return " | ".join(aligned)
 
 

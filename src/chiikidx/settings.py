@@ -1,10 +1,14 @@
 """Settings, read from the environment (CHIIKIDX_*).
 
 CHIIKIDX_DEBUG         1 for development (default 0: production behaviour)
-CHIIKIDX_SECRET_KEY    required in production; otherwise a key is generated once into the data dir
+CHIIKIDX_SECRET_KEY    required when CHIIKIDX_HTTPS is on (production won't start without);
+                       over plain HTTP (development, tests) one is generated into the data dir
+CHIIKIDX_AUDIT_KEY     keys the audit hash chain (default: the secret key); never change it later
 CHIIKIDX_DATABASE_URL  e.g. postgres://user@host:5432/db (default: SQLite in the data dir, WAL)
-CHIIKIDX_ALLOWED_HOSTS comma-separated host names (default: localhost, 127.0.0.1)
+CHIIKIDX_ALLOWED_HOSTS comma-separated host names (default: localhost, 127.0.0.1, [::1])
 CHIIKIDX_HTTPS         1 when served over HTTPS (default: the opposite of DEBUG)
+CHIIKIDX_STATIC_MANIFEST  1: serve `collectstatic` output with hashed names and a long cache
+                       (default: on in production, i.e. HTTPS without DEBUG)
 CHIIKIDX_DATA_DIR      where the SQLite file, generated key and uploads live (default ./var)
 """
 
@@ -171,9 +175,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
-# After `chiikidx collectstatic` (production), hashed file names allow a one-year cache; without
-# it (make run, tests) files are served from the packages directly with a short cache.
-STATIC_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists() and not DEBUG
+# Production serves `chiikidx collectstatic` output: hashed names, compressed, cached for long
+# (a system check fails until collectstatic has run). Development and tests serve the files
+# from the packages directly with a short cache.
+STATIC_MANIFEST = env_bool("CHIIKIDX_STATIC_MANIFEST", HTTPS and not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

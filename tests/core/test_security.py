@@ -91,13 +91,12 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "CHIIKIDX_ALLOWED_HOSTS": "dx.pref.example.lg.jp",
         "CHIIKIDX_DATA_DIR": str(tmp_path),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "chiikidx.cli", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    command = [sys.executable, "-m", "chiikidx.cli", "check", "--deploy", "--fail-level", "WARNING"]
+    before = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert before.returncode != 0 and "collectstatic" in before.stderr  # chiikidx.E001
+    collect = [sys.executable, "-m", "chiikidx.cli", "collectstatic", "--noinput", "-v", "0"]
+    subprocess.run(collect, env=env, check=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

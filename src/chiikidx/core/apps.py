@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.apps import apps
 
-        from . import audit
+        from . import audit, checks  # noqa: F401  (registers the system checks)
 
         audit.connect_delete_signals(apps.get_models())

@@ -87,3 +87,26 @@ def municipalities_of(prefecture) -> QuerySet:
         .exclude(kind__in=[OrgKind.PREFECTURE, OrgKind.WARD])
         .order_by("code")
     )
+
+
+def liaison_users_of(prefecture) -> QuerySet:
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization=prefecture,
+            memberships__role=Role.LIAISON,
+            memberships__is_active=True,
+        )
+        .order_by("username")
+    )
+
+
+def liaison_assignments_of(prefecture) -> QuerySet:
+    """Every assignment in the prefecture, current and past (history is kept)."""
+    return (
+        LiaisonAssignment.objects.filter(municipality__prefecture=prefecture)
+        .select_related("user", "municipality", "municipality__prefecture")
+        .order_by("municipality__code", "-start_date")
+    )

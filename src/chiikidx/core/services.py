@@ -1,13 +1,15 @@
 """Writes of the core app: atomic, with the acting user, audited through the models."""
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from . import access, audit
 from .choices import AuditAction, Role
-from .models import Department, Membership
+from .models import Department, LiaisonAssignment, Membership
 
 ACCOUNT_FIELDS = ("username", "last_name", "first_name", "email", "is_active")
 ADMIN_ROLES = (Role.PREF_ADMIN, Role.MUNI_ADMIN)
@@ -141,3 +143,97 @@ def issue_token(*, user) -> Token:
             actor=user,
         )
     return token
+
+
+def _can_manage_account(acting_user, user) -> bool:
+    """An admin may change an account only if every organization it belongs to is theirs to
+    manage: a municipal admin must not take over a prefecture officer who is also a member."""
+    if user.is_superuser and not acting_user.is_superuser:
+        return False
+    memberships = Membership.objects.filter(user=user, is_active=True).select_related(
+        "organization"
+    )
+    return all(access.can(acting_user, "manage", m.organization) for m in memberships)
+
+
+@transaction.atomic
+def update_member(*, acting_user, membership: Membership, data: dict) -> Membership:
+    user = membership.user
+    demoted = membership.role in ADMIN_ROLES and data["role"] != membership.role
+    if demoted and _is_last_admin(membership):
+        raise ServiceError(
+            _(
+                "この団体で最後の管理者のため役割を変更できません。先に別の職員を管理者として登録してください。"
+            )
+        )
+    account = {k: data.get(k) or "" for k in ("last_name", "first_name", "email")}
+    if any(getattr(user, k) != v for k, v in account.items()):
+        if not _can_manage_account(acting_user, user):
+            raise ServiceError(
+                _("この職員は他の団体にも所属しているため、氏名とメールアドレスは変更できません。")
+            )
+        _save_account(acting_user, user, account, membership.organization)
+    with audit.acting_as(acting_user):
+        membership.role = data["role"]
+        membership.department = data.get("department")
+        membership.save()
+    return membership
+
+
+def _save_account(acting_user, user, values: dict, organization) -> None:
+    before = _account_fields(user)
+    for key, value in values.items():
+        setattr(user, key, value)
+    user.save(update_fields=list(values))
+    old, new = audit.diff(before, _account_fields(user))
+    change = audit.Change(AuditAction.UPDATE, user, old, new, organization=organization)
+    audit.record([change], actor=acting_user)
+
+
+@transaction.atomic
+def reset_password(*, acting_user, membership: Membership, password: str) -> None:
+    """An admin sets a new password: recorded (never the hash), tokens revoked, lockout lifted."""
+    user = membership.user
+    if not _can_manage_account(acting_user, user):
+        raise ServiceError(
+            _(
+                "この職員は他の団体にも所属しているため、パスワードを再設定できません。"
+                "すべての所属先を管理できる管理者に依頼してください。"
+            )
+        )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    change = audit.Change(
+        AuditAction.UPDATE,
+        user,
+        {"password": _("(記録しません)")},
+        {"password": _("管理者が再設定しました")},
+        organization=membership.organization,
+    )
+    with audit.acting_as(acting_user):
+        audit.record([change])
+        for token in Token.objects.filter(user=user):
+            revoke_token(token)
+    axes_reset(username=user.get_username())
+
+
+@transaction.atomic
+def assign_liaison(*, acting_user, prefecture, data: dict) -> LiaisonAssignment:
+    with audit.acting_as(acting_user):
+        return LiaisonAssignment.objects.create(
+            user=data["user"],
+            municipality=data["municipality"],
+            start_date=data["start_date"],
+            end_date=data.get("end_date"),
+            note=data.get("note") or "",
+        )
+
+
+@transaction.atomic
+def end_liaison_assignment(*, acting_user, assignment: LiaisonAssignment) -> LiaisonAssignment:
+    """Ends today; the assignment stays as history."""
+    today = timezone.localdate()
+    with audit.acting_as(acting_user):
+        assignment.end_date = max(today, assignment.start_date)
+        assignment.save()
+    return assignment

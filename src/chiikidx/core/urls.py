@@ -21,6 +21,18 @@ urlpatterns = [
     path("o/<str:lgcode>/departments/new/", views.department_create, name="department_create"),
     path("o/<str:lgcode>/members/", views.members, name="members"),
     path("o/<str:lgcode>/members/new/", views.member_create, name="member_create"),
+    path("o/<str:lgcode>/members/<int:membership_id>/", views.member_edit, name="member_edit"),
+    path(
+        "o/<str:lgcode>/members/<int:membership_id>/password/",
+        views.member_password,
+        name="member_password",
+    ),
+    path("o/<str:lgcode>/liaisons/", views.liaisons, name="liaisons"),
+    path(
+        "o/<str:lgcode>/liaisons/<int:assignment_id>/end/",
+        views.liaison_end,
+        name="liaison_end",
+    ),
     path(
         "o/<str:lgcode>/members/<int:membership_id>/toggle/",
         views.member_toggle,

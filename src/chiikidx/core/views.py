@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -15,7 +16,13 @@ from django.views.decorators.http import require_POST
 from . import access, queries, services, tasks
 from .access import LOGIN, PUBLIC, SUPERUSER, org, route
 from .choices import OrgKind
-from .forms import DepartmentForm, MemberForm, RegistrySearchForm
+from .forms import (
+    DepartmentForm,
+    LiaisonAssignmentForm,
+    MemberEditForm,
+    MemberForm,
+    RegistrySearchForm,
+)
 from .models import Membership, Organization, model_verbose_name
 
 PAGE_SIZE = 50
@@ -204,12 +211,96 @@ def member_create(request, lgcode):
     )
 
 
+def _membership_of(request, membership_id) -> Membership:
+    return access.get_visible_or_404(
+        request.user,
+        Membership.objects.filter(organization=request.org).select_related("user", "organization"),
+        pk=membership_id,
+    )
+
+
+@route(org("manage"))
+def member_edit(request, lgcode, membership_id):
+    membership = _membership_of(request, membership_id)
+    form = MemberEditForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_member(
+                acting_user=request.user, membership=membership, data=form.cleaned_data
+            )
+        except services.ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request, _("%(user)s の情報を更新しました。") % {"user": membership.user}
+            )
+            return redirect("core:members", lgcode=lgcode)
+    context = {"form": form, "membership": membership}
+    return render(request, "core/member_edit.html", context, status=400 if form.errors else 200)
+
+
+@route(org("manage"))
+def member_password(request, lgcode, membership_id):
+    membership = _membership_of(request, membership_id)
+    form = SetPasswordForm(membership.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password(
+                acting_user=request.user,
+                membership=membership,
+                password=form.cleaned_data["new_password1"],
+            )
+        except services.ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("%(user)s のパスワードを再設定しました。ロックも解除されています。")
+                % {"user": membership.user},
+            )
+            return redirect("core:members", lgcode=lgcode)
+    context = {"form": form, "membership": membership}
+    return render(request, "core/member_password.html", context, status=400 if form.errors else 200)
+
+
+@route(org("manage"))
+def liaisons(request, lgcode):
+    """Prefecture admins assign DX推進リエゾン to municipalities (伴走支援)."""
+    if not request.org.is_prefecture:
+        raise Http404
+    form = LiaisonAssignmentForm(
+        request.POST or None,
+        prefecture=request.org,
+        liaisons=queries.liaison_users_of(request.org),
+        municipalities=queries.municipalities_of(request.org),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.assign_liaison(
+            acting_user=request.user, prefecture=request.org, data=form.cleaned_data
+        )
+        messages.success(request, _("担当を登録しました。"))
+        return redirect("core:liaisons", lgcode=lgcode)
+    context = {"form": form, "assignments": queries.liaison_assignments_of(request.org)}
+    return render(request, "core/liaisons.html", context, status=400 if form.errors else 200)
+
+
+@route(org("manage"))
+@require_POST
+def liaison_end(request, lgcode, assignment_id):
+    if not request.org.is_prefecture:
+        raise Http404
+    assignment = access.get_visible_or_404(
+        request.user, queries.liaison_assignments_of(request.org), pk=assignment_id
+    )
+    services.end_liaison_assignment(acting_user=request.user, assignment=assignment)
+    messages.success(request, _("担当を終了しました(履歴は残ります)。"))
+    return redirect("core:liaisons", lgcode=lgcode)
+
+
 @route(org("manage"))
 @require_POST
 def member_toggle(request, lgcode, membership_id):
-    membership = access.get_visible_or_404(
-        request.user, Membership.objects.filter(organization=request.org), pk=membership_id
-    )
+    membership = _membership_of(request, membership_id)
     try:
         services.set_membership_active(
             acting_user=request.user, membership=membership, active=not membership.is_active

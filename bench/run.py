@@ -1,0 +1,129 @@
+"""`make bench`: chiikidx's benchmarks on a throwaway database, printed as a table.
+
+SQLite in a temporary data directory by default. With CHIIKIDX_DATABASE_URL set (PostgreSQL),
+a separate database named chiikidx_bench is created on that server and dropped afterwards; the
+database named in the URL is only used to connect. Exits 1 when any target is missed.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from measure import table
+
+BENCH_DATABASE = "chiikidx_bench"
+POSTGRES_SCHEMES = {"postgres", "postgresql"}
+
+
+def main() -> int:
+    started = time.perf_counter()
+    server_url = os.environ.get("CHIIKIDX_DATABASE_URL") or None
+    with (
+        tempfile.TemporaryDirectory(prefix="chiikidx-bench-") as data_dir,
+        throwaway_database(server_url) as database_url,
+    ):
+        configure(data_dir, database_url)
+        results, description = run()
+    failed = [r for r in results if not r.passed]
+    print(f"\nchiikidx benchmarks — {description}\n")
+    print(table(results))
+    elapsed = time.perf_counter() - started
+    print(f"\n{len(results) - len(failed)}/{len(results)} targets met in {elapsed:.0f} s")
+    return 1 if failed else 0
+
+
+def configure(data_dir: str, database_url: str | None) -> None:
+    """Environment for chiikidx.settings; must be set before django.setup()."""
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "chiikidx.settings",
+            "CHIIKIDX_DATA_DIR": data_dir,
+            "CHIIKIDX_SECRET_KEY": secrets.token_urlsafe(50),
+            "CHIIKIDX_AUDIT_KEY": secrets.token_urlsafe(50),
+            "CHIIKIDX_DEBUG": "0",  # DEBUG would keep every query in memory
+            "CHIIKIDX_HTTPS": "0",
+            "CHIIKIDX_ALLOWED_HOSTS": "testserver",  # the test client's host name
+            "CHIIKIDX_LOG_LEVEL": "ERROR",
+        }
+    )
+    if database_url:
+        os.environ["CHIIKIDX_DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("CHIIKIDX_DATABASE_URL", None)
+
+
+def run():
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        import suite
+
+        results = suite.run_all()
+        return results, f"{_platform()}\n{suite.describe_data()}"
+    finally:
+        connections.close_all()
+
+
+def _platform() -> str:
+    import django
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        version = connection.pg_version
+        database = f"PostgreSQL {version // 10000}.{version % 10000} ({BENCH_DATABASE})"
+    else:
+        database = f"SQLite {connection.Database.sqlite_version} (temporary data dir)"
+    return (
+        f"{database}, Python {platform.python_version()}, Django {django.get_version()}, "
+        f"{os.cpu_count()} CPUs"
+    )
+
+
+@contextmanager
+def throwaway_database(server_url: str | None) -> Iterator[str | None]:
+    """Yield the URL of an empty PostgreSQL database of our own (None: SQLite)."""
+    if server_url is None:
+        yield None
+        return
+    parts = urlsplit(server_url)
+    if parts.scheme not in POSTGRES_SCHEMES:
+        raise SystemExit(f"bench: CHIIKIDX_DATABASE_URL must be PostgreSQL, not {parts.scheme}")
+    # Connect through the database named in the URL, unless that is the one we drop.
+    connect = parts._replace(path="/postgres") if parts.path == f"/{BENCH_DATABASE}" else parts
+    admin_url, bench_url = connect.geturl(), parts._replace(path=f"/{BENCH_DATABASE}").geturl()
+    _admin(admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")  # left over from a killed run
+    _admin(admin_url, "CREATE DATABASE {}")
+    try:
+        yield bench_url
+    finally:
+        if "django.db" in sys.modules:
+            sys.modules["django.db"].connections.close_all()
+        _admin(admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+def _admin(url: str, statement: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL(statement).format(sql.Identifier(BENCH_DATABASE)))
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"bench: PostgreSQL refused {statement.split(' ')[0]}: {exc}") from exc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

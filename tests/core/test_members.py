@@ -1,0 +1,167 @@
+"""Organization admins manage members, departments and (in a prefecture) liaison duties."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from chiikidx.core import access
+from chiikidx.core.models import AuditEntry, Department, LiaisonAssignment, Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def membership(username, code=None):
+    qs = Membership.objects.filter(user__username=username)
+    return qs.get(organization__code=code) if code else qs.get()
+
+
+def test_duplicate_department_names_are_refused_in_japanese(client, user_named):
+    client.force_login(user_named("muni-admin-1"))
+    response = client.post("/o/992011/departments/new/", {"name": "ＤＸ推進室", "sort_order": 1})
+    assert response.status_code == 400
+    assert "「DX推進室」はすでに登録されています" in response.content.decode()
+    assert Department.objects.filter(organization__code="992011", name="DX推進室").count() == 1
+
+
+def test_admin_changes_role_and_department_of_a_member(client, user_named):
+    member = membership("muni-staff-1")
+    tax = Department.objects.get(organization__code="992011", name="税務課")
+    client.force_login(user_named("muni-admin-1"))
+    response = client.post(
+        f"/o/992011/members/{member.pk}/",
+        {
+            "last_name": "青葉",
+            "first_name": "花子",
+            "email": "",
+            "role": "dept_staff",
+            "department": tax.pk,
+        },
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert (member.role, member.department) == ("dept_staff", tax)
+    entry = AuditEntry.objects.filter(
+        model_label="core.Membership", object_id=str(member.pk)
+    ).first()
+    assert entry.after == {"role": "dept_staff", "department_id": tax.pk}
+
+
+def test_last_admin_cannot_be_demoted(client, user_named):
+    admin = membership("muni-admin-1")
+    client.force_login(user_named("pref-admin"))
+    response = client.post(
+        f"/o/992011/members/{admin.pk}/",
+        {
+            "last_name": "青葉",
+            "first_name": "一郎",
+            "email": "",
+            "role": "muni_staff",
+        },
+    )
+    assert response.status_code == 400
+    assert "最後の管理者のため役割を変更できません" in response.content.decode()
+    admin.refresh_from_db()
+    assert admin.role == "muni_admin"
+
+
+def test_admin_resets_password_and_lifts_lockout(client, user_named):
+    for _ in range(5):
+        client.post("/login/", {"username": "muni-staff-1", "password": "wrong"})
+    assert client.post("/login/", {"username": "muni-staff-1", "password": "x"}).status_code == 429
+    member = membership("muni-staff-1")
+    admin_client = client.__class__()
+    admin_client.force_login(user_named("muni-admin-1"))
+    new = "Aoba-Sakura-2031"
+    response = admin_client.post(
+        f"/o/992011/members/{member.pk}/password/", {"new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    assert client.post("/login/", {"username": "muni-staff-1", "password": new}).status_code == 302
+    entry = AuditEntry.objects.filter(
+        model_label="auth.User", object_id=str(member.user_id)
+    ).first()
+    assert entry.actor_name == "muni-admin-1" and "再設定" in entry.after["password"]
+
+
+def test_municipal_admin_cannot_take_over_an_account_with_other_memberships(
+    client, user_named, org_coded
+):
+    pref_officer = user_named("pref-staff")
+    Membership.objects.create(
+        user=pref_officer, organization=org_coded("992011"), role="muni_staff"
+    )
+    shared = membership("pref-staff", "992011")
+    client.force_login(user_named("muni-admin-1"))
+    new = "Take-Over-Attempt-77"
+    response = client.post(
+        f"/o/992011/members/{shared.pk}/password/", {"new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 400
+    assert "他の団体にも所属しているため" in response.content.decode()
+    assert not get_user_model().objects.get(pk=pref_officer.pk).check_password(new)
+
+
+def test_prefecture_admin_assigns_and_ends_a_liaison(client, user_named):
+    client.force_login(user_named("pref-admin"))
+    page = client.get("/o/990001/liaisons/")
+    assert page.status_code == 200 and "ほたる村" in page.content.decode()
+    liaison = user_named("liaison")
+    sakura = "992020"
+    response = client.post(
+        "/o/990001/liaisons/",
+        {
+            "user": liaison.pk,
+            "municipality": sakura,
+            "start_date": "令和７年１０月１日",  # 和暦 and 全角 digits are accepted
+            "note": "研修フォロー",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    assignment = LiaisonAssignment.objects.get(user=liaison, municipality__code=sakura)
+    assert assignment.start_date == datetime.date(2025, 10, 1)
+    access.forget(liaison)
+    assert access.can(liaison, "view", assignment.municipality)
+    client.post(f"/o/990001/liaisons/{assignment.pk}/end/")
+    assignment.refresh_from_db()
+    assert assignment.end_date is not None
+
+
+def test_liaison_form_explains_bad_dates(client, user_named):
+    client.force_login(user_named("pref-admin"))
+    response = client.post(
+        "/o/990001/liaisons/",
+        {
+            "user": user_named("liaison").pk,
+            "municipality": "992020",
+            "start_date": "令和7年4月1日",
+            "end_date": "R7.3.1",
+        },
+    )
+    assert response.status_code == 400
+    assert "終了日は開始日以降の日付にしてください" in response.content.decode()
+    response = client.post(
+        "/o/990001/liaisons/",
+        {
+            "user": user_named("liaison").pk,
+            "municipality": "992020",
+            "start_date": "そのうち",
+        },
+    )
+    assert "日付として読めません" in response.content.decode()
+
+
+def test_liaison_choices_are_only_this_prefectures_municipalities(client, user_named):
+    client.force_login(user_named("pref-admin"))
+    response = client.post(
+        "/o/990001/liaisons/",
+        {
+            "user": user_named("liaison").pk,
+            "municipality": "982016",
+            "start_date": "2025-04-01",
+        },
+    )
+    assert response.status_code == 400
+    assert not LiaisonAssignment.objects.filter(
+        municipality__code="982016", user__username="liaison"
+    ).exists()
