@@ -255,4 +255,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("CHIIKIDX_LOG_LEVEL", "WARNING")},
 }
 
-CHIIKIDX_DEMO_PASSWORD = os.environ.get("CHIIKIDX_DEMO_PASSWORD", "chiikidx-demo")
+CHIIKIDX_DEMO_PASSWORD = os.environ.get("CHIIKIDX_DEMO_PASSWORD") or "chiikidx-demo"

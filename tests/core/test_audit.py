@@ -223,3 +223,19 @@ def test_missing_chain_head_is_reported():
 def test_times_follow_sequence_numbers():
     times = list(AuditEntry.objects.order_by("seq").values_list("created_at", flat=True))
     assert times == sorted(times)
+
+
+def test_audit_log_pages_back_through_history_by_sequence(client, user_named, org_coded):
+    pref = org_coded("990001")
+    Department.objects.bulk_create(
+        Department(organization=pref, name=f"履歴課{i}") for i in range(60)
+    )
+    client.force_login(user_named("pref-admin"))
+    first = client.get("/o/990001/audit/")
+    entries = first.context["entries"]
+    assert len(entries) == 50 and entries[0].seq > entries[-1].seq
+    older = client.get("/o/990001/audit/?" + first.context["older_query"])
+    assert older.context["entries"][0].seq < entries[-1].seq
+    assert "最新の記録へ" in older.content.decode()
+    only_departments = client.get("/o/990001/audit/?model=core.Department")
+    assert {e.model_label for e in only_departments.context["entries"]} == {"core.Department"}

@@ -165,3 +165,22 @@ def test_liaison_choices_are_only_this_prefectures_municipalities(client, user_n
     assert not LiaisonAssignment.objects.filter(
         municipality__code="982016", user__username="liaison"
     ).exists()
+
+
+def test_audit_history_reads_as_names_and_labels(client, user_named):
+    member = membership("muni-staff-1")
+    tax = Department.objects.get(organization__code="992011", name="税務課")
+    client.force_login(user_named("muni-admin-1"))
+    client.post(
+        f"/o/992011/members/{member.pk}/",
+        {
+            "last_name": "青葉",
+            "first_name": "花子",
+            "role": "dept_staff",
+            "department": tax.pk,
+        },
+    )
+    body = client.get(f"/o/992011/audit/core.Membership/{member.pk}/").content.decode()
+    assert "<del>市町村DX推進担当</del> → <ins>原課担当</ins>" in body
+    assert "<del>DX推進室</del> → <ins>税務課</ins>" in body
+    assert "<ins>はい</ins>" in body  # 有効 on creation, not "True"

@@ -19,6 +19,7 @@ from .models import Department, LiaisonAssignment, Membership, Organization
 from .registry import sync_organizations
 
 POPULATION_DATE = datetime.date(2026, 1, 1)
+DEFAULT_DEMO_PASSWORD = "chiikidx-demo"  # noqa: S105 (published on purpose: demo only)
 
 # (5-digit suffix after the prefix, name, kana, kind, population)
 MUNICIPALITIES = [

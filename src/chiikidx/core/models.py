@@ -366,15 +366,6 @@ class AuditEntry(models.Model):
         """The Japanese name of the object's kind (the model label when it no longer exists)."""
         return model_verbose_name(self.model_label)
 
-    def changed_fields(self) -> list[tuple[str, object, object]]:
-        """(field label, before, after) in the model's field order."""
-        before, after = self.before or {}, self.after or {}
-        labels = field_labels(self.model_label)
-        keys = sorted(
-            set(before) | set(after), key=lambda k: list(labels).index(k) if k in labels else 999
-        )
-        return [(labels.get(k, k), before.get(k), after.get(k)) for k in keys]
-
 
 def _model(label: str):
     from django.apps import apps
@@ -388,13 +379,6 @@ def _model(label: str):
 def model_verbose_name(label: str) -> str:
     model = _model(label)
     return str(model._meta.verbose_name) if model else label
-
-
-def field_labels(label: str) -> dict[str, str]:
-    model = _model(label)
-    if model is None:
-        return {}
-    return {f.attname: str(f.verbose_name) for f in model._meta.concrete_fields}
 
 
 class AuditChainHead(models.Model):

@@ -49,6 +49,17 @@ def audit_entries_all() -> QuerySet:
     return AuditEntry.objects.select_related("organization").order_by("-seq")
 
 
+def audited_model_labels() -> list[tuple[str, str]]:
+    """(label, Japanese name) of every kind of object the audit log records, from the code."""
+    from django.apps import apps
+
+    from .audit import AuditMixin
+
+    models = [m for m in apps.get_models() if issubclass(m, AuditMixin)]
+    models += [apps.get_model("auth", "User"), apps.get_model("authtoken", "Token")]
+    return sorted((m._meta.label, str(m._meta.verbose_name)) for m in models)
+
+
 def audit_entries_for_object(model_label: str, object_id: str) -> QuerySet:
     return AuditEntry.objects.filter(model_label=model_label, object_id=object_id).order_by("-seq")
 
@@ -110,3 +121,62 @@ def liaison_assignments_of(prefecture) -> QuerySet:
         .select_related("user", "municipality", "municipality__prefecture")
         .order_by("municipality__code", "-start_date")
     )
+
+
+def describe_changes(entries) -> None:
+    """Give each audit entry `display_changes`: (field label, before, after) as people read them —
+    choice labels instead of codes, names instead of ids (one query per related model)."""
+    from .models import _model
+
+    wanted: dict = {}
+    for entry in entries:
+        model = _model(entry.model_label)
+        for field in _changed_fields(entry, model):
+            if field.many_to_one:
+                values = [v for v in _values(entry, field.attname) if v is not None]
+                wanted.setdefault(field.related_model, set()).update(values)
+    names = {
+        related: {pk: str(obj) for pk, obj in related._base_manager.in_bulk(list(pks)).items()}
+        for related, pks in wanted.items()
+    }
+    for entry in entries:
+        entry.display_changes = _display_rows(entry, _model(entry.model_label), names)
+
+
+def _changed_fields(entry, model) -> list:
+    if model is None:
+        return []
+    keys = set(entry.before or {}) | set(entry.after or {})
+    return [f for f in model._meta.concrete_fields if f.attname in keys]
+
+
+def _values(entry, key) -> list:
+    return [(entry.before or {}).get(key), (entry.after or {}).get(key)]
+
+
+def _display_rows(entry, model, names) -> list[tuple[str, str, str]]:
+    fields = {f.attname: f for f in _changed_fields(entry, model)}
+    keys = list(fields) + sorted(
+        k for k in set(entry.before or {}) | set(entry.after or {}) if k not in fields
+    )
+    rows = []
+    for key in keys:
+        field = fields.get(key)
+        label = str(field.verbose_name) if field else key
+        old, new = (_display_value(field, v, names) for v in _values(entry, key))
+        rows.append((label, old, new))
+    return rows
+
+
+def _display_value(field, value, names) -> str:
+    if value is None or value == "":
+        return str(_("(空)"))
+    if field is None:
+        return str(value)
+    if field.many_to_one:
+        return names.get(field.related_model, {}).get(value, f"#{value}")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("はい") if value else _("いいえ"))
+    return str(value)

@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from . import access, queries, services, tasks
 from .access import LOGIN, PUBLIC, SUPERUSER, org, route
 from .choices import OrgKind
+from .demo import DEFAULT_DEMO_PASSWORD
 from .forms import (
     DepartmentForm,
     LiaisonAssignmentForm,
@@ -23,7 +25,7 @@ from .forms import (
     MemberForm,
     RegistrySearchForm,
 )
-from .models import Membership, Organization, model_verbose_name
+from .models import Membership, Organization
 
 PAGE_SIZE = 50
 
@@ -42,6 +44,14 @@ def home(request):
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The demo password is shown only while it is the published default.
+        default = settings.CHIIKIDX_DEMO_PASSWORD == DEFAULT_DEMO_PASSWORD
+        context["demo_password"] = DEFAULT_DEMO_PASSWORD if default else None
+        context["failure_limit"] = settings.AXES_FAILURE_LIMIT
+        return context
 
 
 login_view = route(PUBLIC)(LoginView.as_view())
@@ -329,27 +339,33 @@ def system_audit_log(request):
 
 
 def _audit_log_page(request, entries):
-    labels = [
-        (label, model_verbose_name(label))
-        for label in entries.order_by("model_label")
-        .values_list("model_label", flat=True)
-        .distinct()
-    ]
+    """Newest first, paged by sequence number: no COUNT or DISTINCT over a growing history."""
     model = request.GET.get("model", "")
     if model:
         entries = entries.filter(model_label=model)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({"model": model}) if model else ""
-    context = {"page": page, "model": model, "labels": labels, "query": query}
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        entries = entries.filter(seq__lt=int(before))
+    rows = list(entries[: PAGE_SIZE + 1])
+    older = rows[PAGE_SIZE - 1].seq if len(rows) > PAGE_SIZE else None
+    queries.describe_changes(rows[:PAGE_SIZE])
+    context = {
+        "entries": rows[:PAGE_SIZE],
+        "model": model,
+        "labels": queries.audited_model_labels(),
+        "older_query": urlencode({"model": model, "before": older}) if older else "",
+        "newest_query": urlencode({"model": model}) if before else "",
+    }
     return render(request, "core/audit_log.html", context)
 
 
 @route(org("audit"))
 def audit_object(request, lgcode, model_label, object_id):
-    entries = queries.audit_entries_for_object(model_label, object_id).filter(
-        organization=request.org
+    entries = list(
+        queries.audit_entries_for_object(model_label, object_id).filter(organization=request.org)
     )
-    if not entries.exists():
+    if not entries:
         raise Http404
+    queries.describe_changes(entries)
     context = {"entries": entries, "model_label": model_label, "object_id": object_id}
     return render(request, "core/audit_object.html", context)
