@@ -78,3 +78,40 @@ def test_wrong_password_shows_japanese_error(page):
     page.get_by_role("button", name="ログイン").click()
     alert = page.get_by_role("alert")
     assert "正しいユーザー名とパスワード" in alert.inner_text()
+
+
+def test_small_screens_do_not_scroll_sideways(page, artifacts):
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(page, "pref-admin")
+    for name, path in [("home", "/"), ("prefecture", "/o/990001/"), ("registry", "/registry/")]:
+        page.goto(page.base_url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, (path, width)
+        page.screenshot(path=str(artifacts / f"mobile-{name}.png"), full_page=True)
+
+
+def test_admin_registers_a_member_who_can_then_log_in(page, browser, live_server):
+    login(page, "muni-admin-1")
+    page.goto(page.base_url + "/o/992011/members/")
+    page.get_by_role("link", name="職員を登録する").click()
+    page.get_by_label("ログインID").fill("kikaku-tanaka")
+    page.get_by_label("姓").fill("田中")
+    page.get_by_label("役割").select_option(label="原課担当")
+    page.get_by_label("部署").select_option(label="企画課")
+    page.get_by_label("初期パスワード").fill("Kikaku-Mirai-2026")
+    page.get_by_role("button", name="登録する").click()
+    assert "kikaku-tanaka を登録しました" in page.get_by_role("status").inner_text()
+    fresh = browser.new_context().new_page()
+    fresh.base_url = page.base_url
+    login(fresh, "kikaku-tanaka", "Kikaku-Mirai-2026")
+    assert "あおば市" in fresh.locator(".context-bar").inner_text()
+    fresh.context.close()
+
+
+def test_form_errors_are_announced_and_focused(page):
+    login(page, "muni-admin-1")
+    page.goto(page.base_url + "/o/992011/members/new/")
+    page.get_by_role("button", name="登録する").click()
+    focused = page.evaluate("document.activeElement.className")
+    assert "form-error" in focused or page.evaluate("document.activeElement.tagName") == "INPUT"
+    assert page.locator(".field__error").first.is_visible()
