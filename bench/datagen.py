@@ -15,24 +15,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db.models import QuerySet
 
-from chiikidx.core import audit
+from chiikidx.core import audit, demo
 from chiikidx.core.audit import Change
 from chiikidx.core.choices import AuditAction, OrgKind, Role, Visibility
 from chiikidx.core.models import Department, Membership, Organization
 
 SEED = 20260401
-DEPARTMENT_NAMES = [
-    "総務課",
-    "企画課",
-    "DX推進室",
-    "住民課",
-    "税務課",
-    "福祉課",
-    "子育て支援課",
-    "防災危機管理課",
-    "産業振興課",
-    "教育委員会",
-]
+DEPARTMENT_NAMES = demo.MUNICIPAL_DEPARTMENTS
 # Most departments are private; some are shared within the prefecture or published.
 VISIBILITIES = [Visibility.PRIVATE, Visibility.SHARED, Visibility.PUBLIC]
 VISIBILITY_WEIGHTS = [8, 1, 1]

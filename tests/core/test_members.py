@@ -184,3 +184,24 @@ def test_audit_history_reads_as_names_and_labels(client, user_named):
     assert "<del>市町村DX推進担当</del> → <ins>原課担当</ins>" in body
     assert "<del>DX推進室</del> → <ins>税務課</ins>" in body
     assert "<ins>はい</ins>" in body  # 有効 on creation, not "True"
+
+
+def test_a_future_assignment_is_withdrawn_rather_than_ended(client, user_named, org_coded):
+    future = LiaisonAssignment.objects.create(
+        user=user_named("liaison"),
+        municipality=org_coded("992020"),
+        start_date=datetime.date.today() + datetime.timedelta(days=10),
+    )
+    client.force_login(user_named("pref-admin"))
+    response = client.post(f"/o/990001/liaisons/{future.pk}/end/", follow=True)
+    assert "開始前の担当を取り消しました" in response.content.decode()
+    assert not LiaisonAssignment.objects.filter(pk=future.pk).exists()
+    assert AuditEntry.objects.filter(
+        model_label="core.LiaisonAssignment", object_id=str(future.pk), action="delete"
+    ).exists()
+
+
+def test_audit_dates_read_in_wareki(client, user_named):
+    client.force_login(user_named("pref-admin"))
+    body = client.get("/o/992011/audit/?model=core.LiaisonAssignment").content.decode()
+    assert "<ins>令和7年4月1日</ins>" in body

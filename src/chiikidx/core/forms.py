@@ -58,7 +58,33 @@ class WarekiDateField(forms.DateField):
             raise ValidationError(str(exc), code="invalid") from exc
 
 
-class MemberForm(forms.Form):
+class MemberFieldsForm(forms.Form):
+    """Who a member is in an organization: name, e-mail, role and department."""
+
+    last_name = forms.CharField(label=_("姓"), max_length=150)
+    first_name = forms.CharField(label=_("名"), max_length=150, required=False)
+    email = forms.EmailField(label=_("メールアドレス"), required=False)
+    role = forms.ChoiceField(label=_("役割"))
+    department = forms.ModelChoiceField(
+        label=_("部署"), queryset=Department.objects.none(), required=False
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = PREFECTURE_ROLES if organization.kind == OrgKind.PREFECTURE else MUNICIPALITY_ROLES
+        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in roles]
+        self.fields["department"].queryset = Department.objects.filter(
+            organization=organization, is_archived=False
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.DEPT_STAFF and not data.get("department"):
+            self.add_error("department", gettext("原課担当には部署を選んでください。"))
+        return data
+
+
+class MemberForm(MemberFieldsForm):
     """Create a staff account and its membership in one step (by the organization's admin)."""
 
     username = forms.RegexField(
@@ -69,21 +95,8 @@ class MemberForm(forms.Form):
             "invalid": _("ログインIDは半角英数字と _ . @ + - の3文字以上で入力してください。")
         },
     )
-    last_name = forms.CharField(label=_("姓"), max_length=150)
-    first_name = forms.CharField(label=_("名"), max_length=150, required=False)
-    email = forms.EmailField(label=_("メールアドレス"), required=False)
-    role = forms.ChoiceField(label=_("役割"))
-    department = forms.ModelChoiceField(
-        label=_("部署"), queryset=Department.objects.none(), required=False
-    )
     password = forms.CharField(label=_("初期パスワード"), widget=forms.PasswordInput, strip=False)
-
-    def __init__(self, *args, organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["role"].choices = _role_choices(organization)
-        self.fields["department"].queryset = Department.objects.filter(
-            organization=organization, is_archived=False
-        )
+    field_order = ["username", "last_name", "first_name", "email", "role", "department", "password"]
 
     def clean_username(self):
         username = self.cleaned_data["username"]
@@ -95,8 +108,6 @@ class MemberForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("role") == Role.DEPT_STAFF and not data.get("department"):
-            self.add_error("department", gettext("原課担当には部署を選んでください。"))
         password = data.get("password")
         if password:
             # Every attribute the similarity validator compares against, not only the name.
@@ -113,21 +124,8 @@ class MemberForm(forms.Form):
         return data
 
 
-def _role_choices(organization):
-    roles = PREFECTURE_ROLES if organization.kind == OrgKind.PREFECTURE else MUNICIPALITY_ROLES
-    return [(r.value, r.label) for r in Role if r in roles]
-
-
-class MemberEditForm(forms.Form):
+class MemberEditForm(MemberFieldsForm):
     """Change a member's name, e-mail, role and department (by the organization's admin)."""
-
-    last_name = forms.CharField(label=_("姓"), max_length=150)
-    first_name = forms.CharField(label=_("名"), max_length=150, required=False)
-    email = forms.EmailField(label=_("メールアドレス"), required=False)
-    role = forms.ChoiceField(label=_("役割"))
-    department = forms.ModelChoiceField(
-        label=_("部署"), queryset=Department.objects.none(), required=False
-    )
 
     def __init__(self, *args, membership: Membership, **kwargs):
         user = membership.user
@@ -138,17 +136,7 @@ class MemberEditForm(forms.Form):
             "role": membership.role,
             "department": membership.department_id,
         }
-        super().__init__(*args, initial=initial, **kwargs)
-        self.fields["role"].choices = _role_choices(membership.organization)
-        self.fields["department"].queryset = Department.objects.filter(
-            organization=membership.organization, is_archived=False
-        )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("role") == Role.DEPT_STAFF and not data.get("department"):
-            self.add_error("department", gettext("原課担当には部署を選んでください。"))
-        return data
+        super().__init__(*args, initial=initial, organization=membership.organization, **kwargs)
 
 
 class LiaisonAssignmentForm(forms.Form):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.db import models
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .choices import OrgKind, Role
-from .japanese import normalize
+from .japanese import normalize, wareki
 from .models import AuditEntry, Department, LiaisonAssignment, Organization
 
 
@@ -179,4 +182,6 @@ def _display_value(field, value, names) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return str(_("はい") if value else _("いいえ"))
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        return wareki(datetime.date.fromisoformat(value))
     return str(value)

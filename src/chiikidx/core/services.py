@@ -230,10 +230,16 @@ def assign_liaison(*, acting_user, prefecture, data: dict) -> LiaisonAssignment:
 
 
 @transaction.atomic
-def end_liaison_assignment(*, acting_user, assignment: LiaisonAssignment) -> LiaisonAssignment:
-    """Ends today; the assignment stays as history."""
+def end_liaison_assignment(
+    *, acting_user, assignment: LiaisonAssignment
+) -> LiaisonAssignment | None:
+    """Ends today and stays as history; one that has not started yet is withdrawn instead
+    (the audit log keeps it)."""
     today = timezone.localdate()
     with audit.acting_as(acting_user):
-        assignment.end_date = max(today, assignment.start_date)
+        if assignment.start_date > today:
+            assignment.delete()
+            return None
+        assignment.end_date = today
         assignment.save()
     return assignment

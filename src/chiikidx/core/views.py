@@ -302,8 +302,10 @@ def liaison_end(request, lgcode, assignment_id):
     assignment = access.get_visible_or_404(
         request.user, queries.liaison_assignments_of(request.org), pk=assignment_id
     )
-    services.end_liaison_assignment(acting_user=request.user, assignment=assignment)
-    messages.success(request, _("担当を終了しました(履歴は残ります)。"))
+    if services.end_liaison_assignment(acting_user=request.user, assignment=assignment):
+        messages.success(request, _("担当を終了しました(履歴は残ります)。"))
+    else:
+        messages.success(request, _("開始前の担当を取り消しました(監査ログに記録されています)。"))
     return redirect("core:liaisons", lgcode=lgcode)
 
 
