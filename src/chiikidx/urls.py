@@ -36,6 +36,7 @@ router = routers.DefaultRouter()
 router.include_format_suffixes = False
 router.APIRootView = APIRootView
 router.register("organizations", core_api.OrganizationViewSet, basename="organization")
+router.register("departments", core_api.DepartmentViewSet, basename="department")
 
 api_urlpatterns = [
     path("auth/token/", core_api.TokenView.as_view(), name="token"),

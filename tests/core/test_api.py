@@ -72,3 +72,47 @@ def test_schema_and_docs_are_served_locally(api):
     assert docs.status_code == 200 and "https://" not in html and "http://" not in html
     script = api.get("/api/v1/docs/?script=")
     assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
+
+
+def _names(api, username, **params):
+    from django.contrib.auth import get_user_model
+
+    api.force_authenticate(get_user_model().objects.get(username=username))
+    rows = api.get("/api/v1/departments/", {"limit": 1000, **params}).json()["results"]
+    return {(row["organization_code"], row["name"]) for row in rows}
+
+
+def test_departments_api_goes_through_the_access_module(api):
+    from chiikidx.core.choices import Visibility
+    from chiikidx.core.models import Department
+
+    Department.objects.filter(organization__code="993018", name="企画課").update(
+        visibility=Visibility.SHARED
+    )
+    aoba = _names(api, "muni-staff-1")
+    assert {code for code, _ in aoba} == {"992011", "993018"}
+    assert ("993018", "企画課") in aoba and ("993018", "総務課") not in aoba
+    prefecture = _names(api, "pref-staff")
+    assert {code for code, _ in prefecture} >= {"990001", "992011", "992020", "993018"}
+    assert not any(code.startswith("98") for code, _ in prefecture)
+    assert _names(api, "t-muni-admin-1", organization="992011") == set()
+
+
+def test_department_of_another_prefecture_is_404_in_the_api(api):
+    from django.contrib.auth import get_user_model
+
+    from chiikidx.core.models import Department
+
+    theirs = Department.objects.filter(organization__code="982016").first()
+    api.force_authenticate(get_user_model().objects.get(username="muni-admin-1"))
+    assert api.get(f"/api/v1/departments/{theirs.pk}/").status_code == 404
+    api.force_authenticate(get_user_model().objects.get(username="t-muni-admin-1"))
+    assert api.get(f"/api/v1/departments/{theirs.pk}/").json()["name"] == theirs.name
+
+
+def test_department_list_query_count_is_fixed(api, django_assert_max_num_queries):
+    from django.contrib.auth import get_user_model
+
+    api.force_authenticate(get_user_model().objects.get(username="pref-admin"))
+    with django_assert_max_num_queries(6):
+        api.get("/api/v1/departments/", {"limit": 500})

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from chiikidx.core.access import Rule
-from chiikidx.core.models import AuditEntry, Membership
+from chiikidx.core.models import AuditEntry, Department, Membership
 
 from .routes import all_routes
 
@@ -55,6 +55,9 @@ def sample_kwargs(route, lgcode):
         "core:member_password": lambda: _membership_sample(lgcode),
         "core:liaison_end": lambda: _assignment_sample(lgcode),
         "api:organization-detail": lambda: {"code": lgcode},
+        "api:department-detail": lambda: {
+            "pk": Department.objects.filter(organization__code=A_MUNI1).first().pk
+        },
         "core:registry_detail": lambda: {},
     }
     if route.name not in samplers:
@@ -86,10 +89,16 @@ def _audit_sample(lgcode):
 PREFECTURE_ONLY = {"core:liaisons", "core:liaison_end"}
 
 
+# Routes addressing one object without the organization in the URL: the object's organization.
+OBJECT_OWNER = {"api:department-detail": A_MUNI1}
+
+
 def expected_status(
     rule: Rule, role: str, lgcode: str | None, post_only: bool, name=""
 ) -> set[int]:
     expected = _expected_by_rule(rule, role, lgcode, post_only)
+    if name in OBJECT_OWNER and ROLES[role][0] and expected & {200, 302}:
+        return expected if OBJECT_OWNER[name] in ROLES[role][1] else {404}
     if name in PREFECTURE_ONLY and lgcode not in (A_PREF, B_PREF) and expected & {200, 302, 405}:
         if not ROLES[role][0]:
             return expected
@@ -122,6 +131,8 @@ REVIEWED_RULES = {
     "api:docs": "public",
     "api:organization-list": "public",
     "api:organization-detail": "public",
+    "api:department-list": "login",
+    "api:department-detail": "login",
     "api:api-root": "public",
     "core:home": "public",
     "core:login": "public",
@@ -207,6 +218,8 @@ def test_post_is_refused_exactly_where_get_is(route, role, user_named):
             refused = {302}
         before = state()
         response = client.post(url, POST_DATA.get(route.name, {}))
+        if refused and route.name.startswith("api:"):
+            refused |= {405}  # read-only endpoints refuse the method before anything else
         if refused:
             assert response.status_code in refused, f"{role} POST {url}: {response.status_code}"
             assert state() == before, f"{role} POST {url} changed data although refused"

@@ -101,6 +101,7 @@ def _compute_grants(user) -> Grants:
     from .models import LiaisonAssignment, Organization
 
     view_prefs, view, change, manage_prefs, manage, homes = set(), set(), set(), set(), set(), set()
+    liaison_prefs: set[int] = set()
     dept_change: dict[int, set[int]] = {}
     for m in active_memberships(user):
         org = m.organization
@@ -108,6 +109,8 @@ def _compute_grants(user) -> Grants:
         view.add(org.pk)
         if m.role in (Role.PREF_ADMIN, Role.PREF_STAFF):
             view_prefs.add(org.pk)
+        if m.role == Role.LIAISON:
+            liaison_prefs.add(org.pk)
         if m.role in CHANGE_ROLES:
             change.add(org.pk)
         if m.role == Role.DEPT_STAFF and m.department_id:
@@ -117,7 +120,6 @@ def _compute_grants(user) -> Grants:
         if m.role in MANAGE_ROLES:
             manage.add(org.pk)
     # Assignments count only while the user is an active liaison of that prefecture.
-    liaison_prefs = [m.organization_id for m in active_memberships(user) if m.role == Role.LIAISON]
     today = timezone.localdate()
     assigned = LiaisonAssignment.objects.filter(
         user=user, start_date__lte=today, municipality__prefecture_id__in=liaison_prefs

@@ -13,7 +13,7 @@ from . import access, queries, services
 from .access import LOGIN, PUBLIC
 from .api_access import LOCKED_OUT_MESSAGE, RouteRulePermission
 from .choices import OrgKind
-from .models import Membership, Organization
+from .models import Department, Membership, Organization
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -72,6 +72,45 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return Organization.objects.visible_to(self.request.user).select_related(
             "prefecture", "parent"
+        )
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    organization_code = serializers.CharField(source="organization.code", read_only=True)
+
+    class Meta:
+        model = Department
+        fields = [
+            "id",
+            "organization_code",
+            "name",
+            "kana",
+            "sort_order",
+            "visibility",
+            "is_archived",
+        ]
+
+
+class DepartmentFilter(filters.FilterSet):
+    organization = filters.CharFilter(field_name="organization__code", label="団体コード(6桁)")
+
+    class Meta:
+        model = Department
+        fields = ["organization", "is_archived"]
+
+
+class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """部署・原課。自分が見られる団体の部署(と共有・公開された部署)だけが返ります。"""
+
+    access_rule = LOGIN
+    serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilter
+
+    def get_queryset(self):
+        return (
+            Department.objects.visible_to(self.request.user)
+            .select_related("organization")
+            .order_by("organization__code", "sort_order", "name")
         )
 
 
