@@ -38,7 +38,7 @@ TARGETS = {
 PAGES = [
     ("/registry/?q=北", None, 30, 40),
     (f"/o/{BIG_PREFECTURE}/", PREF_ADMIN, 50, 60),
-    (f"/o/{BIG_PREFECTURE}/audit/", PREF_ADMIN, 120, 160),
+    (f"/o/{BIG_PREFECTURE}/audit/", PREF_ADMIN, 40, 60),  # paged by seq: flat in history size
     ("/api/v1/organizations/?limit=500", None, 100, 150),
 ]
 
