@@ -151,3 +151,40 @@ def test_token_endpoint_is_rate_limited(settings):
         for i in range(31)
     ]
     assert statuses[:30] == [400] * 30 and statuses[30] == 429
+
+
+@pytest.mark.parametrize(
+    "body", ["[]", '"x"', "1", "null", '{"username": "a\\u0000b", "password": "x"}']
+)
+def test_token_endpoint_answers_odd_bodies_with_400(body):
+    response = APIClient().post("/api/v1/auth/token/", body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_token_messages_are_japanese():
+    api = APIClient()
+    response = api.post("/api/v1/auth/token/", {"username": ["a"], "password": 1}, format="json")
+    assert "文字列で入力してください" in str(response.json())
+    for _ in range(30):
+        api.post("/api/v1/auth/token/", {"username": "x", "password": "y"})
+    throttled = api.post("/api/v1/auth/token/", {"username": "x", "password": "y"})
+    assert throttled.status_code == 429 and "試行が多すぎます" in throttled.json()["detail"]
+    assert "Expected" not in throttled.json()["detail"]
+
+
+def test_successful_token_login_clears_earlier_failures():
+    api = APIClient()
+    for _ in range(4):
+        api.post("/api/v1/auth/token/", {"username": "muni-staff-2", "password": "wrong"})
+    assert (
+        api.post(
+            "/api/v1/auth/token/", {"username": "muni-staff-2", "password": "chiikidx-demo"}
+        ).status_code
+        == 200
+    )
+    assert (
+        api.post(
+            "/api/v1/auth/token/", {"username": "muni-staff-2", "password": "wrong"}
+        ).status_code
+        == 400
+    )

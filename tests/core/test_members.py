@@ -203,5 +203,91 @@ def test_a_future_assignment_is_withdrawn_rather_than_ended(client, user_named, 
 
 def test_audit_dates_read_in_wareki(client, user_named):
     client.force_login(user_named("pref-admin"))
-    body = client.get("/o/992011/audit/?model=core.LiaisonAssignment").content.decode()
+    body = client.get("/o/990001/audit/?model=core.LiaisonAssignment").content.decode()
     assert "<ins>令和7年4月1日</ins>" in body
+
+
+def test_an_ended_assignment_cannot_be_reopened(client, user_named, org_coded):
+    ended = LiaisonAssignment.objects.create(
+        user=user_named("liaison"),
+        municipality=org_coded("992020"),
+        start_date=datetime.date(2025, 4, 1),
+        end_date=datetime.date(2025, 9, 30),
+    )
+    client.force_login(user_named("pref-admin"))
+    response = client.post(f"/o/990001/liaisons/{ended.pk}/end/", follow=True)
+    assert "この担当はすでに終了しています" in response.content.decode()
+    ended.refresh_from_db()
+    assert ended.end_date == datetime.date(2025, 9, 30)
+
+
+def test_dates_outside_the_wareki_range_are_refused(client, user_named):
+    client.force_login(user_named("pref-admin"))
+    response = client.post(
+        "/o/990001/liaisons/",
+        {
+            "user": user_named("liaison").pk,
+            "municipality": "992020",
+            "start_date": "1800-04-01",
+        },
+    )
+    assert response.status_code == 400
+    assert "明治元年(1868年)から2100年までの日付を入力してください" in response.content.decode()
+
+
+def test_admins_reset_their_own_password_only_through_password_change(client, user_named):
+    own = membership("muni-admin-1")
+    client.force_login(user_named("muni-admin-1"))
+    new = "Own-Reset-Attempt-31"
+    response = client.post(
+        f"/o/992011/members/{own.pk}/password/", {"new_password1": new, "new_password2": new}
+    )
+    assert "「パスワード変更」から変更してください" in response.content.decode()
+    assert not user_named("muni-admin-1").check_password(new)
+
+
+def test_inactive_memberships_elsewhere_still_protect_the_account(client, user_named, org_coded):
+    officer = user_named("pref-staff")
+    Membership.objects.create(user=officer, organization=org_coded("992011"), role="muni_staff")
+    Membership.objects.filter(user=officer, organization__code="990001").update(is_active=False)
+    shared = membership("pref-staff", "992011")
+    client.force_login(user_named("muni-admin-1"))
+    new = "Dormant-Takeover-55"
+    client.post(
+        f"/o/992011/members/{shared.pk}/password/", {"new_password1": new, "new_password2": new}
+    )
+    assert not user_named("pref-staff").check_password(new)
+
+
+def test_system_administrator_accounts_are_refused_with_their_own_reason(
+    client, user_named, org_coded
+):
+    root = user_named("root")
+    Membership.objects.create(user=root, organization=org_coded("992011"), role="muni_staff")
+    client.force_login(user_named("muni-admin-1"))
+    new = "Root-Takeover-Try-66"
+    response = client.post(
+        f"/o/992011/members/{membership('root').pk}/password/",
+        {"new_password1": new, "new_password2": new},
+    )
+    assert "システム管理者のアカウントは変更できません" in response.content.decode()
+
+
+def test_empty_post_shows_the_form_errors(client, user_named):
+    client.force_login(user_named("muni-admin-1"))
+    response = client.post("/o/992011/members/new/", {})
+    assert response.status_code == 400 and "この項目は必須です" in response.content.decode()
+
+
+def test_liaison_without_active_membership_is_shown_as_invalid(client, user_named):
+    Membership.objects.filter(user__username="liaison").update(is_active=False)
+    client.force_login(user_named("pref-admin"))
+    body = client.get("/o/990001/liaisons/").content.decode()
+    assert "無効(リエゾンの所属が無効)" in body and "担当中" not in body
+
+
+def test_odd_query_values_do_not_break_the_audit_log(client, user_named):
+    client.force_login(user_named("muni-admin-1"))
+    for query in ["before=%C2%B2", "before=abc", "before=-1", "model=%3Cscript%3E", "model=a%00b"]:
+        assert client.get(f"/o/992011/audit/?{query}").status_code == 200, query
+    assert client.get("/o/992011/audit/core.Membership/a%00b/").status_code == 404

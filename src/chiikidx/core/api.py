@@ -1,9 +1,14 @@
 """REST API v1 of the core app: token, me, organizations. Same access module as the pages."""
 
+from collections.abc import Mapping
+
 from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset as axes_reset
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -14,6 +19,14 @@ from .access import LOGIN, PUBLIC
 from .api_access import LOCKED_OUT_MESSAGE, RouteRulePermission
 from .choices import OrgKind
 from .models import Department, Membership, Organization
+
+THROTTLED_MESSAGE = _("短時間に試行が多すぎます。1分ほど待ってから再度お試しください。")
+TEXT_ERRORS = {
+    "invalid": _("文字列で入力してください。"),
+    "blank": _("入力してください。"),
+    "required": _("入力してください。"),
+    "null": _("入力してください。"),
+}
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -154,6 +167,19 @@ class MeView(APIView):
         )
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    username = serializers.CharField(
+        label=_("ログインID"), write_only=True, error_messages=TEXT_ERRORS
+    )
+    password = serializers.CharField(
+        label=_("パスワード"),
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+        error_messages=TEXT_ERRORS,
+    )
+
+
 class TokenView(ObtainAuthToken):
     """ユーザー名とパスワードでAPIトークンを取得します(ログイン失敗が続くとロックされます)。"""
 
@@ -163,14 +189,25 @@ class TokenView(ObtainAuthToken):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
+    serializer_class = TokenRequestSerializer
+
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data, context={"request": request})
         valid = serializer.is_valid()
         # Same lockout as the login page (the failing attempt itself may have locked it).
-        credentials = {"username": str(request.data.get("username", ""))}
+        credentials = {"username": _username_of(request.data)}
         if not AxesProxyHandler.is_allowed(request._request, credentials):
             return Response({"detail": LOCKED_OUT_MESSAGE}, status=429)
         if not valid:
             return Response(serializer.errors, status=400)
+        axes_reset(username=credentials["username"])  # a success clears earlier failures
         token = services.issue_token(user=serializer.validated_data["user"])
         return Response({"token": token.key})
+
+    def throttled(self, request, wait):
+        raise exceptions.Throttled(detail=THROTTLED_MESSAGE)
+
+
+def _username_of(data) -> str:
+    value = data.get("username", "") if isinstance(data, Mapping) else ""
+    return str(value).replace("\x00", "")

@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
@@ -44,6 +46,9 @@ class DepartmentForm(forms.ModelForm):
         return name
 
 
+EARLIEST_DATE, LATEST_DATE = datetime.date(1868, 10, 23), datetime.date(2100, 12, 31)
+
+
 class WarekiDateField(forms.DateField):
     """Accepts 2025-04-01, 2025/4/1, 令和7年4月1日, R7.4.1 and 全角 digits."""
 
@@ -53,9 +58,14 @@ class WarekiDateField(forms.DateField):
         if value in self.empty_values:
             return None
         try:
-            return parse_date(value)
+            parsed = parse_date(value)
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid") from exc
+        if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+            raise ValidationError(
+                gettext("明治元年(1868年)から2100年までの日付を入力してください。"), code="range"
+            )
+        return parsed
 
 
 class MemberFieldsForm(forms.Form):
@@ -126,6 +136,8 @@ class MemberForm(MemberFieldsForm):
 
 class MemberEditForm(MemberFieldsForm):
     """Change a member's name, e-mail, role and department (by the organization's admin)."""
+
+    last_name = forms.CharField(label=_("姓"), max_length=150, required=False)
 
     def __init__(self, *args, membership: Membership, **kwargs):
         user = membership.user

@@ -295,7 +295,8 @@ class LiaisonAssignment(AuditedModel):
         return f"{self.user} → {self.municipality}"
 
     def audit_organization(self) -> Organization:
-        return self.municipality
+        # Assigning liaisons is the prefecture's decision, recorded in its log.
+        return self.municipality.prefecture
 
 
 class ImmutableQuerySet(models.QuerySet):

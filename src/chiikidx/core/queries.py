@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .choices import OrgKind, Role
-from .japanese import normalize, wareki
-from .models import AuditEntry, Department, LiaisonAssignment, Organization
+from .japanese import normalize
+from .models import AuditEntry, Department, LiaisonAssignment, Membership, Organization
+from .templatetags.jp import wareki as wareki_filter
 
 
 def search_organizations(
@@ -119,8 +120,12 @@ def liaison_users_of(prefecture) -> QuerySet:
 
 def liaison_assignments_of(prefecture) -> QuerySet:
     """Every assignment in the prefecture, current and past (history is kept)."""
+    active_liaison = Membership.objects.filter(
+        user=OuterRef("user"), organization=prefecture, role=Role.LIAISON, is_active=True
+    )
     return (
         LiaisonAssignment.objects.filter(municipality__prefecture=prefecture)
+        .annotate(liaison_active=Exists(active_liaison))
         .select_related("user", "municipality", "municipality__prefecture")
         .order_by("municipality__code", "-start_date")
     )
@@ -183,5 +188,5 @@ def _display_value(field, value, names) -> str:
     if isinstance(value, bool):
         return str(_("はい") if value else _("いいえ"))
     if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
-        return wareki(datetime.date.fromisoformat(value))
+        return wareki_filter(datetime.date.fromisoformat(value))
     return str(value)

@@ -145,15 +145,19 @@ def issue_token(*, user) -> Token:
     return token
 
 
-def _can_manage_account(acting_user, user) -> bool:
-    """An admin may change an account only if every organization it belongs to is theirs to
-    manage: a municipal admin must not take over a prefecture officer who is also a member."""
+def _account_refusal(acting_user, user) -> str | None:
+    """Why an admin may not change this account, or None. Every organization the account
+    belongs to, active or not, must be theirs to manage: a municipal admin must not take over a
+    prefecture officer who is (or was) also a member."""
     if user.is_superuser and not acting_user.is_superuser:
-        return False
-    memberships = Membership.objects.filter(user=user, is_active=True).select_related(
-        "organization"
-    )
-    return all(access.can(acting_user, "manage", m.organization) for m in memberships)
+        return _("システム管理者のアカウントは変更できません。")
+    memberships = Membership.objects.filter(user=user).select_related("organization")
+    if not all(access.can(acting_user, "manage", m.organization) for m in memberships):
+        return _(
+            "この職員は他の団体にも所属しているため変更できません。"
+            "すべての所属先を管理できる管理者に依頼してください。"
+        )
+    return None
 
 
 @transaction.atomic
@@ -168,10 +172,9 @@ def update_member(*, acting_user, membership: Membership, data: dict) -> Members
         )
     account = {k: data.get(k) or "" for k in ("last_name", "first_name", "email")}
     if any(getattr(user, k) != v for k, v in account.items()):
-        if not _can_manage_account(acting_user, user):
-            raise ServiceError(
-                _("この職員は他の団体にも所属しているため、氏名とメールアドレスは変更できません。")
-            )
+        refusal = _account_refusal(acting_user, user)
+        if refusal:
+            raise ServiceError(refusal)
         _save_account(acting_user, user, account, membership.organization)
     with audit.acting_as(acting_user):
         membership.role = data["role"]
@@ -194,13 +197,11 @@ def _save_account(acting_user, user, values: dict, organization) -> None:
 def reset_password(*, acting_user, membership: Membership, password: str) -> None:
     """An admin sets a new password: recorded (never the hash), tokens revoked, lockout lifted."""
     user = membership.user
-    if not _can_manage_account(acting_user, user):
-        raise ServiceError(
-            _(
-                "この職員は他の団体にも所属しているため、パスワードを再設定できません。"
-                "すべての所属先を管理できる管理者に依頼してください。"
-            )
-        )
+    if user.pk == acting_user.pk:
+        raise ServiceError(_("自分のパスワードは「パスワード変更」から変更してください。"))
+    refusal = _account_refusal(acting_user, user)
+    if refusal:
+        raise ServiceError(refusal)
     user.set_password(password)
     user.save(update_fields=["password"])
     change = audit.Change(
@@ -236,6 +237,8 @@ def end_liaison_assignment(
     """Ends today and stays as history; one that has not started yet is withdrawn instead
     (the audit log keeps it)."""
     today = timezone.localdate()
+    if assignment.end_date and assignment.end_date < today:
+        raise ServiceError(_("この担当はすでに終了しています。"))
     with audit.acting_as(acting_user):
         if assignment.start_date > today:
             assignment.delete()

@@ -207,7 +207,7 @@ def members(request, lgcode):
 
 @route(org("manage"))
 def member_create(request, lgcode):
-    form = MemberForm(request.POST or None, organization=request.org)
+    form = MemberForm(request.POST if request.method == "POST" else None, organization=request.org)
     if request.method == "POST" and form.is_valid():
         membership = services.create_member(
             acting_user=request.user, organization=request.org, data=form.cleaned_data
@@ -232,7 +232,7 @@ def _membership_of(request, membership_id) -> Membership:
 @route(org("manage"))
 def member_edit(request, lgcode, membership_id):
     membership = _membership_of(request, membership_id)
-    form = MemberEditForm(request.POST or None, membership=membership)
+    form = MemberEditForm(request.POST if request.method == "POST" else None, membership=membership)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_member(
@@ -252,7 +252,7 @@ def member_edit(request, lgcode, membership_id):
 @route(org("manage"))
 def member_password(request, lgcode, membership_id):
     membership = _membership_of(request, membership_id)
-    form = SetPasswordForm(membership.user, request.POST or None)
+    form = SetPasswordForm(membership.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.reset_password(
@@ -279,7 +279,7 @@ def liaisons(request, lgcode):
     if not request.org.is_prefecture:
         raise Http404
     form = LiaisonAssignmentForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         prefecture=request.org,
         liaisons=queries.liaison_users_of(request.org),
         municipalities=queries.municipalities_of(request.org),
@@ -302,10 +302,17 @@ def liaison_end(request, lgcode, assignment_id):
     assignment = access.get_visible_or_404(
         request.user, queries.liaison_assignments_of(request.org), pk=assignment_id
     )
-    if services.end_liaison_assignment(acting_user=request.user, assignment=assignment):
-        messages.success(request, _("担当を終了しました(履歴は残ります)。"))
+    try:
+        ended = services.end_liaison_assignment(acting_user=request.user, assignment=assignment)
+    except services.ServiceError as refused:
+        messages.error(request, str(refused))
     else:
-        messages.success(request, _("開始前の担当を取り消しました(監査ログに記録されています)。"))
+        done = (
+            _("担当を終了しました(履歴は残ります)。")
+            if ended
+            else _("開始前の担当を取り消しました(監査ログに記録されています)。")
+        )
+        messages.success(request, done)
     return redirect("core:liaisons", lgcode=lgcode)
 
 
@@ -342,11 +349,14 @@ def system_audit_log(request):
 
 def _audit_log_page(request, entries):
     """Newest first, paged by sequence number: no COUNT or DISTINCT over a growing history."""
+    labels = queries.audited_model_labels()
     model = request.GET.get("model", "")
-    if model:
+    if model in dict(labels):  # anything else is ignored, not queried
         entries = entries.filter(model_label=model)
+    else:
+        model = ""
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit():
         entries = entries.filter(seq__lt=int(before))
     rows = list(entries[: PAGE_SIZE + 1])
     older = rows[PAGE_SIZE - 1].seq if len(rows) > PAGE_SIZE else None
@@ -354,7 +364,7 @@ def _audit_log_page(request, entries):
     context = {
         "entries": rows[:PAGE_SIZE],
         "model": model,
-        "labels": queries.audited_model_labels(),
+        "labels": labels,
         "older_query": urlencode({"model": model, "before": older}) if older else "",
         "newest_query": urlencode({"model": model}) if before else "",
     }
@@ -363,6 +373,8 @@ def _audit_log_page(request, entries):
 
 @route(org("audit"))
 def audit_object(request, lgcode, model_label, object_id):
+    if "\x00" in model_label + object_id:
+        raise Http404
     entries = list(
         queries.audit_entries_for_object(model_label, object_id).filter(organization=request.org)
     )

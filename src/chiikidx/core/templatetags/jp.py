@@ -18,8 +18,14 @@ def _as_date(value):
 
 @register.filter
 def wareki(value):
-    """2025-04-01 → 令和7年4月1日."""
-    return japanese.wareki(_as_date(value)) if value else ""
+    """2025-04-01 → 令和7年4月1日 (ISO for dates before 明治, which have no 和暦 here)."""
+    if not value:
+        return ""
+    day = _as_date(value)
+    try:
+        return japanese.wareki(day)
+    except ValueError:
+        return day.isoformat()
 
 
 @register.filter
