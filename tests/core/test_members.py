@@ -11,6 +11,13 @@ from chiikidx.core.models import AuditEntry, Department, LiaisonAssignment, Memb
 pytestmark = pytest.mark.django_db
 
 
+def post_assignment(client, user_named, **fields):
+    """The prefecture admin submits the liaison form (liaison → さくら台市 unless overridden)."""
+    client.force_login(user_named("pref-admin"))
+    data = {"user": user_named("liaison").pk, "municipality": "992020", "start_date": "2025-04-01"}
+    return client.post("/o/990001/liaisons/", data | fields)
+
+
 def membership(username, code=None):
     qs = Membership.objects.filter(user__username=username)
     return qs.get(organization__code=code) if code else qs.get()
@@ -128,39 +135,15 @@ def test_prefecture_admin_assigns_and_ends_a_liaison(client, user_named):
 
 
 def test_liaison_form_explains_bad_dates(client, user_named):
-    client.force_login(user_named("pref-admin"))
-    response = client.post(
-        "/o/990001/liaisons/",
-        {
-            "user": user_named("liaison").pk,
-            "municipality": "992020",
-            "start_date": "令和7年4月1日",
-            "end_date": "R7.3.1",
-        },
-    )
+    response = post_assignment(client, user_named, start_date="令和7年4月1日", end_date="R7.3.1")
     assert response.status_code == 400
     assert "終了日は開始日以降の日付にしてください" in response.content.decode()
-    response = client.post(
-        "/o/990001/liaisons/",
-        {
-            "user": user_named("liaison").pk,
-            "municipality": "992020",
-            "start_date": "そのうち",
-        },
-    )
+    response = post_assignment(client, user_named, start_date="そのうち")
     assert "日付として読めません" in response.content.decode()
 
 
 def test_liaison_choices_are_only_this_prefectures_municipalities(client, user_named):
-    client.force_login(user_named("pref-admin"))
-    response = client.post(
-        "/o/990001/liaisons/",
-        {
-            "user": user_named("liaison").pk,
-            "municipality": "982016",
-            "start_date": "2025-04-01",
-        },
-    )
+    response = post_assignment(client, user_named, municipality="982016")
     assert response.status_code == 400
     assert not LiaisonAssignment.objects.filter(
         municipality__code="982016", user__username="liaison"
@@ -222,15 +205,7 @@ def test_an_ended_assignment_cannot_be_reopened(client, user_named, org_coded):
 
 
 def test_dates_outside_the_wareki_range_are_refused(client, user_named):
-    client.force_login(user_named("pref-admin"))
-    response = client.post(
-        "/o/990001/liaisons/",
-        {
-            "user": user_named("liaison").pk,
-            "municipality": "992020",
-            "start_date": "1800-04-01",
-        },
-    )
+    response = post_assignment(client, user_named, start_date="1800-04-01")
     assert response.status_code == 400
     assert "明治元年(1868年)から2100年までの日付を入力してください" in response.content.decode()
 
