@@ -5,6 +5,8 @@ import sys
 import pytest
 from django.test import Client
 
+from chiikidx.core.demo import DEMO_USERS
+
 pytestmark = pytest.mark.django_db
 
 
@@ -165,3 +167,11 @@ def test_switcher_refuses_organizations_the_user_cannot_see(client, user_named):
     assert response.status_code == 302 and response["Location"] == "/"
     response = client.post("/switch/", {"lgcode": "992011"})
     assert response["Location"] == "/o/992011/"
+
+
+@pytest.mark.parametrize("username", [user.username for user in DEMO_USERS])
+def test_every_demo_login_works_with_the_demo_password(username):
+    client = Client()
+    response = client.post("/login/", {"username": username, "password": "chiikidx-demo"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
