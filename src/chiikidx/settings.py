@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "chiikidx.core",
+    "chiikidx.assessments",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,157 @@
+"""Frameworks (versioned: dimensions and questions), survey rounds, responses and scores."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from chiikidx.core.models import AuditedModel, Organization, TenantModel
+
+from .choices import QuestionType, VersionStatus
+
+
+class Framework(TenantModel):
+    """An indicator framework owned by a prefecture (a copy of a shipped one, or its own)."""
+
+    code = models.CharField(_("コード"), max_length=60)
+    title = models.CharField(_("名称"), max_length=200)
+    description = models.TextField(_("説明"), blank=True)
+    source = models.CharField(_("出典"), max_length=300, blank=True)
+    based_on = models.CharField(_("元にした標準フレームワーク"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["organization", "title"]
+        verbose_name = _("評価フレームワーク")
+        verbose_name_plural = _("評価フレームワーク")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"],
+                name="framework_unique_code_per_org",
+                violation_error_message=_("同じコードのフレームワークがすでにあります。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FrameworkVersion(AuditedModel):
+    """One version of a framework. Published versions are frozen; changes make a new version."""
+
+    framework = models.ForeignKey(
+        Framework,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("フレームワーク"),
+    )
+    number = models.PositiveIntegerField(_("版"))
+    status = models.CharField(
+        _("状態"), max_length=12, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    change_note = models.CharField(_("変更内容"), max_length=300, blank=True)
+    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("公開した人"),
+    )
+    validations = models.JSONField(_("設問間のチェック"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["framework", "-number"]
+        verbose_name = _("フレームワークの版")
+        verbose_name_plural = _("フレームワークの版")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "number"],
+                name="framework_version_unique_number",
+                violation_error_message=_("同じ番号の版がすでにあります。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework.title} 第{self.number}版"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == VersionStatus.PUBLISHED
+
+    def audit_organization(self) -> Organization:
+        return self.framework.organization
+
+
+class VersionPart(AuditedModel):
+    """Dimensions and questions belong to one version and follow its organization."""
+
+    code = models.CharField(_("コード"), max_length=60)
+    order = models.PositiveIntegerField(_("順序"), default=0)
+    weight = models.DecimalField(_("重み"), max_digits=8, decimal_places=3, default=1)
+
+    class Meta:
+        abstract = True
+
+    def audit_organization(self) -> Organization:
+        return self.version.framework.organization
+
+
+class Dimension(VersionPart):
+    """A dimension (観点) of the framework: a tree of at most three levels."""
+
+    version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="dimensions", verbose_name=_("版")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上位の観点"),
+    )
+    title = models.CharField(_("名称"), max_length=200)
+    description = models.TextField(_("説明"), blank=True)
+    depth = models.PositiveSmallIntegerField(_("階層"), default=1)
+
+    class Meta:
+        ordering = ["version", "order"]
+        verbose_name = _("観点")
+        verbose_name_plural = _("観点")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="dimension_unique_code_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(VersionPart):
+    version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="questions", verbose_name=_("版")
+    )
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.CASCADE, related_name="questions", verbose_name=_("観点")
+    )
+    text = models.CharField(_("設問"), max_length=300)
+    help = models.TextField(_("補足"), blank=True)
+    type = models.CharField(_("種類"), max_length=12, choices=QuestionType.choices)
+    required = models.BooleanField(_("必須"), default=True)
+    config = models.JSONField(_("設定"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["version", "order"]
+        verbose_name = _("設問")
+        verbose_name_plural = _("設問")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="question_unique_code_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}"
