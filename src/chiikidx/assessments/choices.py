@@ -34,3 +34,19 @@ class Direction(models.TextChoices):
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("下書き")
     PUBLISHED = "published", _("公開済み(変更不可)")
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", _("回答受付中")
+    CLOSED = "closed", _("締切済み")
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", _("回答中")
+    SUBMITTED = "submitted", _("提出済み")
+    RETURNED = "returned", _("差し戻し")
+    ACCEPTED = "accepted", _("受理")
+
+
+EDITABLE_STATUSES = frozenset({ResponseStatus.DRAFT, ResponseStatus.RETURNED})
+SCORED_STATUSES = frozenset({ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED})

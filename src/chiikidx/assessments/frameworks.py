@@ -83,6 +83,18 @@ def definition_of(version: FrameworkVersion) -> FrameworkDef:
     )
 
 
+_published: dict[int, FrameworkDef] = {}
+
+
+def cached_definition(version: FrameworkVersion) -> FrameworkDef:
+    """Published versions never change, so their definitions are kept per process."""
+    if not version.is_published:
+        return definition_of(version)
+    if version.pk not in _published:
+        _published[version.pk] = definition_of(version)
+    return _published[version.pk]
+
+
 def _dimension_def(d: Dimension) -> DimensionDef:
     return DimensionDef(code=d.code, title=d.title, weight=d.weight, description=d.description)
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chiikidx.core.models import AuditedModel, Organization, TenantModel
 
-from .choices import QuestionType, VersionStatus
+from .choices import QuestionType, ResponseStatus, RoundStatus, VersionStatus
 
 
 class Framework(TenantModel):
@@ -155,3 +155,114 @@ class Question(VersionPart):
 
     def __str__(self) -> str:
         return f"{self.code} {self.text}"
+
+
+class Round(TenantModel):
+    """A survey round: a published framework version sent by a prefecture to municipalities."""
+
+    version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("版")
+    )
+    title = models.CharField(_("名称"), max_length=200)
+    fiscal_year = models.PositiveIntegerField(_("年度"))
+    opens_on = models.DateField(_("受付開始日"))
+    due_on = models.DateField(_("提出期限"))
+    status = models.CharField(
+        _("状態"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
+    )
+    note = models.TextField(_("依頼文"), blank=True)
+
+    class Meta:
+        ordering = ["organization", "-opens_on"]
+        verbose_name = _("調査回")
+        verbose_name_plural = _("調査回")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due_on__gte=models.F("opens_on")),
+                name="round_due_after_opening",
+                violation_error_message=_("提出期限は受付開始日以降にしてください。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Response(TenantModel):
+    """One municipality's answers to one round (organization = the municipality)."""
+
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="responses", verbose_name=_("調査回")
+    )
+    status = models.CharField(
+        _("状態"), max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    review_comment = models.TextField(_("県からのコメント"), blank=True)
+    overall_score = models.DecimalField(
+        _("総合スコア"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["round", "organization__code"]
+        verbose_name = _("回答")
+        verbose_name_plural = _("回答")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "organization"],
+                name="response_one_per_org_and_round",
+                violation_error_message=_("この団体の回答はすでにあります。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} / {self.organization}"
+
+
+class Answer(AuditedModel):
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers", verbose_name=_("回答")
+    )
+    question_code = models.CharField(_("設問コード"), max_length=60)
+    value = models.JSONField(_("回答値"), null=True, blank=True)
+    comment = models.TextField(_("コメント"), blank=True)
+
+    class Meta:
+        ordering = ["response", "question_code"]
+        verbose_name = _("設問への回答")
+        verbose_name_plural = _("設問への回答")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question_code"], name="answer_one_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_code}: {self.value}"
+
+    def audit_organization(self) -> Organization:
+        return self.response.organization
+
+
+class DimensionScore(models.Model):
+    """Derived from answers when a response is submitted or accepted (not audited: recomputable)."""
+
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="scores", verbose_name=_("回答")
+    )
+    dimension_code = models.CharField(_("観点コード"), max_length=60)
+    score = models.DecimalField(_("スコア"), max_digits=6, decimal_places=2, null=True)
+
+    class Meta:
+        verbose_name = _("観点別スコア")
+        verbose_name_plural = _("観点別スコア")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "dimension_code"], name="score_one_per_dimension"
+            )
+        ]
+        indexes = [models.Index(fields=["dimension_code", "score"], name="score_dimension_value")]
+
+    def __str__(self) -> str:
+        return f"{self.dimension_code}: {self.score}"

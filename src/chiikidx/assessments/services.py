@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -10,10 +12,10 @@ from django.utils.translation import gettext as _
 from chiikidx.core import audit
 from chiikidx.core.services import ServiceError
 
-from . import frameworks
-from .choices import VersionStatus
+from . import answers, frameworks, scoring
+from .choices import EDITABLE_STATUSES, ResponseStatus, VersionStatus
 from .definition import FrameworkDef
-from .models import Framework, FrameworkVersion
+from .models import Answer, DimensionScore, Framework, FrameworkVersion, Response, Round
 
 
 @transaction.atomic
@@ -119,3 +121,152 @@ def discard_draft(*, acting_user, version: FrameworkVersion) -> None:
         raise ServiceError(_("公開済みの版は削除できません。"))
     with audit.acting_as(acting_user):
         version.delete()
+
+
+# --- rounds and responses ----------------------------------------------------------------------
+
+
+class AnswerErrors(ServiceError):
+    """Answers that cannot be saved or submitted; `.errors` lists each (question, message)."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__(_("回答に誤りがあります。各設問のメッセージを確認してください。"))
+
+
+@transaction.atomic
+def open_round(
+    *,
+    acting_user,
+    prefecture,
+    version: FrameworkVersion,
+    title: str,
+    fiscal_year: int,
+    opens_on,
+    due_on,
+    municipalities=None,
+    note: str = "",
+) -> Round:
+    """Send a published version to the prefecture's municipalities (all, or those given)."""
+    if not version.is_published:
+        raise ServiceError(_("公開済みの版だけを調査に使えます。先に版を公開してください。"))
+    if version.framework.organization_id != prefecture.pk:
+        raise ServiceError(_("この都道府県のフレームワークではありません。"))
+    targets = list(municipalities if municipalities is not None else municipalities_of(prefecture))
+    if not targets:
+        raise ServiceError(_("調査の対象となる市町村を1つ以上選んでください。"))
+    with audit.acting_as(acting_user):
+        survey = Round.objects.create(
+            organization=prefecture,
+            version=version,
+            title=title,
+            fiscal_year=fiscal_year,
+            opens_on=opens_on,
+            due_on=due_on,
+            note=note,
+        )
+        Response.objects.bulk_create(Response(organization=m, round=survey) for m in targets)
+    return survey
+
+
+def municipalities_of(prefecture):
+    from chiikidx.core.queries import municipalities_of as core_municipalities
+
+    return core_municipalities(prefecture)
+
+
+@transaction.atomic
+def save_answers(
+    *, acting_user, response: Response, raw: dict, comments: dict | None = None
+) -> dict:
+    """Save some answers of an editable response: all given values are valid, or none is saved."""
+    response = _locked(response)
+    if response.status not in EDITABLE_STATUSES:
+        raise ServiceError(_("提出済みの回答は変更できません。差し戻されると再び編集できます。"))
+    definition = definition_for(response)
+    values, errors = answers.coerce_all(definition, raw)
+    current = answer_values(response) | values
+    errors += [
+        e for e in answers.check(definition, current, submitting=False) if e.question in values
+    ]
+    if errors:
+        raise AnswerErrors(errors)
+    with audit.acting_as(acting_user):
+        _write_answers(response, values, comments or {})
+    return values
+
+
+def _write_answers(response: Response, values: dict, comments: dict) -> None:
+    existing = {a.question_code: a for a in response.answers.all()}
+    for code, value in values.items():
+        answer = existing.get(code) or Answer(response=response, question_code=code)
+        answer.value = value
+        if code in comments:
+            answer.comment = comments[code]
+        answer.save()
+
+
+def answer_values(response: Response) -> dict:
+    return dict(response.answers.values_list("question_code", "value"))
+
+
+def definition_for(response: Response):
+    return frameworks.cached_definition(response.round.version)
+
+
+def _locked(response: Response) -> Response:
+    return (
+        Response.objects.select_for_update()
+        .select_related("round__version__framework")
+        .get(pk=response.pk)
+    )
+
+
+@transaction.atomic
+def submit(*, acting_user, response: Response) -> Response:
+    response = _locked(response)
+    if response.status not in EDITABLE_STATUSES:
+        raise ServiceError(_("この回答はすでに提出されています。"))
+    definition = definition_for(response)
+    errors = answers.check(definition, answer_values(response), submitting=True)
+    if errors:
+        raise AnswerErrors(errors)
+    with audit.acting_as(acting_user):
+        response.status = ResponseStatus.SUBMITTED
+        response.submitted_at = timezone.now()
+        _store_scores(response, definition)
+        response.save()
+    return response
+
+
+@transaction.atomic
+def review(*, acting_user, response: Response, accept: bool, comment: str = "") -> Response:
+    """The prefecture accepts a submitted response, or returns it with a comment."""
+    response = _locked(response)
+    if response.status != ResponseStatus.SUBMITTED:
+        raise ServiceError(_("提出済みの回答だけを受理・差し戻しできます。"))
+    if not accept and not comment.strip():
+        raise ServiceError(_("差し戻す理由をコメントに書いてください。"))
+    with audit.acting_as(acting_user):
+        response.status = ResponseStatus.ACCEPTED if accept else ResponseStatus.RETURNED
+        response.reviewed_at = timezone.now()
+        response.review_comment = comment.strip()
+        if not accept:
+            response.overall_score = None
+            response.scores.all().delete()
+        response.save()
+    return response
+
+
+def _store_scores(response: Response, definition) -> None:
+    result = scoring.score_answers(definition, answer_values(response))
+    response.overall_score = _rounded(result.overall)
+    DimensionScore.objects.filter(response=response).delete()
+    DimensionScore.objects.bulk_create(
+        DimensionScore(response=response, dimension_code=code, score=_rounded(score))
+        for code, score in result.dimensions.items()
+    )
+
+
+def _rounded(value):
+    return None if value is None else value.quantize(Decimal("0.01"))

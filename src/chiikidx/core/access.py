@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from .choices import OrgKind, Role, Visibility
 
-ACTIONS = ("view", "change", "manage", "audit")
+# review: the prefecture's DX推進課 checks what its municipalities submitted (return/accept).
+ACTIONS = ("view", "change", "manage", "audit", "review")
 VIEW_ROLES = frozenset(Role)
 CHANGE_ROLES = frozenset({Role.PREF_ADMIN, Role.PREF_STAFF, Role.MUNI_ADMIN, Role.MUNI_STAFF})
 MANAGE_ROLES = frozenset({Role.PREF_ADMIN, Role.MUNI_ADMIN})
@@ -50,6 +51,11 @@ class Grants:
 
     def can_change_org(self, org) -> bool:
         return self.superuser or org.pk in self.change_orgs
+
+    def can_review_org(self, org) -> bool:
+        return self.superuser or (
+            org.prefecture_id in self.view_prefectures and org.kind != OrgKind.PREFECTURE
+        )
 
     def can_manage_org(self, org) -> bool:
         return (
@@ -181,6 +187,8 @@ def _can_org(g: Grants, action: str, org) -> bool:
         return g.can_view_org(org)
     if action == "change":
         return g.can_change_org(org)
+    if action == "review":
+        return g.can_review_org(org)
     return g.can_manage_org(org)
 
 

@@ -1,0 +1,127 @@
+"""Frameworks are versioned and frozen when published; responses move through their workflow."""
+
+from decimal import Decimal
+
+import pytest
+
+from chiikidx.assessments import frameworks, services
+from chiikidx.assessments.models import Answer, Response
+from chiikidx.core import access
+from chiikidx.core.models import AuditEntry
+from chiikidx.core.services import ServiceError
+
+from .conftest import FULL_ANSWERS
+
+pytestmark = pytest.mark.django_db
+
+
+def aoba(sample_round):
+    return Response.objects.get(round=sample_round, organization__code="992011")
+
+
+def test_stored_version_reads_back_as_the_same_definition(sample_version):
+    from .sample import SAMPLE_YAML
+
+    assert frameworks.definition_of(sample_version) == frameworks.read_yaml(SAMPLE_YAML.encode())
+
+
+def test_published_versions_are_frozen_and_changes_make_a_new_version(sample_version, user_named):
+    admin = user_named("pref-admin")
+    with pytest.raises(ServiceError, match="すでに公開"):
+        services.publish(acting_user=admin, version=sample_version)
+    draft = services.new_draft(
+        acting_user=admin, version=sample_version, change_note="重みの見直し"
+    )
+    assert (draft.number, draft.status, sample_version.number) == (2, "draft", 1)
+    assert (
+        frameworks.definition_of(draft).questions()
+        == frameworks.definition_of(sample_version).questions()
+    )
+
+
+def test_round_reaches_every_municipality_of_the_prefecture(sample_round):
+    codes = set(sample_round.responses.values_list("organization__code", flat=True))
+    assert len(codes) == 24 and "992011" in codes and not any(c.startswith("98") for c in codes)
+    assert "991015" not in codes  # wards answer through their city
+
+
+def test_answer_submit_accept_with_scores_and_audit(sample_round, user_named):
+    response = aoba(sample_round)
+    staff = user_named("muni-staff-1")
+    services.save_answers(acting_user=staff, response=response, raw=FULL_ANSWERS)
+    services.submit(acting_user=staff, response=response)
+    response.refresh_from_db()
+    assert response.status == "submitted" and response.overall_score == Decimal("67.50")
+    assert dict(response.scores.values_list("dimension_code", "score"))["a"] == Decimal("65.00")
+    services.review(acting_user=user_named("pref-staff"), response=response, accept=True)
+    response.refresh_from_db()
+    assert response.status == "accepted"
+    statuses = [
+        e.after.get("status")
+        for e in AuditEntry.objects.filter(
+            model_label="assessments.Response", object_id=str(response.pk)
+        ).order_by("seq")
+        if e.after and "status" in e.after
+    ]
+    assert statuses == ["draft", "submitted", "accepted"]
+    assert Answer.objects.filter(response=response).count() == 6
+
+
+def test_returned_response_can_be_fixed_and_resubmitted(sample_round, user_named):
+    response = aoba(sample_round)
+    staff = user_named("muni-staff-1")
+    services.save_answers(acting_user=staff, response=response, raw=FULL_ANSWERS)
+    services.submit(acting_user=staff, response=response)
+    with pytest.raises(ServiceError, match="理由"):
+        services.review(acting_user=user_named("pref-staff"), response=response, accept=False)
+    services.review(
+        acting_user=user_named("pref-staff"),
+        response=response,
+        accept=False,
+        comment="P1 の算出根拠を補足してください。",
+    )
+    response.refresh_from_db()
+    assert response.status == "returned" and response.overall_score is None
+    services.save_answers(acting_user=staff, response=response, raw={"P1": "60"})
+    services.submit(acting_user=staff, response=response)
+    response.refresh_from_db()
+    assert response.status == "submitted"
+
+
+def test_invalid_answers_are_all_reported_and_nothing_is_saved(sample_round, user_named):
+    response = aoba(sample_round)
+    raw = {"L1": "7", "N1": "1000", "S1": "一部", "ZZ": "1"}
+    with pytest.raises(services.AnswerErrors) as failure:
+        services.save_answers(acting_user=user_named("muni-staff-1"), response=response, raw=raw)
+    assert {e.question for e in failure.value.errors} == {"L1", "N1", "ZZ"}
+    assert not Answer.objects.filter(response=response).exists()
+
+
+def test_submit_requires_every_required_answer(sample_round, user_named):
+    response = aoba(sample_round)
+    services.save_answers(
+        acting_user=user_named("muni-staff-1"), response=response, raw={"L1": "2"}
+    )
+    with pytest.raises(services.AnswerErrors) as failure:
+        services.submit(acting_user=user_named("muni-staff-1"), response=response)
+    assert {e.question for e in failure.value.errors} == {"Y1", "S1", "P1", "N1"}
+
+
+def test_submitted_answers_are_locked(sample_round, user_named):
+    response = aoba(sample_round)
+    staff = user_named("muni-staff-1")
+    services.save_answers(acting_user=staff, response=response, raw=FULL_ANSWERS)
+    services.submit(acting_user=staff, response=response)
+    with pytest.raises(ServiceError, match="提出済み"):
+        services.save_answers(acting_user=staff, response=response, raw={"L1": "4"})
+
+
+def test_who_may_answer_and_who_may_review(sample_round, user_named):
+    response = aoba(sample_round)
+    assert access.can(user_named("muni-staff-1"), "change", response)
+    assert not access.can(user_named("executive-1"), "change", response)
+    assert not access.can(user_named("muni-staff-2"), "view", response)
+    assert access.can(user_named("pref-staff"), "review", response)
+    assert not access.can(user_named("liaison"), "review", response)
+    assert not access.can(user_named("t-pref-admin"), "review", response)
+    assert not access.can(user_named("muni-admin-1"), "review", response)
