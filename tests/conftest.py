@@ -26,11 +26,36 @@ def build_world():
 
     users = get_user_model().objects
     users.create_superuser("root", "root@example.invalid", "root-pass-123!")
+    for prefecture, admin in [("990001", "pref-admin"), ("980005", "t-pref-admin")]:
+        _open_sample_round(Organization.objects.get(code=prefecture), users.get(username=admin))
     # さくら台市: a municipality of prefecture A that no demo user or liaison belongs to.
     Membership.objects.create(
         user=users.create_user("sakura-staff", password="sakura-pass-123!", last_name="桜台"),
         organization=Organization.objects.get(code="992020"),
         role=Role.MUNI_STAFF,
+    )
+
+
+def _open_sample_round(prefecture, admin):
+    """Every prefecture of the test world has a published framework and an open round."""
+    import datetime
+
+    from chiikidx.assessments import frameworks, services
+
+    from .assessments.sample import SAMPLE_YAML
+
+    definition = frameworks.read_yaml(SAMPLE_YAML.encode())
+    definition.code = "world"
+    version = services.install(acting_user=admin, organization=prefecture, definition=definition)
+    version = services.publish(acting_user=admin, version=version)
+    services.open_round(
+        acting_user=admin,
+        prefecture=prefecture,
+        version=version,
+        title="令和7年度 第1回",
+        fiscal_year=2025,
+        opens_on=datetime.date(2025, 6, 1),
+        due_on=datetime.date(2025, 7, 31),
     )
 
 

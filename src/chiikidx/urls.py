@@ -49,4 +49,5 @@ api_urlpatterns = [
 urlpatterns = [
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("", include("chiikidx.core.urls")),
+    path("", include("chiikidx.assessments.urls")),
 ]

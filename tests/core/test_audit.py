@@ -158,7 +158,8 @@ def test_audit_log_page_query_count_is_fixed(client, user_named):
     client.get("/o/990001/audit/")
     with CaptureQueriesContext(connection) as first:
         client.get("/o/990001/audit/")
-    assert len(first) <= 12, [q["sql"] for q in first.captured_queries]
+    # one query per related model named in the page (not per row)
+    assert len(first) <= 16, [q["sql"] for q in first.captured_queries]
 
 
 def test_queryset_writes_are_audited_row_by_row(user_named, org_coded):

@@ -14,7 +14,7 @@ PAGES = [
     ("/o/990001/", 14),
     ("/o/990001/departments/", 8),
     ("/o/990001/members/", 8),
-    ("/o/990001/audit/", 10),
+    ("/o/990001/audit/", 16),  # + one query per related model named in the history
     ("/o/992011/", 13),
     ("/registry/", 10),
     ("/registry/?q=%E5%8C%97&kind=town", 10),

@@ -18,7 +18,8 @@ B_PREF, B_MUNI1 = "980005", "982016"
 TARGETS = [A_PREF, A_MUNI1, A_MUNI2, A_OTHER, B_PREF, B_MUNI1]
 A_ALL = {A_PREF, A_MUNI1, A_MUNI2, A_OTHER}
 
-# role → (username, organizations it may view, organizations it may manage and audit)
+# role → (username, organizations it may view, organizations it may manage and audit);
+# who may change an organization's data is CHANGERS below.
 ROLES = {
     "anonymous": (None, set(), set()),
     "superuser": ("root", set(TARGETS), set(TARGETS)),
@@ -33,6 +34,24 @@ ROLES = {
     "b_pref_admin": ("t-pref-admin", {B_PREF, B_MUNI1}, {B_PREF, B_MUNI1}),
     "b_muni_admin": ("t-muni-admin-1", {B_MUNI1}, {B_MUNI1}),
 }
+# who may change an organization's own data (executives, liaisons and 原課 staff may not)
+CHANGERS = {
+    "superuser": set(TARGETS),
+    "pref_admin": {A_PREF},
+    "pref_staff": {A_PREF},
+    "muni_admin": {A_MUNI1},
+    "muni_staff": {A_MUNI1},
+    "muni_admin_2": {A_MUNI2},
+    "b_pref_admin": {B_PREF},
+    "b_muni_admin": {B_MUNI1},
+}
+# who checks municipalities' submissions: the prefecture's DX推進課 (never the prefecture itself)
+REVIEWERS = {
+    "superuser": set(TARGETS),
+    "pref_admin": A_ALL - {A_PREF},
+    "pref_staff": A_ALL - {A_PREF},
+    "b_pref_admin": {B_MUNI1},
+}
 POST_ONLY = {
     "core:logout",
     "core:switch",
@@ -40,6 +59,12 @@ POST_ONLY = {
     "core:member_toggle",
     "core:liaison_end",
     "api:token",
+    "assessments:adopt",
+    "assessments:version_publish",
+    "assessments:version_new_draft",
+    "assessments:response_save",
+    "assessments:response_submit",
+    "assessments:response_review",
 }
 
 
@@ -54,6 +79,15 @@ def sample_kwargs(route, lgcode):
         "core:member_edit": lambda: _membership_sample(lgcode),
         "core:member_password": lambda: _membership_sample(lgcode),
         "core:liaison_end": lambda: _assignment_sample(lgcode),
+        "assessments:version": lambda: {"version_id": _version_sample(lgcode)},
+        "assessments:version_yaml": lambda: {"version_id": _version_sample(lgcode)},
+        "assessments:version_publish": lambda: {"version_id": _version_sample(lgcode)},
+        "assessments:version_new_draft": lambda: {"version_id": _version_sample(lgcode)},
+        "assessments:round": lambda: {"round_id": _round_sample(lgcode)},
+        "assessments:response": lambda: {"response_id": _response_sample(lgcode)},
+        "assessments:response_save": lambda: {"response_id": _response_sample(lgcode)},
+        "assessments:response_submit": lambda: {"response_id": _response_sample(lgcode)},
+        "assessments:response_review": lambda: {"response_id": _response_sample(lgcode)},
         "api:organization-detail": lambda: {"code": lgcode},
         "api:department-detail": lambda: {
             "pk": Department.objects.filter(organization__code=A_MUNI1).first().pk
@@ -63,6 +97,27 @@ def sample_kwargs(route, lgcode):
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
     return samplers[route.name]()
+
+
+def _version_sample(lgcode):
+    from chiikidx.assessments.models import FrameworkVersion
+
+    found = FrameworkVersion.objects.filter(framework__organization__code=lgcode).first()
+    return found.pk if found else 0  # a municipality has none: the route is a 404 there
+
+
+def _round_sample(lgcode):
+    from chiikidx.assessments.models import Round
+
+    found = Round.objects.filter(organization__code=lgcode).first()
+    return found.pk if found else 0
+
+
+def _response_sample(lgcode):
+    from chiikidx.assessments.models import Response
+
+    found = Response.objects.filter(organization__code=lgcode).first()
+    return found.pk if found else 0
 
 
 def _membership_sample(lgcode):
@@ -85,8 +140,25 @@ def _audit_sample(lgcode):
     return {"model_label": entry.model_label, "object_id": entry.object_id}
 
 
-# Pages that exist only in a prefecture's workspace: 404 under a municipality, for everyone.
-PREFECTURE_ONLY = {"core:liaisons", "core:liaison_end"}
+# Pages that exist only in a prefecture's (or a municipality's) workspace: 404 elsewhere.
+PREFECTURE_ONLY = {
+    "core:liaisons",
+    "core:liaison_end",
+    "assessments:adopt",
+    "assessments:import",
+    "assessments:version",
+    "assessments:version_yaml",
+    "assessments:version_publish",
+    "assessments:version_new_draft",
+    "assessments:round_new",
+    "assessments:round",
+}
+MUNICIPALITY_ONLY = {
+    "assessments:response",
+    "assessments:response_save",
+    "assessments:response_submit",
+    "assessments:response_review",
+}
 
 
 # Routes addressing one object without the organization in the URL: the object's organization.
@@ -97,9 +169,12 @@ def expected_status(
     rule: Rule, role: str, lgcode: str | None, post_only: bool, name=""
 ) -> set[int]:
     expected = _expected_by_rule(rule, role, lgcode, post_only)
+    wrong_kind = (name in PREFECTURE_ONLY and lgcode not in (A_PREF, B_PREF)) or (
+        name in MUNICIPALITY_ONLY and lgcode in (A_PREF, B_PREF)
+    )
     if name in OBJECT_OWNER and ROLES[role][0] and expected & {200, 302}:
         return expected if OBJECT_OWNER[name] in ROLES[role][1] else {404}
-    if name in PREFECTURE_ONLY and lgcode not in (A_PREF, B_PREF) and expected & {200, 302, 405}:
+    if wrong_kind and expected & {200, 302, 405}:
         if not ROLES[role][0]:
             return expected
         return {405} if post_only else {404}  # a GET to a POST-only route stops at the method
@@ -108,6 +183,7 @@ def expected_status(
 
 def _expected_by_rule(rule: Rule, role: str, lgcode: str | None, post_only: bool) -> set[int]:
     username, can_view, can_manage = ROLES[role]
+    can_review = REVIEWERS.get(role, set())
     allowed = {405} if post_only else {200, 302}
     if rule.kind == "public":
         return allowed
@@ -119,7 +195,13 @@ def _expected_by_rule(rule: Rule, role: str, lgcode: str | None, post_only: bool
         return allowed if role == "superuser" else {403}
     if lgcode not in can_view:
         return {404}
-    granted = {"view": can_view, "manage": can_manage, "audit": can_manage}[rule.action]
+    granted = {
+        "view": can_view,
+        "change": CHANGERS.get(role, set()),
+        "manage": can_manage,
+        "audit": can_manage,
+        "review": can_review,
+    }[rule.action]
     return allowed if lgcode in granted else {403}
 
 
@@ -157,6 +239,19 @@ REVIEWED_RULES = {
     "core:liaison_end": "org:manage",
     "core:audit_log": "org:audit",
     "core:audit_object": "org:audit",
+    "assessments:home": "org:view",
+    "assessments:adopt": "org:manage",
+    "assessments:import": "org:manage",
+    "assessments:version": "org:view",
+    "assessments:version_yaml": "org:view",
+    "assessments:version_publish": "org:manage",
+    "assessments:version_new_draft": "org:manage",
+    "assessments:round_new": "org:change",
+    "assessments:round": "org:view",
+    "assessments:response": "org:view",
+    "assessments:response_save": "org:change",
+    "assessments:response_submit": "org:change",
+    "assessments:response_review": "org:review",
 }
 
 

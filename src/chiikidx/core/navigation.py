@@ -17,6 +17,7 @@ class NavEntry:
     action: str | None = None  # None: not tied to an organization; else the org action needed
     login: bool = False
     superuser: bool = False
+    order: int = 50  # capabilities of apps sit between the home entries and the settings
 
 
 _entries: list[NavEntry] = []
@@ -29,7 +30,7 @@ def register(entry: NavEntry) -> None:
 
 def items_for(request, org) -> list[dict]:
     user, path, items = request.user, request.path, []
-    for entry in _entries:
+    for entry in sorted(_entries, key=lambda e: e.order):
         if (entry.login and not user.is_authenticated) or (
             entry.superuser and not user.is_superuser
         ):
@@ -55,13 +56,13 @@ def _mark_active(items: list[dict], path: str) -> None:
 
 
 for _entry in [
-    NavEntry(_("ホーム"), "core:home"),
-    NavEntry(_("自分の作業"), "core:tasks", login=True),
-    NavEntry(_("団体ホーム"), "core:org_home", action="view"),
-    NavEntry(_("部署"), "core:departments", action="view"),
-    NavEntry(_("職員と権限"), "core:members", action="manage"),
-    NavEntry(_("監査ログ"), "core:audit_log", action="audit"),
-    NavEntry(_("全国の団体"), "core:registry"),
-    NavEntry(_("システム監査ログ"), "core:system_audit_log", superuser=True),
+    NavEntry(_("ホーム"), "core:home", order=0),
+    NavEntry(_("自分の作業"), "core:tasks", login=True, order=10),
+    NavEntry(_("団体ホーム"), "core:org_home", action="view", order=20),
+    NavEntry(_("部署"), "core:departments", action="view", order=80),
+    NavEntry(_("職員と権限"), "core:members", action="manage", order=81),
+    NavEntry(_("監査ログ"), "core:audit_log", action="audit", order=82),
+    NavEntry(_("全国の団体"), "core:registry", order=90),
+    NavEntry(_("システム監査ログ"), "core:system_audit_log", superuser=True, order=95),
 ]:
     register(_entry)

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "assessments"
+
+P = "o/<str:lgcode>/assessments/"
+
+urlpatterns = [
+    path(P, views.home, name="home"),
+    path(P + "adopt/", views.adopt, name="adopt"),
+    path(P + "import/", views.import_framework, name="import"),
+    path(P + "versions/<int:version_id>/", views.version, name="version"),
+    path(P + "versions/<int:version_id>/yaml/", views.version_yaml, name="version_yaml"),
+    path(P + "versions/<int:version_id>/publish/", views.version_publish, name="version_publish"),
+    path(
+        P + "versions/<int:version_id>/new-draft/",
+        views.version_new_draft,
+        name="version_new_draft",
+    ),
+    path(P + "rounds/new/", views.round_new, name="round_new"),
+    path(P + "rounds/<int:round_id>/", views.round_detail, name="round"),
+    path(P + "responses/<int:response_id>/", views.response_detail, name="response"),
+    path(P + "responses/<int:response_id>/save/", views.response_save, name="response_save"),
+    path(P + "responses/<int:response_id>/submit/", views.response_submit, name="response_submit"),
+    path(P + "responses/<int:response_id>/review/", views.response_review, name="response_review"),
+]

@@ -1,0 +1,309 @@
+"""Pages of the assessments app. Access is declared with @route; objects are looked up inside
+the organization of the URL, so another organization's id is a 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chiikidx.core import access
+from chiikidx.core.access import org, route
+from chiikidx.core.services import ServiceError
+
+from . import frameworks, queries, services
+from .choices import EDITABLE_STATUSES, ResponseStatus
+from .definition import DefinitionError
+from .forms import AdoptForm, ImportForm, RoundForm
+from .models import FrameworkVersion, Response, Round
+from .presenters import answer_sheet, score_table
+
+
+def _prefecture_only(request):
+    if not request.org.is_prefecture:
+        raise Http404
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+@route(org("view"))
+def home(request, lgcode):
+    if request.org.is_prefecture:
+        context = {
+            "frameworks": queries.frameworks_of(request.org),
+            "rounds": queries.rounds_of(request.org),
+            "adopt_form": AdoptForm(available=queries.adoptable(request.org)),
+            "can_manage": access.can(request.user, "manage", request.org),
+            "can_change": access.can(request.user, "change", request.org),
+        }
+        return render(request, "assessments/prefecture_home.html", context)
+    context = {"responses": queries.responses_of(request.org)}
+    return render(request, "assessments/municipality_home.html", context)
+
+
+@route(org("manage"))
+@require_POST
+def adopt(request, lgcode):
+    _prefecture_only(request)
+    form = AdoptForm(request.POST, available=queries.adoptable(request.org))
+    if form.is_valid():
+        version = services.adopt_shipped(
+            acting_user=request.user, organization=request.org, code=form.cleaned_data["code"]
+        )
+        messages.success(request, _("「%(title)s」を採用しました。") % {"title": version.framework})
+        return redirect("assessments:version", lgcode=lgcode, version_id=version.pk)
+    messages.error(request, _("採用するフレームワークを選んでください。"))
+    return redirect("assessments:home", lgcode=lgcode)
+
+
+def _version(request, version_id) -> FrameworkVersion:
+    _prefecture_only(request)
+    try:
+        return queries.version_of(request.org, version_id)
+    except FrameworkVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@route(org("view"))
+def version(request, lgcode, version_id):
+    version = _version(request, version_id)
+    context = {
+        "version": version,
+        "definition": frameworks.definition_of(version),
+        "can_manage": access.can(request.user, "manage", request.org),
+    }
+    return render(request, "assessments/version.html", context)
+
+
+@route(org("view"))
+def version_yaml(request, lgcode, version_id):
+    version = _version(request, version_id)
+    body = frameworks.write_yaml(frameworks.definition_of(version))
+    response = HttpResponse(body, content_type="application/x-yaml; charset=utf-8")
+    filename = f"{version.framework.code}-v{version.number}.yaml"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@route(org("manage"))
+@require_POST
+def version_publish(request, lgcode, version_id):
+    version = _version(request, version_id)
+    try:
+        services.publish(acting_user=request.user, version=version)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("第%(n)s版を公開しました。以後この版は変更できません。") % {"n": version.number},
+        )
+    return redirect("assessments:version", lgcode=lgcode, version_id=version.pk)
+
+
+@route(org("manage"))
+@require_POST
+def version_new_draft(request, lgcode, version_id):
+    version = _version(request, version_id)
+    draft = services.new_draft(
+        acting_user=request.user,
+        version=version,
+        change_note=_("第%(n)s版をもとに作成") % {"n": version.number},
+    )
+    messages.success(request, _("第%(n)s版(下書き)を作りました。") % {"n": draft.number})
+    return redirect("assessments:version", lgcode=lgcode, version_id=draft.pk)
+
+
+@route(org("manage"))
+def import_framework(request, lgcode):
+    _prefecture_only(request)
+    form = ImportForm(_posted(request), request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            definition = frameworks.read_yaml(form.cleaned_data["file"].read())
+            version = services.install(
+                acting_user=request.user,
+                organization=request.org,
+                definition=definition,
+                change_note=_("ファイルから取り込み"),
+            )
+        except DefinitionError as error:
+            problems = error.problems
+        else:
+            messages.success(
+                request, _("第%(n)s版(下書き)として取り込みました。") % {"n": version.number}
+            )
+            return redirect("assessments:version", lgcode=lgcode, version_id=version.pk)
+    status = 400 if problems or form.errors else 200
+    return render(
+        request, "assessments/import.html", {"form": form, "problems": problems}, status=status
+    )
+
+
+@route(org("change"))
+def round_new(request, lgcode):
+    _prefecture_only(request)
+    form = RoundForm(_posted(request), prefecture=request.org)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            survey = services.open_round(
+                acting_user=request.user,
+                prefecture=request.org,
+                version=data["version"],
+                title=data["title"],
+                fiscal_year=form.fiscal_year(),
+                opens_on=data["opens_on"],
+                due_on=data["due_on"],
+                note=data["note"],
+            )
+        except ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("「%(title)s」を開始しました。") % {"title": survey.title})
+            return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)
+    return render(
+        request, "assessments/round_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@route(org("view"))
+def round_detail(request, lgcode, round_id):
+    _prefecture_only(request)
+    survey = get_object_or_404(
+        Round.objects.select_related("version__framework"), pk=round_id, organization=request.org
+    )
+    rows = list(queries.tracker(survey, request.user))
+    for row in rows:
+        row.round = survey
+        row.late = queries.is_late(row)
+    counts = {
+        status: sum(1 for r in rows if r.status == status) for status in ResponseStatus.values
+    }
+    context = {
+        "round": survey,
+        "rows": rows,
+        "counts": counts,
+        "late": sum(1 for r in rows if r.late),
+    }
+    return render(request, "assessments/round.html", context)
+
+
+def _response(request, response_id) -> Response:
+    return get_object_or_404(
+        Response.objects.select_related("round__version__framework", "round__organization"),
+        pk=response_id,
+        organization=request.org,
+    )
+
+
+@route(org("view"))
+def response_detail(request, lgcode, response_id):
+    response = _response(request, response_id)
+    return _render_response(request, response)
+
+
+def _render_response(request, response, errors=None, status=200):
+    definition = services.definition_for(response)
+    values = services.answer_values(response)
+    previous = queries.previous_response(response)
+    context = {
+        "response": response,
+        "definition": definition,
+        "sheet": answer_sheet(
+            definition, values, services.answer_values(previous) if previous else {}, errors or {}
+        ),
+        "previous": previous,
+        "editable": response.status in EDITABLE_STATUSES
+        and access.can(request.user, "change", response),
+        "can_review": response.status == ResponseStatus.SUBMITTED
+        and access.can(request.user, "review", response),
+        "scores": score_table(definition, response) if response.overall_score is not None else None,
+    }
+    return render(request, "assessments/response.html", context, status=status)
+
+
+def _raw_answers(request, definition) -> dict:
+    raw = {}
+    for q in definition.questions():
+        key = f"q-{q.code}"
+        if q.type == "multiple":
+            if key in request.POST or f"{key}-present" in request.POST:
+                raw[q.code] = request.POST.getlist(key)
+        elif key in request.POST:
+            raw[q.code] = request.POST.get(key)
+    return raw
+
+
+@route(org("change"))
+@require_POST
+def response_save(request, lgcode, response_id):
+    response = _response(request, response_id)
+    definition = services.definition_for(response)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    try:
+        services.save_answers(
+            acting_user=request.user, response=response, raw=_raw_answers(request, definition)
+        )
+    except services.AnswerErrors as failed:
+        errors = {e.question: e.message for e in failed.errors}
+        if wants_json:
+            return JsonResponse({"saved": False, "errors": errors}, status=400)
+        return _render_response(request, response, errors, status=400)
+    except ServiceError as refused:
+        if wants_json:
+            return JsonResponse({"saved": False, "errors": {"": str(refused)}}, status=400)
+        messages.error(request, str(refused))
+        return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)
+    if wants_json:
+        sheet = answer_sheet(definition, services.answer_values(response), {}, {})
+        progress = {s["code"]: s["percent"] for s in sheet}
+        return JsonResponse(
+            {"saved": True, "at": timezone.localtime().strftime("%H:%M"), "progress": progress}
+        )
+    messages.success(request, _("保存しました。"))
+    return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)
+
+
+@route(org("change"))
+@require_POST
+def response_submit(request, lgcode, response_id):
+    response = _response(request, response_id)
+    try:
+        services.submit(acting_user=request.user, response=response)
+    except services.AnswerErrors as failed:
+        errors = {e.question: e.message for e in failed.errors}
+        messages.error(
+            request, _("未回答または誤りのある設問が %(n)s 件あります。") % {"n": len(errors)}
+        )
+        return _render_response(request, response, errors, status=400)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("提出しました。県の確認をお待ちください。"))
+    return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)
+
+
+@route(org("review"))
+@require_POST
+def response_review(request, lgcode, response_id):
+    response = _response(request, response_id)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        services.review(
+            acting_user=request.user,
+            response=response,
+            accept=accept,
+            comment=request.POST.get("comment", ""),
+        )
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("受理しました。") if accept else _("差し戻しました。"))
+    return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)
