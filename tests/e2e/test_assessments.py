@@ -1,0 +1,42 @@
+"""A municipality fills in and submits a response; the prefecture's tracker shows it at once."""
+
+from chiikidx.assessments.models import Response
+
+from .test_shell import login
+
+
+def test_answer_autosave_submit_and_prefecture_sees_it(page, browser, artifacts):
+    response = Response.objects.get(
+        organization__code="992011",
+        round__title="令和7年度 第1回",
+        round__organization__code="990001",
+    )
+    login(page, "muni-admin-1")
+    page.goto(f"{page.base_url}/o/992011/assessments/responses/{response.pk}/")
+    page.get_by_label("レベル3", exact=False).first.check()
+    status = page.locator("[data-autosave-status]")
+    status.filter(has_text="保存しました").wait_for()
+    page.locator("input[name='q-N1']").fill("999")  # out of range: the server explains
+    page.locator("input[name='q-N1']").dispatch_event("change")
+    page.locator("[data-error-for='N1']").filter(has_text="240分以下").wait_for()
+    page.locator("input[name='q-Y1'][value='いいえ']").check()
+    page.locator("input[name='q-S1'][value='some']").check()
+    page.locator("input[name='q-M1'][value='x']").check()
+    page.locator("input[name='q-P1']").fill("４５")
+    page.locator("input[name='q-N1']").fill("15")
+    page.get_by_role("button", name="保存する").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="提出する").click()
+    assert "提出しました" in page.get_by_role("status").first.inner_text()
+    assert "総合スコア" in page.locator("main").inner_text()
+    page.screenshot(path=str(artifacts / "response-submitted.png"), full_page=True)
+
+    pref = browser.new_context().new_page()
+    pref.base_url = page.base_url
+    login(pref, "pref-admin")
+    pref.goto(f"{pref.base_url}/o/990001/assessments/rounds/{response.round_id}/")
+    row = pref.get_by_role("row").filter(has_text="あおば市")
+    assert "提出済み" in row.inner_text()
+    assert "57.50" in row.inner_text()  # (50×2 + 72.5)/3, see test_scoring for the method
+    pref.screenshot(path=str(artifacts / "round-tracker.png"), full_page=True)
+    pref.context.close()
