@@ -7,6 +7,10 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "ベンチマーク・アセスメント"
 
     def ready(self):
+        from chiikidx.core import demo as core_demo
         from chiikidx.core.navigation import NavEntry, register
 
+        from . import demo
+
         register(NavEntry("アセスメント", "assessments:home", action="view"))
+        core_demo.register_extender(demo.extend)

@@ -83,16 +83,19 @@ def definition_of(version: FrameworkVersion) -> FrameworkDef:
     )
 
 
-_published: dict[int, FrameworkDef] = {}
+_published: dict[tuple, FrameworkDef] = {}
 
 
 def cached_definition(version: FrameworkVersion) -> FrameworkDef:
-    """Published versions never change, so their definitions are kept per process."""
+    """Published versions never change, so their definitions are kept per process. The key
+    includes the publication time: a rolled-back publication must not leave a stale entry
+    behind for a later version that gets the same id."""
     if not version.is_published:
         return definition_of(version)
-    if version.pk not in _published:
-        _published[version.pk] = definition_of(version)
-    return _published[version.pk]
+    key = (version.pk, version.published_at)
+    if key not in _published:
+        _published[key] = definition_of(version)
+    return _published[key]
 
 
 def _dimension_def(d: Dimension) -> DimensionDef:

@@ -7,6 +7,7 @@ prefix 99 is unused by real codes, so demo data is never mixed with the registry
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -134,13 +135,25 @@ def _row(spec, suffix, name, kana, kind) -> dict:
     return {"code": code(spec, suffix), "kind": kind, "name": name, "kana": kana, "url": ""}
 
 
+# Apps add their demo content (frameworks, rounds, plans …) through these, after the core part.
+Extender = Callable[[DemoSpec, dict], None]
+_extenders: list[Extender] = []
+
+
+def register_extender(extender: Extender) -> None:
+    if extender not in _extenders:
+        _extenders.append(extender)
+
+
 @transaction.atomic
-def build(spec: DemoSpec = DemoSpec()) -> dict[str, Organization]:
+def build(spec: DemoSpec = DemoSpec(), *, extend: bool = True) -> dict[str, Organization]:
     sync_organizations(_registry_rows(spec), is_demo=True)
     orgs = Organization.objects.filter(code__startswith=spec.prefix).in_bulk(field_name="code")
     _set_populations(spec, orgs)
     _departments(spec, orgs)
     _users(spec, orgs)
+    for extender in _extenders if extend else []:
+        extender(spec, orgs)
     return orgs
 
 
