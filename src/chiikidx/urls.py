@@ -6,7 +6,7 @@ from rest_framework import routers
 
 from .core import api as core_api
 from .core.access import PUBLIC
-from .core.middleware import CONTENT_SECURITY_POLICY
+from .core.middleware import CHART_CONTENT_SECURITY_POLICY
 
 
 class APIRootView(routers.APIRootView):
@@ -26,9 +26,7 @@ class DocsView(SpectacularSwaggerSplitView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "style-src 'self'", "style-src 'self' 'unsafe-inline'"
-        )
+        response["Content-Security-Policy"] = CHART_CONTENT_SECURITY_POLICY
         return response
 
 

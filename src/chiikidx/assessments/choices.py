@@ -50,3 +50,11 @@ class ResponseStatus(models.TextChoices):
 
 EDITABLE_STATUSES = frozenset({ResponseStatus.DRAFT, ResponseStatus.RETURNED})
 SCORED_STATUSES = frozenset({ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED})
+
+
+class Disclosure(models.TextChoices):
+    """What municipalities may see of each other's results in a round."""
+
+    NAMES = "names", _("団体名とスコアを表示")
+    ANONYMOUS = "anonymous", _("スコアのみ(団体名は伏せる)")
+    NONE = "none", _("他団体の結果は表示しない(平均のみ)")

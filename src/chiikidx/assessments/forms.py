@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from chiikidx.core.forms import WarekiDateField
 from chiikidx.core.japanese import fiscal_year
 
+from .choices import Disclosure
 from .models import FrameworkVersion
 
 
@@ -29,6 +30,13 @@ class RoundForm(forms.Form):
     due_on = WarekiDateField(label=_("提出期限"))
     note = forms.CharField(
         label=_("依頼文"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    disclosure = forms.ChoiceField(
+        label=_("他団体への結果の公開"),
+        choices=Disclosure.choices,
+        help_text=_(
+            "市町村どうしで互いの結果をどこまで見られるか。県の職員は常にすべて見られます。"
+        ),
     )
 
     def __init__(self, *args, prefecture, **kwargs):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chiikidx.core.models import AuditedModel, Organization, TenantModel
 
-from .choices import QuestionType, ResponseStatus, RoundStatus, VersionStatus
+from .choices import Disclosure, QuestionType, ResponseStatus, RoundStatus, VersionStatus
 
 
 class Framework(TenantModel):
@@ -171,6 +171,12 @@ class Round(TenantModel):
         _("状態"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
     )
     note = models.TextField(_("依頼文"), blank=True)
+    disclosure = models.CharField(
+        _("他団体への結果の公開"),
+        max_length=10,
+        choices=Disclosure.choices,
+        default=Disclosure.NAMES,
+    )
 
     class Meta:
         ordering = ["organization", "-opens_on"]

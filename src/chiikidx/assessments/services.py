@@ -146,6 +146,7 @@ def open_round(
     due_on,
     municipalities=None,
     note: str = "",
+    disclosure: str = "names",
 ) -> Round:
     """Send a published version to the prefecture's municipalities (all, or those given)."""
     if not version.is_published:
@@ -164,6 +165,7 @@ def open_round(
             opens_on=opens_on,
             due_on=due_on,
             note=note,
+            disclosure=disclosure,
         )
         Response.objects.bulk_create(Response(organization=m, round=survey) for m in targets)
     return survey

@@ -21,6 +21,7 @@ urlpatterns = [
     path(P + "rounds/new/", views.round_new, name="round_new"),
     path(P + "rounds/<int:round_id>/", views.round_detail, name="round"),
     path(P + "responses/<int:response_id>/", views.response_detail, name="response"),
+    path(P + "responses/<int:response_id>/report/", views.response_report, name="report"),
     path(P + "responses/<int:response_id>/save/", views.response_save, name="response_save"),
     path(P + "responses/<int:response_id>/submit/", views.response_submit, name="response_submit"),
     path(P + "responses/<int:response_id>/review/", views.response_review, name="response_review"),

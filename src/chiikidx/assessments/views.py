@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from chiikidx.core import access
 from chiikidx.core.access import org, route
+from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
 
-from . import frameworks, queries, services
+from . import frameworks, queries, report, services
 from .choices import EDITABLE_STATUSES, ResponseStatus
 from .definition import DefinitionError
 from .forms import AdoptForm, ImportForm, RoundForm
@@ -162,6 +163,7 @@ def round_new(request, lgcode):
                 opens_on=data["opens_on"],
                 due_on=data["due_on"],
                 note=data["note"],
+                disclosure=data["disclosure"],
             )
         except ServiceError as refused:
             form.add_error(None, str(refused))
@@ -307,3 +309,16 @@ def response_review(request, lgcode, response_id):
     else:
         messages.success(request, _("受理しました。") if accept else _("差し戻しました。"))
     return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)
+
+
+@route(org("view"))
+@allows_inline_styles
+def response_report(request, lgcode, response_id):
+    response = _response(request, response_id)
+    definition = services.definition_for(response)
+    counted = response.status in (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED)
+    context = {
+        "response": response,
+        "report": report.build(definition, response, request.user) if counted else None,
+    }
+    return render(request, "assessments/report.html", context)

@@ -1,0 +1,99 @@
+"""Fair benchmarking within a round: percentiles within the prefecture and the peer group.
+
+The method, as shown to users:
+- Only submitted or accepted responses count.
+- Percentile = (number of scores below + half the number of equal scores, self excluded)
+  ÷ (number of other scores) × 100; rank = 1 + number of higher scores.
+- The peer group is the 類似団体グループ of the registry (population band, or kind until a
+  population is known). A group with fewer than MIN_GROUP responses is too small to compare
+  fairly: the prefecture is used instead, and the page says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from statistics import mean
+
+from .choices import SCORED_STATUSES
+from .models import DimensionScore, Response, Round
+
+MIN_GROUP = 5
+
+
+@dataclass
+class Position:
+    score: Decimal | None
+    percentile: float | None
+    rank: int | None
+    size: int
+    group: str  # what was compared against, in words
+
+
+@dataclass
+class RoundData:
+    """Every counted response of a round, its overall score and dimension scores."""
+
+    round: Round
+    responses: dict[int, Response]
+    scores: dict[int, dict[str, Decimal | None]] = field(default_factory=dict)
+
+    def values(self, dimension: str | None, members: list[int]) -> list[Decimal]:
+        return [v for rid in members if (v := self.score(rid, dimension)) is not None]
+
+    def score(self, response_id: int, dimension: str | None) -> Decimal | None:
+        if dimension is None:
+            return self.responses[response_id].overall_score
+        return self.scores.get(response_id, {}).get(dimension)
+
+    def peers(self, response_id: int) -> list[int]:
+        group = self.responses[response_id].organization.peer_group
+        return [rid for rid, r in self.responses.items() if r.organization.peer_group == group]
+
+
+def load(round_: Round) -> RoundData:
+    """Two queries, whatever the number of municipalities."""
+    counted = Response.objects.filter(round=round_, status__in=SCORED_STATUSES).select_related(
+        "organization"
+    )
+    data = RoundData(round=round_, responses={r.pk: r for r in counted})
+    rows = DimensionScore.objects.filter(response__in=list(data.responses)).values_list(
+        "response_id", "dimension_code", "score"
+    )
+    scores: dict[int, dict] = defaultdict(dict)
+    for response_id, code, score in rows:
+        scores[response_id][code] = score
+    data.scores = dict(scores)
+    return data
+
+
+def percentile(value: Decimal, others: list[Decimal]) -> float | None:
+    if not others:
+        return None
+    below = sum(1 for o in others if o < value)
+    equal = sum(1 for o in others if o == value)
+    return round((below + equal / 2) / len(others) * 100, 1)
+
+
+def position(data: RoundData, response_id: int, dimension: str | None, *, peers: bool) -> Position:
+    value = data.score(response_id, dimension)
+    members, group = list(data.responses), "県内"
+    if peers:
+        peer_group = data.responses[response_id].organization.peer_group
+        candidates = data.peers(response_id)
+        if len(candidates) >= MIN_GROUP:
+            members, group = candidates, f"類似団体({peer_group})"
+        else:
+            small = f"類似団体「{peer_group}」は{len(candidates)}団体で、{MIN_GROUP}団体未満のため"
+            group = f"県内({small})"
+    others = data.values(dimension, [m for m in members if m != response_id])
+    if value is None:
+        return Position(None, None, None, len(others) + 1, group)
+    rank = 1 + sum(1 for o in others if o > value)
+    return Position(value, percentile(value, others), rank, len(others) + 1, group)
+
+
+def average(data: RoundData, dimension: str | None, members: list[int]) -> Decimal | None:
+    values = data.values(dimension, members)
+    return Decimal(str(round(mean(values), 2))) if values else None

@@ -1,0 +1,165 @@
+"""The municipality report: position, strengths and weaknesses, hints, learning partners, trend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from chiikidx.core import access
+
+from . import benchmark, queries
+from .choices import Disclosure, QuestionType
+from .definition import DimensionDef, FrameworkDef
+from .models import Response
+
+PARTNERS_PER_WEAKNESS = 3
+
+
+@dataclass
+class DimensionRow:
+    code: str
+    title: str
+    own: Decimal | None
+    prefecture: Decimal | None
+    peers: Decimal | None
+    gap: Decimal | None  # own − prefecture average
+
+
+def chart_dimensions(definition: FrameworkDef) -> list[DimensionDef]:
+    """The radar's axes: the second level where there is one, else the top level."""
+    axes = []
+    for top in definition.dimensions:
+        axes.extend(top.children or [top])
+    return axes
+
+
+def build(definition: FrameworkDef, response: Response, user) -> dict:
+    data = benchmark.load(response.round)
+    everyone = list(data.responses)
+    peers = data.peers(response.pk)
+    peers = peers if len(peers) >= benchmark.MIN_GROUP else everyone
+    rows = [_row(d, data, response.pk, everyone, peers) for d in chart_dimensions(definition)]
+    ranked = sorted((r for r in rows if r.gap is not None), key=lambda r: r.gap)
+    weaknesses = [r for r in ranked[:3] if r.gap < 0]
+    strengths = [r for r in reversed(ranked[-3:]) if r.gap > 0]
+    return {
+        "rows": rows,
+        "overall_prefecture": benchmark.position(data, response.pk, None, peers=False),
+        "overall_peers": benchmark.position(data, response.pk, None, peers=True),
+        "strengths": strengths,
+        "weaknesses": weaknesses,
+        "hints": _hints(definition, response, weaknesses),
+        "partners": _partners(data, response, weaknesses, user),
+        "trend": _trend(response),
+        "chart": _chart(rows),
+    }
+
+
+def _row(d: DimensionDef, data, response_id: int, everyone: list, peers: list) -> DimensionRow:
+    own = data.score(response_id, d.code)
+    prefecture = benchmark.average(data, d.code, everyone)
+    gap = None if own is None or prefecture is None else own - prefecture
+    return DimensionRow(
+        d.code, d.title, own, prefecture, benchmark.average(data, d.code, peers), gap
+    )
+
+
+def _hints(
+    definition: FrameworkDef, response: Response, weaknesses: list[DimensionRow]
+) -> list[dict]:
+    """For each weak dimension, its maturity questions below the top level and how to go up."""
+    values = dict(response.answers.values_list("question_code", "value"))
+    weak = {w.code for w in weaknesses}
+    hints = []
+    for dimension in definition.all_dimensions():
+        if dimension.code not in weak:
+            continue
+        for q in dimension.questions:
+            level = values.get(q.code)
+            if q.type == QuestionType.LEVEL and level is not None and int(level) < 4:
+                current = q.levels[int(level)]
+                hints.append(
+                    {
+                        "dimension": dimension.title,
+                        "question": q,
+                        "level": level,
+                        "descriptor": current["descriptor"],
+                        "next": current["next"],
+                    }
+                )
+    return hints
+
+
+def _partners(data, response: Response, weaknesses: list[DimensionRow], user) -> list[dict]:
+    """Who scores high exactly where this municipality is low (same peer group first)."""
+    disclosure = response.round.disclosure
+    sees_names = access.can(user, "review", response) or disclosure == Disclosure.NAMES
+    if disclosure == Disclosure.NONE and not access.can(user, "review", response):
+        return []
+    own_group = response.organization.peer_group
+    result = []
+    for weakness in weaknesses:
+        others = [
+            (rid, score)
+            for rid in data.responses
+            if rid != response.pk
+            and (score := data.score(rid, weakness.code)) is not None
+            and score > weakness.own  # only those who do better here
+        ]
+        others.sort(
+            key=lambda item: (
+                data.responses[item[0]].organization.peer_group != own_group,
+                -item[1],
+            )
+        )
+        top = others[:PARTNERS_PER_WEAKNESS]
+        result.append(
+            {
+                "dimension": weakness.title,
+                "own": weakness.own,
+                "partners": [
+                    _partner(data.responses[rid], score, i, sees_names, own_group)
+                    for i, (rid, score) in enumerate(top)
+                ],
+            }
+        )
+    return result
+
+
+def _partner(other: Response, score, index: int, sees_names: bool, own_group: str) -> dict:
+    name = other.organization.name if sees_names else _("団体%(letter)s") % {"letter": "ABC"[index]}
+    return {
+        "name": name,
+        "code": other.organization.code if sees_names else "",
+        "score": score,
+        "same_group": other.organization.peer_group == own_group,
+    }
+
+
+def _trend(response: Response) -> list[dict]:
+    history = (
+        queries.responses_of(response.organization)
+        .filter(round__version__framework_id=response.round.version.framework_id)
+        .exclude(overall_score=None)
+        .order_by("round__opens_on")
+    )
+    return [
+        {"title": r.round.title, "score": r.overall_score, "current": r.pk == response.pk}
+        for r in history
+    ]
+
+
+def _chart(rows: list[DimensionRow]) -> dict:
+    """Data for the radar chart script (numbers as floats, labels as text)."""
+
+    def numbers(attr):
+        return [float(getattr(r, attr)) if getattr(r, attr) is not None else None for r in rows]
+
+    return {
+        "labels": [r.title for r in rows],
+        "own": numbers("own"),
+        "prefecture": numbers("prefecture"),
+        "peers": numbers("peers"),
+    }

@@ -1,0 +1,52 @@
+// Charts drawn with the locally served Plotly; each chart's data sits in a JSON block and every
+// chart has a table with the same numbers next to it.
+(function () {
+  "use strict";
+  if (!window.Plotly) { return; }
+  var config = { displaylogo: false, responsive: true, locale: "ja" };
+  var font = { family: "Noto Sans CJK JP, Hiragino Sans, Meiryo, sans-serif", size: 13 };
+
+  function data(el) {
+    return JSON.parse(document.getElementById(el.getAttribute("data-source")).textContent);
+  }
+
+  function radar(el) {
+    var d = data(el);
+    var close = function (values) { return values.concat(values.slice(0, 1)); };
+    var labels = close(d.labels);
+    var trace = function (name, values, color, dash) {
+      return { type: "scatterpolar", name: name, r: close(values), theta: labels, fill: dash ? "none" : "toself",
+               line: { color: color, dash: dash || "solid" }, connectgaps: true };
+    };
+    Plotly.newPlot(el, [
+      trace("この団体", d.own, "#0017c1"),
+      trace("県平均", d.prefecture, "#626264", "dash"),
+      trace("類似団体平均", d.peers, "#d97c00", "dot")
+    ], { polar: { radialaxis: { range: [0, 100] } }, font: font, margin: { t: 30, b: 30 },
+         legend: { orientation: "h" }, height: 460 }, config);
+  }
+
+  function heatmap(el) {
+    var d = data(el);
+    Plotly.newPlot(el, [{ type: "heatmap", z: d.z, x: d.x, y: d.y, zmin: 0, zmax: 100,
+                          colorscale: "Blues", hoverongaps: false,
+                          hovertemplate: "%{y}<br>%{x}: %{z}<extra></extra>" }],
+      { font: font, margin: { l: 140, t: 20, b: 120 }, height: Math.max(360, 26 * d.y.length + 160),
+        yaxis: { autorange: "reversed" } }, config);
+  }
+
+  function box(el) {
+    var d = data(el);
+    var traces = d.series.map(function (s) {
+      return { type: "box", name: s.name, y: s.values, boxpoints: "all", jitter: 0.4, pointpos: 0,
+               marker: { color: "#0017c1", size: 5 }, line: { color: "#00118f" } };
+    });
+    Plotly.newPlot(el, traces, { font: font, showlegend: false, margin: { t: 20, b: 120 },
+                                 yaxis: { range: [0, 100], title: "スコア" }, height: 420 }, config);
+  }
+
+  var draw = { radar: radar, heatmap: heatmap, box: box };
+  document.querySelectorAll("[data-chart]").forEach(function (el) {
+    draw[el.getAttribute("data-chart")](el);
+  });
+})();
