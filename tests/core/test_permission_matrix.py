@@ -85,6 +85,7 @@ def sample_kwargs(route, lgcode):
         "assessments:version_new_draft": lambda: {"version_id": _version_sample(lgcode)},
         "assessments:round": lambda: {"round_id": _round_sample(lgcode)},
         "assessments:response": lambda: {"response_id": _response_sample(lgcode)},
+        "assessments:report": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_save": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_submit": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_review": lambda: {"response_id": _response_sample(lgcode)},
@@ -155,6 +156,7 @@ PREFECTURE_ONLY = {
 }
 MUNICIPALITY_ONLY = {
     "assessments:response",
+    "assessments:report",
     "assessments:response_save",
     "assessments:response_submit",
     "assessments:response_review",
@@ -249,6 +251,7 @@ REVIEWED_RULES = {
     "assessments:round_new": "org:change",
     "assessments:round": "org:view",
     "assessments:response": "org:view",
+    "assessments:report": "org:view",
     "assessments:response_save": "org:change",
     "assessments:response_submit": "org:change",
     "assessments:response_review": "org:review",
