@@ -111,3 +111,29 @@ def test_report_page_and_its_query_count(
     assert "5団体中 2位" in body and "観点別スコア(表)" in body
     assert "'unsafe-inline'" in page["Content-Security-Policy"]
     assert "script-src 'self';" in page["Content-Security-Policy"]
+
+
+def test_overview_lists_visible_municipalities_and_who_needs_support(
+    client, scored_round, user_named, django_assert_max_num_queries
+):
+    url = f"/o/990001/assessments/rounds/{scored_round.pk}/overview/?sort=overall"
+    client.force_login(user_named("pref-staff"))
+    client.get(url)
+    with django_assert_max_num_queries(20):
+        page = client.get(url)
+    rows = [r["name"] for r in page.context["overview"]["rows"]]
+    assert rows == ["さくら台市", "あおば市", "ひかり市", "わかば町", "こもれび町"]  # L1 4,3,2,1,0
+    support = {r["name"] for r in page.context["overview"]["support"]}
+    assert "こもれび町" in support and "さくら台市" not in support
+    client.force_login(
+        user_named("liaison")
+    )  # assigned to あおば市, わかば町, こもれび町, ほたる村
+    rows = {r["name"] for r in client.get(url).context["overview"]["rows"]}
+    assert rows == {"あおば市", "わかば町", "こもれび町"}
+
+
+def test_overview_filters_by_kind(client, scored_round, user_named):
+    client.force_login(user_named("pref-admin"))
+    url = f"/o/990001/assessments/rounds/{scored_round.pk}/overview/?kind=town"
+    rows = {r["name"] for r in client.get(url).context["overview"]["rows"]}
+    assert rows == {"わかば町", "こもれび町"}

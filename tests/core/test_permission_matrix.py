@@ -84,6 +84,7 @@ def sample_kwargs(route, lgcode):
         "assessments:version_publish": lambda: {"version_id": _version_sample(lgcode)},
         "assessments:version_new_draft": lambda: {"version_id": _version_sample(lgcode)},
         "assessments:round": lambda: {"round_id": _round_sample(lgcode)},
+        "assessments:overview": lambda: {"round_id": _round_sample(lgcode)},
         "assessments:response": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:report": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_save": lambda: {"response_id": _response_sample(lgcode)},
@@ -153,6 +154,7 @@ PREFECTURE_ONLY = {
     "assessments:version_new_draft",
     "assessments:round_new",
     "assessments:round",
+    "assessments:overview",
 }
 MUNICIPALITY_ONLY = {
     "assessments:response",
@@ -250,6 +252,7 @@ REVIEWED_RULES = {
     "assessments:version_new_draft": "org:manage",
     "assessments:round_new": "org:change",
     "assessments:round": "org:view",
+    "assessments:overview": "org:view",
     "assessments:response": "org:view",
     "assessments:report": "org:view",
     "assessments:response_save": "org:change",

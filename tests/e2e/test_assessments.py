@@ -39,4 +39,12 @@ def test_answer_autosave_submit_and_prefecture_sees_it(page, browser, artifacts)
     assert "提出済み" in row.inner_text()
     assert "57.50" in row.inner_text()  # (50×2 + 72.5)/3, see test_scoring for the method
     pref.screenshot(path=str(artifacts / "round-tracker.png"), full_page=True)
+    console_errors = []
+    pref.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    pref.get_by_role("link", name="結果の一覧", exact=False).click()
+    heatmap_row = pref.get_by_role("row").filter(has_text="あおば市")
+    assert "57.50" in heatmap_row.inner_text()
+    pref.locator("[data-chart='heatmap'] .main-svg").first.wait_for()  # Plotly drew it
+    assert console_errors == []  # no CSP violation, nothing fetched from outside
+    pref.screenshot(path=str(artifacts / "round-overview.png"), full_page=True)
     pref.context.close()

@@ -15,7 +15,7 @@ from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
 
-from . import frameworks, queries, report, services
+from . import frameworks, overview, queries, report, services
 from .choices import EDITABLE_STATUSES, ResponseStatus
 from .definition import DefinitionError
 from .forms import AdoptForm, ImportForm, RoundForm
@@ -322,3 +322,20 @@ def response_report(request, lgcode, response_id):
         "report": report.build(definition, response, request.user) if counted else None,
     }
     return render(request, "assessments/report.html", context)
+
+
+@route(org("view"))
+@allows_inline_styles
+def round_overview(request, lgcode, round_id):
+    _prefecture_only(request)
+    survey = get_object_or_404(
+        Round.objects.select_related("version__framework"), pk=round_id, organization=request.org
+    )
+    definition = frameworks.cached_definition(survey.version)
+    params = {k: request.GET.get(k, "") for k in ("sort", "peer_group", "kind")}
+    context = {
+        "round": survey,
+        "params": params,
+        "overview": overview.build(definition, survey, request.user, **params),
+    }
+    return render(request, "assessments/overview.html", context)

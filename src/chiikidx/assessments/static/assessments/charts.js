@@ -29,7 +29,7 @@
   function heatmap(el) {
     var d = data(el);
     Plotly.newPlot(el, [{ type: "heatmap", z: d.z, x: d.x, y: d.y, zmin: 0, zmax: 100,
-                          colorscale: "Blues", hoverongaps: false,
+                          colorscale: "Blues", reversescale: true, hoverongaps: false,
                           hovertemplate: "%{y}<br>%{x}: %{z}<extra></extra>" }],
       { font: font, margin: { l: 140, t: 20, b: 120 }, height: Math.max(360, 26 * d.y.length + 160),
         yaxis: { autorange: "reversed" } }, config);
