@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
+from .assessments import api as assessments_api
 from .core import api as core_api
 from .core.access import PUBLIC
 from .core.middleware import CHART_CONTENT_SECURITY_POLICY
@@ -35,6 +36,12 @@ router.include_format_suffixes = False
 router.APIRootView = APIRootView
 router.register("organizations", core_api.OrganizationViewSet, basename="organization")
 router.register("departments", core_api.DepartmentViewSet, basename="department")
+router.register(
+    "assessment-frameworks", assessments_api.FrameworkViewSet, basename="assessment-framework"
+)
+router.register(
+    "assessment-responses", assessments_api.ResponseViewSet, basename="assessment-response"
+)
 
 api_urlpatterns = [
     path("auth/token/", core_api.TokenView.as_view(), name="token"),

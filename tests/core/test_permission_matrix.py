@@ -53,6 +53,9 @@ REVIEWERS = {
     "b_pref_admin": {B_MUNI1},
 }
 POST_ONLY = {
+    "api:assessment-response-answers",
+    "api:assessment-response-submit",
+    "api:assessment-response-review",
     "core:logout",
     "core:switch",
     "core:department_create",
@@ -91,6 +94,12 @@ def sample_kwargs(route, lgcode):
         "assessments:response_submit": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_review": lambda: {"response_id": _response_sample(lgcode)},
         "api:organization-detail": lambda: {"code": lgcode},
+        "api:assessment-framework-detail": lambda: _framework_sample(),
+        "api:assessment-framework-definition": lambda: _framework_sample() | {"number": 1},
+        "api:assessment-response-detail": lambda: _a_response(),
+        "api:assessment-response-answers": lambda: _a_response(),
+        "api:assessment-response-submit": lambda: _a_response(),
+        "api:assessment-response-review": lambda: _a_response(),
         "api:department-detail": lambda: {
             "pk": Department.objects.filter(organization__code=A_MUNI1).first().pk
         },
@@ -99,6 +108,16 @@ def sample_kwargs(route, lgcode):
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
     return samplers[route.name]()
+
+
+def _framework_sample():
+    from chiikidx.assessments.models import Framework
+
+    return {"pk": Framework.objects.get(organization__code=A_PREF, code="world").pk}
+
+
+def _a_response():
+    return {"pk": _response_sample(A_MUNI1)}
 
 
 def _version_sample(lgcode):
@@ -165,8 +184,42 @@ MUNICIPALITY_ONLY = {
 }
 
 
-# Routes addressing one object without the organization in the URL: the object's organization.
-OBJECT_OWNER = {"api:department-detail": A_MUNI1}
+# Routes addressing one object without the organization in the URL:
+# route → (the object's organization, who may see it (None: those who see that organization),
+#          the right a POST needs (None: read-only))
+A_MEMBERS = {
+    "superuser",
+    "pref_admin",
+    "pref_staff",
+    "liaison",
+    "muni_admin",
+    "muni_staff",
+    "dept_staff",
+    "executive",
+    "muni_admin_2",
+}  # shared within prefecture A
+OBJECT_ROUTES = {
+    "api:department-detail": (A_MUNI1, None, None),
+    "api:assessment-framework-detail": (A_PREF, A_MEMBERS, None),
+    "api:assessment-framework-definition": (A_PREF, A_MEMBERS, None),
+    "api:assessment-response-detail": (A_MUNI1, None, None),
+    "api:assessment-response-answers": (A_MUNI1, None, "change"),
+    "api:assessment-response-submit": (A_MUNI1, None, "change"),
+    "api:assessment-response-review": (A_MUNI1, None, "review"),
+}
+
+
+def object_expectation(name: str, role: str, method: str) -> set[int] | None:
+    owner, viewers, needs = OBJECT_ROUTES[name]
+    if method == "GET" and needs:
+        return {405}  # the method is refused before the object is looked up
+    sees = role in viewers if viewers is not None else owner in ROLES[role][1]
+    if not sees:
+        return {404}
+    if method == "GET":
+        return {405} if needs else {200}
+    rights = {"change": CHANGERS, "review": REVIEWERS}.get(needs, {})
+    return None if needs and owner in rights.get(role, set()) else {403, 405}
 
 
 def expected_status(
@@ -176,8 +229,8 @@ def expected_status(
     wrong_kind = (name in PREFECTURE_ONLY and lgcode not in (A_PREF, B_PREF)) or (
         name in MUNICIPALITY_ONLY and lgcode in (A_PREF, B_PREF)
     )
-    if name in OBJECT_OWNER and ROLES[role][0] and expected & {200, 302}:
-        return expected if OBJECT_OWNER[name] in ROLES[role][1] else {404}
+    if name in OBJECT_ROUTES and ROLES[role][0] and expected & {200, 302, 405}:
+        return object_expectation(name, role, "GET")
     if wrong_kind and expected & {200, 302, 405}:
         if not ROLES[role][0]:
             return expected
@@ -219,6 +272,14 @@ REVIEWED_RULES = {
     "api:organization-detail": "public",
     "api:department-list": "login",
     "api:department-detail": "login",
+    "api:assessment-framework-list": "login",
+    "api:assessment-framework-detail": "login",
+    "api:assessment-framework-definition": "login",
+    "api:assessment-response-list": "login",
+    "api:assessment-response-detail": "login",
+    "api:assessment-response-answers": "login",
+    "api:assessment-response-submit": "login",
+    "api:assessment-response-review": "login",
     "api:api-root": "public",
     "core:home": "public",
     "core:login": "public",
@@ -313,6 +374,8 @@ def test_post_is_refused_exactly_where_get_is(route, role, user_named):
             client.force_login(user_named(username))
         url = route_url(route, lgcode)
         refused = expected_status(route.rule, role, lgcode, False, route.name) - {200, 302}
+        if route.name in OBJECT_ROUTES and username:
+            refused = object_expectation(route.name, role, "POST") or set()
         if route.name.startswith("api:") and not username and route.rule.kind != "public":
             refused = {401, 403}
         elif refused == set() and username is None and route.rule.kind != "public":

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chiikidx.core import audit
+from chiikidx.core.choices import Visibility
 from chiikidx.core.services import ServiceError
 
 from . import answers, frameworks, scoring
@@ -34,7 +35,9 @@ def install(
         framework, _created = Framework.objects.get_or_create(
             organization=organization,
             code=definition.code,
+            # Shared: the prefecture's municipalities see what they are asked.
             defaults={
+                "visibility": Visibility.SHARED,
                 "title": definition.title,
                 "description": definition.description,
                 "source": definition.source,

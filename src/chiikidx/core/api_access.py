@@ -50,4 +50,6 @@ class RouteRulePermission(permissions.BasePermission):
             raise Http404
         if request.method in permissions.SAFE_METHODS:
             return True
-        return access.can(request.user, "change", obj)
+        # An action may need another right than "change" (e.g. a prefecture's "review").
+        action = getattr(view, "object_actions", {}).get(getattr(view, "action", None), "change")
+        return access.can(request.user, action, obj)
