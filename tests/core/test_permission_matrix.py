@@ -68,6 +68,7 @@ POST_ONLY = {
     "assessments:response_save",
     "assessments:response_submit",
     "assessments:response_review",
+    "assessments:response_excel_upload",
 }
 
 
@@ -90,6 +91,8 @@ def sample_kwargs(route, lgcode):
         "assessments:overview": lambda: {"round_id": _round_sample(lgcode)},
         "assessments:response": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:report": lambda: {"response_id": _response_sample(lgcode)},
+        "assessments:response_excel": lambda: {"response_id": _response_sample(lgcode)},
+        "assessments:response_excel_upload": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_save": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_submit": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_review": lambda: {"response_id": _response_sample(lgcode)},
@@ -177,6 +180,8 @@ PREFECTURE_ONLY = {
 }
 MUNICIPALITY_ONLY = {
     "assessments:response",
+    "assessments:response_excel",
+    "assessments:response_excel_upload",
     "assessments:report",
     "assessments:response_save",
     "assessments:response_submit",
@@ -316,6 +321,8 @@ REVIEWED_RULES = {
     "assessments:overview": "org:view",
     "assessments:response": "org:view",
     "assessments:report": "org:view",
+    "assessments:response_excel": "org:view",
+    "assessments:response_excel_upload": "org:change",
     "assessments:response_save": "org:change",
     "assessments:response_submit": "org:change",
     "assessments:response_review": "org:review",

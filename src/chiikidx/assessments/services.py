@@ -204,6 +204,8 @@ def save_answers(
 def _write_answers(response: Response, values: dict, comments: dict) -> None:
     existing = {a.question_code: a for a in response.answers.all()}
     for code, value in values.items():
+        if value is None and code not in existing:
+            continue  # an empty cell or field for a question never answered: nothing to record
         answer = existing.get(code) or Answer(response=response, question_code=code)
         answer.value = value
         if code in comments:

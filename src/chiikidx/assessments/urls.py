@@ -24,6 +24,12 @@ urlpatterns = [
     path(P + "responses/<int:response_id>/", views.response_detail, name="response"),
     path(P + "responses/<int:response_id>/report/", views.response_report, name="report"),
     path(P + "responses/<int:response_id>/save/", views.response_save, name="response_save"),
+    path(P + "responses/<int:response_id>/excel/", views.response_excel, name="response_excel"),
+    path(
+        P + "responses/<int:response_id>/excel/upload/",
+        views.response_excel_upload,
+        name="response_excel_upload",
+    ),
     path(P + "responses/<int:response_id>/submit/", views.response_submit, name="response_submit"),
     path(P + "responses/<int:response_id>/review/", views.response_review, name="response_review"),
 ]

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access
+from chiikidx.core import access, tabular
 from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
 
-from . import frameworks, overview, queries, report, services
+from . import excel, frameworks, overview, queries, report, services
 from .choices import EDITABLE_STATUSES, ResponseStatus
 from .definition import DefinitionError
 from .forms import AdoptForm, ImportForm, RoundForm
@@ -211,7 +211,7 @@ def response_detail(request, lgcode, response_id):
     return _render_response(request, response)
 
 
-def _render_response(request, response, errors=None, status=200):
+def _render_response(request, response, errors=None, status=200, upload_problems=None):
     definition = services.definition_for(response)
     values = services.answer_values(response)
     previous = queries.previous_response(response)
@@ -227,6 +227,7 @@ def _render_response(request, response, errors=None, status=200):
         "can_review": response.status == ResponseStatus.SUBMITTED
         and access.can(request.user, "review", response),
         "scores": score_table(definition, response) if response.overall_score is not None else None,
+        "upload_problems": upload_problems or [],
     }
     return render(request, "assessments/response.html", context, status=status)
 
@@ -339,3 +340,39 @@ def round_overview(request, lgcode, round_id):
         "overview": overview.build(definition, survey, request.user, **params),
     }
     return render(request, "assessments/overview.html", context)
+
+
+@route(org("view"))
+def response_excel(request, lgcode, response_id):
+    response = _response(request, response_id)
+    body = excel.template(response)
+    download = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"{response.organization.code}-{response.round.pk}.xlsx"
+    download["Content-Disposition"] = f'attachment; filename="{name}"'
+    return download
+
+
+@route(org("change"))
+@require_POST
+def response_excel_upload(request, lgcode, response_id):
+    response = _response(request, response_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("取り込むExcelファイルを選んでください。"))
+        return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)
+    try:
+        saved = excel.import_upload(
+            acting_user=request.user, response=response, data=upload.read(), filename=upload.name
+        )
+    except (tabular.TableImportError, tabular.TableFileError) as failed:
+        problems = [str(e) for e in getattr(failed, "errors", [])] or [str(failed)]
+        return _render_response(request, response, status=400, upload_problems=problems)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, _("Excelから %(n)s 問の回答を取り込みました。") % {"n": len(saved)}
+        )
+    return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)

@@ -1,0 +1,208 @@
+"""Excel round-trip of one municipality's response: a pre-filled template with dropdowns and
+input rules, and the upload of the filled template (every cell checked, nothing saved unless
+the whole file is valid)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from chiikidx.core import tabular
+from chiikidx.core.japanese import wareki
+
+from . import answers, queries, services
+from .choices import QuestionType
+from .definition import FrameworkDef, QuestionDef
+from .models import Response
+
+SHEET = "回答"
+HEADER_ROW = 5
+COLUMNS = ["設問コード", "観点", "設問", "種類", "回答", "入力のきまり", "前回の回答"]
+ANSWER_COLUMN = "E"
+READ_COLUMNS = [
+    tabular.Column("code", "設問コード", tabular.text, required=True, unique=True),
+    tabular.Column("answer", "回答", None),
+]
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F8")
+INPUT_FILL = PatternFill("solid", fgColor="FFF8E6")
+
+
+def template(response: Response) -> bytes:
+    definition = services.definition_for(response)
+    values = services.answer_values(response)
+    previous = queries.previous_response(response)
+    before = services.answer_values(previous) if previous else {}
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    _header(sheet, response)
+    for offset, q in enumerate(definition.questions()):
+        _question_row(
+            sheet, HEADER_ROW + 1 + offset, q, definition, values.get(q.code), before.get(q.code)
+        )
+    _instructions(book.create_sheet("説明"), response)
+    sheet.protection.sheet = True  # only the answer column can be edited
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _header(sheet, response: Response) -> None:
+    sheet["A1"] = f"{response.round.title} {response.round.version}"
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = (
+        f"回答する団体: {response.organization.name}(団体コード {response.organization.code})"
+    )
+    sheet["A3"] = (
+        f"提出期限: {wareki(response.round.due_on)}。黄色の「回答」列だけを入力してください。"
+    )
+    for index, title in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=index, value=title)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    for column, width in zip("ABCDEFG", [10, 22, 60, 14, 26, 40, 26], strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+
+
+def _question_row(
+    sheet, row: int, q: QuestionDef, definition: FrameworkDef, value, previous
+) -> None:
+    dimension = next(d.title for d in definition.all_dimensions() if d.code == q.dimension_code)
+    cells = [
+        q.code,
+        dimension,
+        q.text + ("" if q.required else "(任意)"),
+        str(QuestionType(q.type).label),
+        _cell_value(q, value),
+        _rule_text(q),
+        _cell_value(q, previous),
+    ]
+    for column, content in enumerate(cells, start=1):
+        cell = sheet.cell(row=row, column=column, value=content)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    answer = sheet[f"{ANSWER_COLUMN}{row}"]
+    answer.fill, answer.protection = INPUT_FILL, Protection(locked=False)
+    validation = _validation(q)
+    if validation is not None:
+        sheet.add_data_validation(validation)
+        validation.add(answer)
+
+
+def _cell_value(q: QuestionDef, value):
+    """The canonical value written the way people read and type it."""
+    if value in answers.EMPTY:
+        return None
+    if q.type == QuestionType.YESNO:
+        return "はい" if value == "yes" else "いいえ"
+    labels = {c["value"]: c["label"] for c in q.choices}
+    if q.type == QuestionType.SINGLE:
+        return labels.get(value, value)
+    if q.type == QuestionType.MULTIPLE:
+        return "、".join(labels.get(v, v) for v in value)
+    if q.type in (QuestionType.NUMBER, QuestionType.PERCENT):
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() else float(number)
+    if q.type == QuestionType.DATE:
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+def _rule_text(q: QuestionDef) -> str:
+    if q.type == QuestionType.LEVEL:
+        return "\n".join(f"{n}: {level['descriptor']}" for n, level in enumerate(q.levels))
+    if q.type == QuestionType.YESNO:
+        return "はい / いいえ"
+    if q.type == QuestionType.SINGLE:
+        return "次から1つ: " + "、".join(c["label"] for c in q.choices)
+    if q.type == QuestionType.MULTIPLE:
+        return "次から当てはまるものを「、」区切りで: " + "、".join(c["label"] for c in q.choices)
+    if q.type in (QuestionType.NUMBER, QuestionType.PERCENT):
+        bounds = [
+            f"{q.min}以上" if q.min is not None else "",
+            f"{q.max}以下" if q.max is not None else "",
+        ]
+        return f"数値({q.unit}) " + " ".join(b for b in bounds if b)
+    if q.type == QuestionType.DATE:
+        return "日付(2025-04-01、令和7年4月1日 など)"
+    if q.type == QuestionType.EVIDENCE:
+        return "資料のURL(https://…)"
+    return "自由記述"
+
+
+def _validation(q: QuestionDef) -> DataValidation | None:
+    listed = None
+    if q.type == QuestionType.LEVEL:
+        listed = "0,1,2,3,4"
+    elif q.type == QuestionType.YESNO:
+        listed = "はい,いいえ"
+    elif q.type == QuestionType.SINGLE:
+        listed = ",".join(c["label"] for c in q.choices)
+    if (
+        listed is not None
+        and len(listed) <= 250
+        and "," not in "".join(c["label"] for c in q.choices)
+    ):
+        return DataValidation(
+            type="list",
+            formula1=f'"{listed}"',
+            allow_blank=True,
+            error="一覧から選んでください。",
+            showErrorMessage=True,
+        )
+    if (
+        q.type in (QuestionType.NUMBER, QuestionType.PERCENT)
+        and q.min is not None
+        and q.max is not None
+    ):
+        return DataValidation(
+            type="decimal",
+            operator="between",
+            formula1=str(q.min),
+            formula2=str(q.max),
+            allow_blank=True,
+            showErrorMessage=True,
+            error=f"{q.min}〜{q.max} の数値を入力してください。",
+        )
+    return None
+
+
+def _instructions(sheet, response: Response) -> None:
+    lines = [
+        "この表の使い方",
+        "1. 「回答」シートの黄色い「回答」列に入力します。ほかの列は変更できません。",
+        "2. 成熟度は 0〜4 の数字、はい/いいえは一覧から選びます。複数選択は「、」で区切ります。",
+        "3. 数字は全角でも、日付は 令和7年4月1日・R7.4.1・2025/4/1 のどれでもかまいません。",
+        "4. 保存したファイルを、回答画面の「Excelで取り込む」から取り込みます。",
+        "5. 誤りがあるときは行と理由をすべて表示し、何も保存しません。直して取り込み直します。",
+        "6. 取り込んだ後、画面で内容を確認してから「提出する」を押してください。",
+        "",
+        f"調査: {response.round.title}",
+    ]
+    for row, line in enumerate(lines, start=1):
+        sheet.cell(row=row, column=1, value=line)
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.column_dimensions["A"].width = 100
+
+
+def import_upload(*, acting_user, response: Response, data: bytes, filename: str) -> dict:
+    """Save every answer of the file, or nothing: errors name the Excel row of each question."""
+    result = tabular.read_table(data, filename, READ_COLUMNS, sheet=SHEET)
+    rows = {row["code"]: row["_row"] for row in result.rows}
+    result.raise_if_errors()
+    raw = {row["code"]: "" if row.get("answer") is None else row["answer"] for row in result.rows}
+    try:
+        return services.save_answers(acting_user=acting_user, response=response, raw=raw)
+    except services.AnswerErrors as failed:
+        raise tabular.TableImportError(
+            [
+                tabular.RowError(
+                    rows.get(e.question, 0), "回答", str(raw.get(e.question) or ""), e.message
+                )
+                for e in failed.errors
+            ]
+        ) from failed

@@ -1,0 +1,124 @@
+"""The response template round-trips through Excel; uploads are checked cell by cell."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from chiikidx.assessments import excel, services
+from chiikidx.assessments.models import Answer, Response
+from chiikidx.core import tabular
+
+from .conftest import FULL_ANSWERS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def aoba(sample_round):
+    return Response.objects.get(round=sample_round, organization__code="992011")
+
+
+def _fill(data: bytes, answers: dict) -> bytes:
+    book = load_workbook(io.BytesIO(data))
+    sheet = book[excel.SHEET]
+    for row in sheet.iter_rows(min_row=excel.HEADER_ROW + 1):
+        if row[0].value in answers:
+            row[4].value = answers[row[0].value]
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_template_is_prefilled_with_dropdowns_and_locked_except_answers(aoba, user_named):
+    services.save_answers(acting_user=user_named("muni-staff-1"), response=aoba, raw=FULL_ANSWERS)
+    book = load_workbook(io.BytesIO(excel.template(aoba)))
+    sheet = book[excel.SHEET]
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=excel.HEADER_ROW + 1)}
+    assert rows["S1"][4].value == "一部" and rows["Y1"][4].value == "いいえ"
+    assert rows["M1"][4].value == "書かない窓口、キャッシュレス" and rows["L1"][4].value == 3
+    formulas = {v.formula1 for v in sheet.data_validations.dataValidation}
+    assert (
+        '"0,1,2,3,4"' in formulas and '"はい,いいえ"' in formulas and '"なし,一部,全部"' in formulas
+    )
+    assert (
+        sheet.protection.sheet
+        and not rows["L1"][4].protection.locked
+        and rows["L1"][2].protection.locked
+    )
+    assert "説明" in book.sheetnames
+
+
+def test_round_trip_is_lossless(aoba, user_named):
+    staff = user_named("muni-staff-1")
+    raw = FULL_ANSWERS | {"Y1": "はい", "D1": "2025-04-01"}
+    services.save_answers(acting_user=staff, response=aoba, raw=raw)
+    before = services.answer_values(aoba)
+    excel.import_upload(
+        acting_user=staff, response=aoba, data=excel.template(aoba), filename="a.xlsx"
+    )
+    assert services.answer_values(aoba) == before
+
+
+def test_fullwidth_wareki_and_labels_are_read(aoba, user_named):
+    filled = _fill(
+        excel.template(aoba),
+        {
+            "L1": "３",
+            "Y1": "はい",
+            "S1": "全部",
+            "M1": "オンライン予約",
+            "P1": "４５．５",
+            "N1": "１０",
+            "D1": "令和7年4月1日",
+        },
+    )
+    excel.import_upload(
+        acting_user=user_named("muni-staff-1"), response=aoba, data=filled, filename="a.xlsx"
+    )
+    values = services.answer_values(aoba)
+    assert values == {
+        "L1": 3,
+        "Y1": "yes",
+        "S1": "all",
+        "M1": ["y"],
+        "P1": "45.5",
+        "N1": "10",
+        "D1": "2025-04-01",
+    }
+
+
+def test_every_bad_cell_is_reported_with_its_row_and_nothing_is_saved(aoba, user_named):
+    filled = _fill(excel.template(aoba), {"L1": "7", "S1": "たぶん", "N1": "999"})
+    with pytest.raises(tabular.TableImportError) as failure:
+        excel.import_upload(
+            acting_user=user_named("muni-staff-1"), response=aoba, data=filled, filename="a.xlsx"
+        )
+    text = "\n".join(str(e) for e in failure.value.errors)
+    first = excel.HEADER_ROW + 1
+    assert f"{first}行目「回答」列: 値「7」" in text  # L1 is the first question
+    assert "選択肢にありません" in text and "240分以下" in text
+    assert not Answer.objects.filter(response=aoba).exists()
+
+
+def test_upload_page_shows_errors_and_download_works(client, aoba, user_named):
+    client.force_login(user_named("muni-staff-1"))
+    url = f"/o/992011/assessments/responses/{aoba.pk}/excel/"
+    download = client.get(url)
+    assert download.status_code == 200 and download["Content-Type"].startswith(
+        "application/vnd.openxml"
+    )
+    bad = _fill(download.content, {"L1": "9"})
+    page = client.post(url + "upload/", {"file": io.BytesIO(bad)}, format="multipart")
+    assert page.status_code == 400 and "何も保存していません" in page.content.decode()
+
+
+def test_csv_in_cp932_is_accepted_too(aoba, user_named):
+    text = "設問コード,回答\r\nL1,２\r\nY1,○\r\nP1,６０\r\n"
+    excel.import_upload(
+        acting_user=user_named("muni-staff-1"),
+        response=aoba,
+        data=text.encode("cp932"),
+        filename="kaitou.csv",
+    )
+    assert services.answer_values(aoba) == {"L1": 2, "Y1": "yes", "P1": "60"}
