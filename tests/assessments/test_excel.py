@@ -122,3 +122,68 @@ def test_csv_in_cp932_is_accepted_too(aoba, user_named):
         filename="kaitou.csv",
     )
     assert services.answer_values(aoba) == {"L1": 2, "Y1": "yes", "P1": "60"}
+
+
+def _submit(round_, code, overrides, user):
+    response = Response.objects.get(round=round_, organization__code=code)
+    services.save_answers(acting_user=user, response=response, raw=FULL_ANSWERS | overrides)
+    return response
+
+
+def test_round_workbook_round_trips_and_imports_many_at_once(sample_round, user_named):
+    root = user_named("root")
+    aoba = _submit(sample_round, "992011", {}, root)
+    services.submit(acting_user=root, response=aoba)
+    _submit(sample_round, "993018", {"L1": "1"}, root)
+    responses = list(
+        sample_round.responses.select_related("organization").order_by("organization__code")
+    )
+    data = excel.round_workbook(sample_round, responses)
+    before = {r.pk: services.answer_values(r) for r in responses}
+    assert (
+        excel.import_round_workbook(
+            acting_user=root, round_=sample_round, data=data, filename="r.xlsx"
+        )
+        == 0
+    )  # nothing changed
+    assert {r.pk: services.answer_values(r) for r in responses} == before
+    book = load_workbook(io.BytesIO(data))
+    sheet = book[excel.BULK_SHEET]
+    header = [c.value for c in sheet[excel.BULK_HEADER_ROW]]
+    for row in sheet.iter_rows(min_row=excel.BULK_HEADER_ROW + 1):
+        if row[0].value == "993026":  # こもれび町 answered by e-mail
+            for code, value in {"L1": "４", "Y1": "○", "S1": "全部", "P1": "50", "N1": "5"}.items():
+                row[header.index(code)].value = value
+    out = io.BytesIO()
+    book.save(out)
+    count = excel.import_round_workbook(
+        acting_user=root, round_=sample_round, data=out.getvalue(), filename="r.xlsx"
+    )
+    komorebi = Response.objects.get(round=sample_round, organization__code="993026")
+    assert count == 1 and services.answer_values(komorebi)["L1"] == 4
+
+
+def test_round_workbook_refuses_changes_to_submitted_rows_and_bad_cells(sample_round, user_named):
+    root = user_named("root")
+    aoba = _submit(sample_round, "992011", {}, root)
+    services.submit(acting_user=root, response=aoba)
+    responses = list(
+        sample_round.responses.select_related("organization").order_by("organization__code")
+    )
+    book = load_workbook(io.BytesIO(excel.round_workbook(sample_round, responses)))
+    sheet = book[excel.BULK_SHEET]
+    header = [c.value for c in sheet[excel.BULK_HEADER_ROW]]
+    for row in sheet.iter_rows(min_row=excel.BULK_HEADER_ROW + 1):
+        if row[0].value == "992011":
+            row[header.index("L1")].value = 1
+        if row[0].value == "993026":
+            row[header.index("N1")].value = "たくさん"
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(tabular.TableImportError) as failure:
+        excel.import_round_workbook(
+            acting_user=root, round_=sample_round, data=out.getvalue(), filename="r.xlsx"
+        )
+    text = "\n".join(str(e) for e in failure.value.errors)
+    assert "提出済み・受理の回答は変更できません" in text and "「N1」列" in text
+    assert Answer.objects.filter(response__organization__code="993026").count() == 0

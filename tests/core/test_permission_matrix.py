@@ -53,6 +53,7 @@ REVIEWERS = {
     "b_pref_admin": {B_MUNI1},
 }
 POST_ONLY = {
+    "assessments:round_excel_upload",
     "api:assessment-response-answers",
     "api:assessment-response-submit",
     "api:assessment-response-review",
@@ -89,6 +90,8 @@ def sample_kwargs(route, lgcode):
         "assessments:version_new_draft": lambda: {"version_id": _version_sample(lgcode)},
         "assessments:round": lambda: {"round_id": _round_sample(lgcode)},
         "assessments:overview": lambda: {"round_id": _round_sample(lgcode)},
+        "assessments:round_excel": lambda: {"round_id": _round_sample(lgcode)},
+        "assessments:round_excel_upload": lambda: {"round_id": _round_sample(lgcode)},
         "assessments:response": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:report": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_excel": lambda: {"response_id": _response_sample(lgcode)},
@@ -177,6 +180,8 @@ PREFECTURE_ONLY = {
     "assessments:round_new",
     "assessments:round",
     "assessments:overview",
+    "assessments:round_excel",
+    "assessments:round_excel_upload",
 }
 MUNICIPALITY_ONLY = {
     "assessments:response",
@@ -319,6 +324,8 @@ REVIEWED_RULES = {
     "assessments:round_new": "org:change",
     "assessments:round": "org:view",
     "assessments:overview": "org:view",
+    "assessments:round_excel": "org:view",
+    "assessments:round_excel_upload": "org:change",
     "assessments:response": "org:view",
     "assessments:report": "org:view",
     "assessments:response_excel": "org:view",

@@ -206,3 +206,110 @@ def import_upload(*, acting_user, response: Response, data: bytes, filename: str
                 for e in failed.errors
             ]
         ) from failed
+
+
+# --- one workbook for a whole round (the prefecture's bulk download and import) ---------------
+
+BULK_SHEET = "回答一覧"
+BULK_HEADER_ROW = 4
+
+
+def round_workbook(round_, responses) -> bytes:
+    """Every given response of the round: one row per municipality, one column per question."""
+    definition = services.definition_for(responses[0]) if responses else None
+    questions = definition.questions() if definition else []
+    book = Workbook()
+    sheet = book.active
+    sheet.title = BULK_SHEET
+    sheet["A1"] = f"{round_.title} {round_.version} 回答一覧"
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = "「団体コード」と設問コードの列を取り込みます。3行目は設問文(参考)です。"
+    for column, q in enumerate(questions, start=4):
+        sheet.cell(row=3, column=column, value=q.text).alignment = Alignment(wrap_text=True)
+    headers = ["団体コード", "団体名", "状態", *[q.code for q in questions]]
+    for column, title in enumerate(headers, start=1):
+        cell = sheet.cell(row=BULK_HEADER_ROW, column=column, value=title)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    answered = _answers_by_response(responses)
+    for row, response in enumerate(responses, start=BULK_HEADER_ROW + 1):
+        values = answered.get(response.pk, {})
+        cells = [
+            response.organization.code,
+            response.organization.name,
+            response.get_status_display(),
+        ]
+        cells += [_cell_value(q, values.get(q.code)) for q in questions]
+        for column, content in enumerate(cells, start=1):
+            sheet.cell(row=row, column=column, value=content)
+    sheet.freeze_panes = sheet.cell(row=BULK_HEADER_ROW + 1, column=4)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _answers_by_response(responses) -> dict:
+    from .models import Answer
+
+    found: dict = {}
+    rows = Answer.objects.filter(response__in=responses).values_list(
+        "response_id", "question_code", "value"
+    )
+    for response_id, code, value in rows:
+        found.setdefault(response_id, {})[code] = value
+    return found
+
+
+def import_round_workbook(*, acting_user, round_, data: bytes, filename: str) -> int:
+    """Answers for many municipalities at once (e.g. collected by e-mail): every row is checked
+    first; if any cell is wrong, nothing is saved and every problem is reported."""
+    from django.db import transaction
+
+    definition = services.definition_for(round_.responses.first())
+    columns = [tabular.Column("code", "団体コード", tabular.lgcode, required=True, unique=True)]
+    columns += [tabular.Column(q.code, q.code, None) for q in definition.questions()]
+    result = tabular.read_table(data, filename, columns, sheet=BULK_SHEET)
+    responses = {r.organization.code: r for r in round_.responses.select_related("organization")}
+    stored = _answers_by_response(list(responses.values()))
+    errors, planned = list(result.errors), []
+    for row in result.rows:
+        response, raw = (
+            responses.get(row["code"]),
+            {q.code: row.get(q.code) for q in definition.questions()},
+        )
+        problems, changed = _row_problems(row, response, definition, raw, stored)
+        errors += problems
+        if changed:
+            planned.append((response, raw))
+    if errors:
+        raise tabular.TableImportError(errors)
+    with transaction.atomic():
+        for response, raw in planned:
+            clean = {k: ("" if v is None else v) for k, v in raw.items()}
+            services.save_answers(acting_user=acting_user, response=response, raw=clean)
+    return len(planned)
+
+
+def _row_problems(row: dict, response, definition, raw: dict, stored: dict) -> tuple[list, bool]:
+    """(problems, whether the row changes anything). Unchanged rows of submitted or accepted
+    responses pass, so a downloaded workbook imports back as it is."""
+    from .choices import EDITABLE_STATUSES
+
+    where = row["_row"]
+    if response is None:
+        return [
+            tabular.RowError(where, "団体コード", row["code"], "この調査の対象ではない団体です。")
+        ], False
+    values, problems = answers.coerce_all(
+        definition, {k: v for k, v in raw.items() if v is not None}
+    )
+    problems += answers.check(definition, values, submitting=False)
+    errors = [
+        tabular.RowError(where, e.question, str(raw.get(e.question) or ""), e.message)
+        for e in problems
+    ]
+    current = {k: v for k, v in stored.get(response.pk, {}).items() if v not in answers.EMPTY}
+    changed = {k: v for k, v in values.items() if v not in answers.EMPTY} != current
+    if changed and response.status not in EDITABLE_STATUSES:
+        message = "提出済み・受理の回答は変更できません。差し戻してから取り込んでください。"
+        errors.append(tabular.RowError(where, "団体コード", row["code"], message))
+    return errors, changed

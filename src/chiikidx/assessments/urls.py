@@ -21,6 +21,12 @@ urlpatterns = [
     path(P + "rounds/new/", views.round_new, name="round_new"),
     path(P + "rounds/<int:round_id>/", views.round_detail, name="round"),
     path(P + "rounds/<int:round_id>/overview/", views.round_overview, name="overview"),
+    path(P + "rounds/<int:round_id>/excel/", views.round_excel, name="round_excel"),
+    path(
+        P + "rounds/<int:round_id>/excel/upload/",
+        views.round_excel_upload,
+        name="round_excel_upload",
+    ),
     path(P + "responses/<int:response_id>/", views.response_detail, name="response"),
     path(P + "responses/<int:response_id>/report/", views.response_report, name="report"),
     path(P + "responses/<int:response_id>/save/", views.response_save, name="response_save"),

@@ -177,24 +177,24 @@ def round_new(request, lgcode):
 
 @route(org("view"))
 def round_detail(request, lgcode, round_id):
-    _prefecture_only(request)
-    survey = get_object_or_404(
-        Round.objects.select_related("version__framework"), pk=round_id, organization=request.org
-    )
+    return _render_round(request, _round(request, round_id))
+
+
+def _render_round(request, survey, upload_problems=None, status=200):
     rows = list(queries.tracker(survey, request.user))
     for row in rows:
         row.round = survey
         row.late = queries.is_late(row)
-    counts = {
-        status: sum(1 for r in rows if r.status == status) for status in ResponseStatus.values
-    }
+    counts = {state: sum(1 for r in rows if r.status == state) for state in ResponseStatus.values}
     context = {
         "round": survey,
         "rows": rows,
         "counts": counts,
         "late": sum(1 for r in rows if r.late),
+        "upload_problems": upload_problems or [],
+        "can_import": access.can(request.user, "change", request.org),
     }
-    return render(request, "assessments/round.html", context)
+    return render(request, "assessments/round.html", context, status=status)
 
 
 def _response(request, response_id) -> Response:
@@ -376,3 +376,41 @@ def response_excel_upload(request, lgcode, response_id):
             request, _("Excelから %(n)s 問の回答を取り込みました。") % {"n": len(saved)}
         )
     return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)
+
+
+def _round(request, round_id) -> Round:
+    _prefecture_only(request)
+    return get_object_or_404(
+        Round.objects.select_related("version__framework"), pk=round_id, organization=request.org
+    )
+
+
+@route(org("view"))
+def round_excel(request, lgcode, round_id):
+    survey = _round(request, round_id)
+    responses = list(queries.tracker(survey, request.user))
+    body = excel.round_workbook(survey, responses)
+    download = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    download["Content-Disposition"] = f'attachment; filename="round-{survey.pk}.xlsx"'
+    return download
+
+
+@route(org("change"))
+@require_POST
+def round_excel_upload(request, lgcode, round_id):
+    survey = _round(request, round_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("取り込むExcelファイルを選んでください。"))
+        return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)
+    try:
+        count = excel.import_round_workbook(
+            acting_user=request.user, round_=survey, data=upload.read(), filename=upload.name
+        )
+    except (tabular.TableImportError, tabular.TableFileError) as failed:
+        problems = [str(e) for e in getattr(failed, "errors", [])] or [str(failed)]
+        return _render_round(request, survey, problems, status=400)
+    messages.success(request, _("%(n)s 団体の回答を取り込みました。") % {"n": count})
+    return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)
