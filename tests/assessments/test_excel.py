@@ -148,6 +148,8 @@ def test_round_workbook_round_trips_and_imports_many_at_once(sample_round, user_
     )  # nothing changed
     assert {r.pk: services.answer_values(r) for r in responses} == before
     book = load_workbook(io.BytesIO(data))
+    score_rows = {r[0].value: r for r in book["スコア"].iter_rows(min_row=2)}
+    assert score_rows["992011"][4].value == 67.5  # overall of the submitted response
     sheet = book[excel.BULK_SHEET]
     header = [c.value for c in sheet[excel.BULK_HEADER_ROW]]
     for row in sheet.iter_rows(min_row=excel.BULK_HEADER_ROW + 1):

@@ -242,9 +242,52 @@ def round_workbook(round_, responses) -> bytes:
         for column, content in enumerate(cells, start=1):
             sheet.cell(row=row, column=column, value=content)
     sheet.freeze_panes = sheet.cell(row=BULK_HEADER_ROW + 1, column=4)
+    if definition:
+        _score_sheet(book.create_sheet("スコア"), definition, responses)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _score_sheet(sheet, definition: FrameworkDef, responses) -> None:
+    """Overall and dimension scores of every response (for analysis; not read back)."""
+    from .models import DimensionScore
+
+    dimensions = list(definition.all_dimensions())
+    headers = [
+        "団体コード",
+        "団体名",
+        "類似団体グループ",
+        "状態",
+        "総合",
+        *[d.title for d in dimensions],
+    ]
+    for column, title in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=column, value=title)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    scores: dict = {}
+    rows = DimensionScore.objects.filter(response__in=responses).values_list(
+        "response_id", "dimension_code", "score"
+    )
+    for response_id, code, score in rows:
+        scores.setdefault(response_id, {})[code] = score
+    for row, response in enumerate(responses, start=2):
+        org, own = response.organization, scores.get(response.pk, {})
+        cells = [
+            org.code,
+            org.name,
+            org.peer_group,
+            response.get_status_display(),
+            _number(response.overall_score),
+            *[_number(own.get(d.code)) for d in dimensions],
+        ]
+        for column, content in enumerate(cells, start=1):
+            sheet.cell(row=row, column=column, value=content)
+    sheet.freeze_panes = "C2"
+
+
+def _number(value):
+    return None if value is None else float(value)
 
 
 def _answers_by_response(responses) -> dict:

@@ -54,6 +54,7 @@ def build(definition: FrameworkDef, response: Response, user) -> dict:
         "partners": _partners(data, response, weaknesses, user),
         "trend": _trend(response),
         "chart": _chart(rows),
+        "distribution": _distribution(data, response),
     }
 
 
@@ -163,3 +164,14 @@ def _chart(rows: list[DimensionRow]) -> dict:
         "prefecture": numbers("prefecture"),
         "peers": numbers("peers"),
     }
+
+
+def _distribution(data, response: Response) -> dict:
+    """The prefecture's overall scores (names left out), with this municipality marked."""
+    others = [
+        float(v)
+        for rid, r in data.responses.items()
+        if rid != response.pk and (v := r.overall_score) is not None
+    ]
+    own = float(response.overall_score) if response.overall_score is not None else None
+    return {"others": sorted(others), "own": own}

@@ -45,7 +45,20 @@
                                  yaxis: { range: [0, 100], title: "スコア" }, height: 420 }, config);
   }
 
-  var draw = { radar: radar, heatmap: heatmap, box: box };
+  function strip(el) {
+    var d = data(el);
+    var traces = [{ type: "box", x: d.others, name: "県内", boxpoints: "all", jitter: 0.5, pointpos: 0,
+                    marker: { color: "#949497", size: 7 }, line: { color: "#626264" }, orientation: "h" }];
+    if (d.own !== null) {
+      traces.push({ type: "scatter", mode: "markers+text", x: [d.own], y: ["県内"], name: "この団体",
+                    text: ["この団体"], textposition: "top center",
+                    marker: { color: "#0017c1", size: 16, symbol: "diamond" } });
+    }
+    Plotly.newPlot(el, traces, { font: font, showlegend: false, height: 220, margin: { t: 20, b: 40, l: 60 },
+                                 xaxis: { range: [0, 100], title: "総合スコア" } }, config);
+  }
+
+  var draw = { radar: radar, heatmap: heatmap, box: box, strip: strip };
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     draw[el.getAttribute("data-chart")](el);
   });
