@@ -137,3 +137,21 @@ def test_overview_filters_by_kind(client, scored_round, user_named):
     url = f"/o/990001/assessments/rounds/{scored_round.pk}/overview/?kind=town"
     rows = {r["name"] for r in client.get(url).context["overview"]["rows"]}
     assert rows == {"わかば町", "こもれび町"}
+
+
+def test_disclosure_none_hides_the_others_distribution(scored_round, user_named):
+    scored_round.disclosure = "none"
+    scored_round.save()
+    wakaba = Response.objects.get(round=scored_round, organization__code="993018")
+    definition = services.definition_for(wakaba)
+    assert (
+        report.build(definition, wakaba, user_named("muni-staff-2"))["distribution"]["others"] == []
+    )
+    assert report.build(definition, wakaba, user_named("pref-staff"))["distribution"]["others"]
+
+
+def test_support_line_is_the_whole_prefectures_even_when_filtered(client, scored_round, user_named):
+    client.force_login(user_named("pref-admin"))
+    url = f"/o/990001/assessments/rounds/{scored_round.pk}/overview/?kind=city"
+    support = {r["name"] for r in client.get(url).context["overview"]["support"]}
+    assert "さくら台市" not in support  # the best of the prefecture is never "bottom quarter"

@@ -125,3 +125,32 @@ def test_who_may_answer_and_who_may_review(sample_round, user_named):
     assert not access.can(user_named("liaison"), "review", response)
     assert not access.can(user_named("t-pref-admin"), "review", response)
     assert not access.can(user_named("muni-admin-1"), "review", response)
+
+
+def test_resubmitting_clears_the_return_reason(sample_round, user_named):
+    response = aoba(sample_round)
+    staff = user_named("muni-staff-1")
+    services.save_answers(acting_user=staff, response=response, raw=FULL_ANSWERS)
+    services.submit(acting_user=staff, response=response)
+    services.review(
+        acting_user=user_named("pref-staff"),
+        response=response,
+        accept=False,
+        comment="根拠を添えてください。",
+    )
+    services.submit(acting_user=staff, response=response)
+    response.refresh_from_db()
+    assert response.review_comment == "" and response.status == "submitted"
+
+
+def test_importing_a_draft_does_not_rename_published_versions(sample_version, user_named):
+    from chiikidx.assessments.definition import parse_definition, to_data
+
+    data = to_data(frameworks.definition_of(sample_version)) | {"title": "改題した下書き"}
+    services.new_draft(
+        acting_user=user_named("pref-admin"),
+        version=sample_version,
+        definition=parse_definition(data),
+    )
+    sample_version.framework.refresh_from_db()
+    assert sample_version.framework.title == "テスト用フレームワーク"

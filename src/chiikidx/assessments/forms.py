@@ -35,7 +35,8 @@ class RoundForm(forms.Form):
         label=_("他団体への結果の公開"),
         choices=Disclosure.choices,
         help_text=_(
-            "市町村どうしで互いの結果をどこまで見られるか。県の職員は常にすべて見られます。"
+            "市町村どうしで互いの結果をどこまで見られるか。"
+            "県DX推進課の職員(管理者・職員)は常にすべて見られます。"
         ),
     )
 

@@ -252,7 +252,7 @@ class Answer(AuditedModel):
 
 
 class DimensionScore(models.Model):
-    """Derived from answers when a response is submitted or accepted (not audited: recomputable)."""
+    """Derived from answers when a response is submitted (not audited: recomputable)."""
 
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="scores", verbose_name=_("回答")

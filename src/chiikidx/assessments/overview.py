@@ -32,6 +32,7 @@ def build(
     axes = chart_dimensions(definition)
     previous = _previous_scores(round_)
     rows = [_row(data, rid, axes, previous) for rid in data.responses if rid in visible]
+    low_line = _low_line(data)
     groups = sorted({r["peer_group"] for r in rows})
     rows = [
         r
@@ -46,7 +47,7 @@ def build(
         "kinds": [
             (k.value, k.label) for k in OrgKind if k not in (OrgKind.PREFECTURE, OrgKind.WARD)
         ],
-        "support": _needs_support(rows),
+        "support": _needs_support(rows, low_line),
         "heatmap": {
             "x": [a.title for a in axes],
             "y": [r["name"] for r in rows],
@@ -117,10 +118,14 @@ def _sort_key(sort: str, axes):
     return lambda r: r["code"]
 
 
-def _needs_support(rows: list[dict]) -> list[dict]:
+def _low_line(data) -> Decimal | None:
+    """The prefecture's bottom-quarter line, over every counted response (not only those shown)."""
+    scores = [r.overall_score for r in data.responses.values() if r.overall_score is not None]
+    return quantiles(scores, n=4)[0] if len(scores) >= 4 else None
+
+
+def _needs_support(rows: list[dict], low_line) -> list[dict]:
     """Low (bottom quarter of the prefecture) or falling (5 points or more since last round)."""
-    scores = [r["overall"] for r in rows if r["overall"] is not None]
-    low_line = quantiles(scores, n=4)[0] if len(scores) >= 4 else None
     found = []
     for r in rows:
         reasons = []

@@ -54,7 +54,7 @@ def build(definition: FrameworkDef, response: Response, user) -> dict:
         "partners": _partners(data, response, weaknesses, user),
         "trend": _trend(response),
         "chart": _chart(rows),
-        "distribution": _distribution(data, response),
+        "distribution": _distribution(data, response, user),
     }
 
 
@@ -166,12 +166,20 @@ def _chart(rows: list[DimensionRow]) -> dict:
     }
 
 
-def _distribution(data, response: Response) -> dict:
-    """The prefecture's overall scores (names left out), with this municipality marked."""
-    others = [
-        float(v)
-        for rid, r in data.responses.items()
-        if rid != response.pk and (v := r.overall_score) is not None
-    ]
+def _distribution(data, response: Response, user) -> dict:
+    """The prefecture's overall scores (names left out), with this municipality marked; nothing
+    of the others when the round shows municipalities no other results."""
+    hidden = response.round.disclosure == Disclosure.NONE and not access.can(
+        user, "review", response
+    )
+    others = (
+        []
+        if hidden
+        else [
+            float(v)
+            for rid, r in data.responses.items()
+            if rid != response.pk and (v := r.overall_score) is not None
+        ]
+    )
     own = float(response.overall_score) if response.overall_score is not None else None
     return {"others": sorted(others), "own": own}

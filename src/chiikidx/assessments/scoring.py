@@ -9,7 +9,8 @@ The method, as shown to users so anyone can recompute a score by hand:
   scores (each sub-dimension counts with its own weight). Unanswered questions and dimensions
   without any answer are left out, and the remaining weights are used as they are.
 - The overall score is the weighted mean of the top-level dimensions.
-Scores are rounded to one decimal place only for display.
+Scores are computed exactly and stored rounded to two decimal places (when a response is
+submitted; a returned response loses its scores until it is submitted again).
 """
 
 from __future__ import annotations

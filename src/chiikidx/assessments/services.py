@@ -44,23 +44,12 @@ def install(
                 "based_on": based_on,
             },
         )
-        _sync_header(framework, definition)
         number = (framework.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = FrameworkVersion.objects.create(
             framework=framework, number=number, change_note=change_note
         )
         frameworks.store_parts(version, definition)
     return version
-
-
-def _sync_header(framework: Framework, definition: FrameworkDef) -> None:
-    changed = False
-    for name in ("title", "description", "source"):
-        if getattr(framework, name) != getattr(definition, name):
-            setattr(framework, name, getattr(definition, name))
-            changed = True
-    if changed:
-        framework.save()
 
 
 @transaction.atomic
@@ -241,6 +230,7 @@ def submit(*, acting_user, response: Response) -> Response:
     with audit.acting_as(acting_user):
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = timezone.now()
+        response.review_comment = ""  # the reason for a return is answered by resubmitting
         _store_scores(response, definition)
         response.save()
     return response

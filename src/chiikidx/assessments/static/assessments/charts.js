@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   if (!window.Plotly) { return; }
-  var config = { displaylogo: false, responsive: true, locale: "ja" };
+  var config = { displaylogo: false, responsive: true };
   var font = { family: "Noto Sans CJK JP, Hiragino Sans, Meiryo, sans-serif", size: 13 };
 
   function data(el) {
