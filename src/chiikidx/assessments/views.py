@@ -342,16 +342,24 @@ def round_overview(request, lgcode, round_id):
     return render(request, "assessments/overview.html", context)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(body: bytes, name: str) -> HttpResponse:
+    download = HttpResponse(body, content_type=XLSX)
+    download["Content-Disposition"] = f'attachment; filename="{name}"'
+    return download
+
+
+def _problems(failed) -> list[str]:
+    """Every problem of a failed import, one line each (a whole-file problem is one line)."""
+    return [str(e) for e in getattr(failed, "errors", [])] or [str(failed)]
+
+
 @route(org("view"))
 def response_excel(request, lgcode, response_id):
     response = _response(request, response_id)
-    body = excel.template(response)
-    download = HttpResponse(
-        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    name = f"{response.organization.code}-{response.round.pk}.xlsx"
-    download["Content-Disposition"] = f'attachment; filename="{name}"'
-    return download
+    return _xlsx(excel.template(response), f"{response.organization.code}-{response.round.pk}.xlsx")
 
 
 @route(org("change"))
@@ -367,8 +375,7 @@ def response_excel_upload(request, lgcode, response_id):
             acting_user=request.user, response=response, data=upload.read(), filename=upload.name
         )
     except (tabular.TableImportError, tabular.TableFileError) as failed:
-        problems = [str(e) for e in getattr(failed, "errors", [])] or [str(failed)]
-        return _render_response(request, response, status=400, upload_problems=problems)
+        return _render_response(request, response, status=400, upload_problems=_problems(failed))
     except ServiceError as refused:
         messages.error(request, str(refused))
     else:
@@ -389,12 +396,7 @@ def _round(request, round_id) -> Round:
 def round_excel(request, lgcode, round_id):
     survey = _round(request, round_id)
     responses = list(queries.tracker(survey, request.user))
-    body = excel.round_workbook(survey, responses)
-    download = HttpResponse(
-        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    download["Content-Disposition"] = f'attachment; filename="round-{survey.pk}.xlsx"'
-    return download
+    return _xlsx(excel.round_workbook(survey, responses), f"round-{survey.pk}.xlsx")
 
 
 @route(org("change"))
@@ -410,7 +412,6 @@ def round_excel_upload(request, lgcode, round_id):
             acting_user=request.user, round_=survey, data=upload.read(), filename=upload.name
         )
     except (tabular.TableImportError, tabular.TableFileError) as failed:
-        problems = [str(e) for e in getattr(failed, "errors", [])] or [str(failed)]
-        return _render_round(request, survey, problems, status=400)
+        return _render_round(request, survey, _problems(failed), status=400)
     messages.success(request, _("%(n)s 団体の回答を取り込みました。") % {"n": count})
     return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)
