@@ -154,3 +154,40 @@ def test_importing_a_draft_does_not_rename_published_versions(sample_version, us
     )
     sample_version.framework.refresh_from_db()
     assert sample_version.framework.title == "テスト用フレームワーク"
+
+
+def test_round_can_go_to_selected_municipalities(client, sample_version, user_named, org_coded):
+    client.force_login(user_named("pref-admin"))
+    response = client.post(
+        "/o/990001/assessments/rounds/new/",
+        {
+            "version": sample_version.pk,
+            "title": "令和8年度 追加調査",
+            "opens_on": "令和8年6月1日",
+            "due_on": "R8.7.31",
+            "disclosure": "anonymous",
+            "municipalities": ["992011", "993018"],
+        },
+    )
+    assert response.status_code == 302
+    survey = sample_version.rounds.get(title="令和8年度 追加調査")
+    assert set(survey.responses.values_list("organization__code", flat=True)) == {
+        "992011",
+        "993018",
+    }
+    assert survey.fiscal_year == 2026 and survey.disclosure == "anonymous"
+
+
+def test_round_form_explains_bad_dates(client, sample_version, user_named):
+    client.force_login(user_named("pref-admin"))
+    response = client.post(
+        "/o/990001/assessments/rounds/new/",
+        {
+            "version": sample_version.pk,
+            "title": "x",
+            "opens_on": "2026-07-01",
+            "due_on": "2026-06-01",
+            "disclosure": "names",
+        },
+    )
+    assert response.status_code == 400 and "提出期限は受付開始日以降" in response.content.decode()

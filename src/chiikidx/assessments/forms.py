@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chiikidx.core.forms import WarekiDateField
 from chiikidx.core.japanese import fiscal_year
+from chiikidx.core.queries import municipalities_of
 
 from .choices import Disclosure
 from .models import FrameworkVersion
@@ -40,11 +41,20 @@ class RoundForm(forms.Form):
         ),
     )
 
+    municipalities = forms.ModelMultipleChoiceField(
+        label=_("対象の市町村"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("選ばなければ、管内のすべての市町村に送ります。"),
+    )
+
     def __init__(self, *args, prefecture, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].queryset = FrameworkVersion.objects.filter(
             framework__organization=prefecture, status="published"
         ).select_related("framework")
+        self.fields["municipalities"].queryset = municipalities_of(prefecture)
 
     def clean(self):
         data = super().clean()

@@ -164,6 +164,7 @@ def round_new(request, lgcode):
                 due_on=data["due_on"],
                 note=data["note"],
                 disclosure=data["disclosure"],
+                municipalities=data["municipalities"] or None,
             )
         except ServiceError as refused:
             form.add_error(None, str(refused))
