@@ -376,6 +376,8 @@ def _validations(p: _Parser, rules, framework: FrameworkDef) -> list[dict]:
         message = str(rule.get("message") or "").strip()
         if not message:
             p.fail(where, "利用者に表示するメッセージ(message)を書いてください。")
+        if isinstance(condition.get("equals"), bool):  # YAML reads a bare yes/no as a boolean
+            condition = condition | {"equals": "yes" if condition["equals"] else "no"}
         result.append({"if": condition, "then": consequence, "message": message})
     return result
 

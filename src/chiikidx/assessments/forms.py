@@ -19,7 +19,7 @@ class AdoptForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("フレームワークのファイル(YAML)"),
+        label=_("フレームワークのファイル(YAML または Excel)"),
         help_text=_("書き出したファイルを編集して取り込むと、新しい版(下書き)になります。"),
     )
 

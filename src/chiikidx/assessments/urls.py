@@ -12,6 +12,7 @@ urlpatterns = [
     path(P + "import/", views.import_framework, name="import"),
     path(P + "versions/<int:version_id>/", views.version, name="version"),
     path(P + "versions/<int:version_id>/yaml/", views.version_yaml, name="version_yaml"),
+    path(P + "versions/<int:version_id>/excel/", views.version_excel, name="version_excel"),
     path(P + "versions/<int:version_id>/publish/", views.version_publish, name="version_publish"),
     path(
         P + "versions/<int:version_id>/new-draft/",

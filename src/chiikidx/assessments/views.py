@@ -15,7 +15,7 @@ from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
 
-from . import excel, frameworks, overview, queries, report, services
+from . import excel, framework_excel, frameworks, overview, queries, report, services
 from .choices import EDITABLE_STATUSES, ResponseStatus
 from .definition import DefinitionError
 from .forms import AdoptForm, ImportForm, RoundForm
@@ -91,6 +91,13 @@ def version_yaml(request, lgcode, version_id):
     return response
 
 
+@route(org("view"))
+def version_excel(request, lgcode, version_id):
+    version = _version(request, version_id)
+    body = framework_excel.write(frameworks.definition_of(version))
+    return _xlsx(body, f"{version.framework.code}-v{version.number}.xlsx")
+
+
 @route(org("manage"))
 @require_POST
 def version_publish(request, lgcode, version_id):
@@ -126,8 +133,12 @@ def import_framework(request, lgcode):
     form = ImportForm(_posted(request), request.FILES or None)
     problems = []
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            definition = frameworks.read_yaml(form.cleaned_data["file"].read())
+            if upload.name.lower().endswith(".xlsx"):
+                definition = framework_excel.read(upload.read())
+            else:
+                definition = frameworks.read_yaml(upload.read())
             version = services.install(
                 acting_user=request.user,
                 organization=request.org,
