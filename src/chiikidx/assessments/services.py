@@ -191,15 +191,29 @@ def save_answers(
 
 
 def _write_answers(response: Response, values: dict, comments: dict) -> None:
+    """New answers in one insert, changed ones in one update (both audited row by row)."""
     existing = {a.question_code: a for a in response.answers.all()}
+    new, changed = [], []
     for code, value in values.items():
-        if value is None and code not in existing:
-            continue  # an empty cell or field for a question never answered: nothing to record
-        answer = existing.get(code) or Answer(response=response, question_code=code)
-        answer.value = value
-        if code in comments:
-            answer.comment = comments[code]
-        answer.save()
+        answer = existing.get(code)
+        if answer is None:
+            if value is not None:  # an empty cell for a question never answered: nothing to record
+                new.append(
+                    Answer(
+                        response=response,
+                        question_code=code,
+                        value=value,
+                        comment=comments.get(code, ""),
+                    )
+                )
+            continue
+        comment = comments.get(code, answer.comment)
+        if (answer.value, answer.comment) != (value, comment):
+            answer.value, answer.comment = value, comment
+            changed.append(answer)
+    Answer.objects.bulk_create(new)
+    if changed:
+        Answer.objects.bulk_update(changed, ["value", "comment"])
 
 
 def answer_values(response: Response) -> dict:
