@@ -14,40 +14,66 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Target:
-    """A limit: values must stay below it, or (for throughputs) reach it."""
+    """A limit: values must stay below it (or, with `or_equal`, not exceed it), or (for
+    throughputs) reach it."""
 
     limit: float
     higher_is_better: bool = False
+    or_equal: bool = False
 
     def met_by(self, value: float) -> bool:
-        return value >= self.limit if self.higher_is_better else value < self.limit
+        if self.higher_is_better:
+            return value >= self.limit
+        return value <= self.limit if self.or_equal else value < self.limit
+
+    @property
+    def sign(self) -> str:
+        if self.higher_is_better:
+            return "≥"
+        return "≤" if self.or_equal else "<"
 
 
 @dataclass(frozen=True)
 class Result:
+    """One row of the table. Without a target the row is information only (never a FAIL); a
+    value of None is a figure that cannot be measured yet, explained by `note`.
+
+    `figure` and `field` say where the value goes in results/latest.json (see `figures`)."""
+
     name: str
-    value: float
+    value: float | None
     unit: str
-    target: Target
+    target: Target | None = None
+    figure: str = ""
+    field: str = ""
+    note: str = ""
 
     @property
     def passed(self) -> bool:
-        return self.target.met_by(self.value)
+        return self.target is None or self.value is None or self.target.met_by(self.value)
+
+    @property
+    def has_target(self) -> bool:
+        return self.target is not None and self.value is not None
 
     def cells(self) -> list[str]:
-        sign = "≥" if self.target.higher_is_better else "<"
+        if self.value is None:
+            return [self.name, self.note or "—", "—", "n/a"]
+        target = "—"
+        if self.target is not None:
+            target = f"{self.target.sign} {self.target.limit:,g} {self.unit}"
         return [
             self.name,
             f"{number(self.value, self.unit)} {self.unit}",
-            f"{sign} {self.target.limit:,g} {self.unit}",
-            "PASS" if self.passed else "FAIL",
+            target,
+            "info" if self.target is None else "PASS" if self.passed else "FAIL",
         ]
 
 
 def number(value: float, unit: str) -> str:
     if unit == "s":
         return f"{value:.2f}"
-    if unit == "ms":
+    if unit in ("ms", "MB", "×"):
         return f"{value:.1f}"
     return f"{value:,.0f}"
 
@@ -79,6 +105,60 @@ def p95(values: list[float]) -> float:
 
 def ms(seconds: float) -> float:
     return seconds * 1000
+
+
+# results/latest.json: the fields of every figure (null where one does not apply). A result
+# row fills `field`; its target, if any, fills the field named here.
+FIELDS = {
+    "median_ms": "target_ms",
+    "p95_ms": "p95_target_ms",
+    "sql_bound_ms": None,
+    "ratio": "ratio_target",
+    "peak_mb": None,
+    "per_s": "target_per_s",
+}
+ENTRY_KEYS = [
+    "median_ms",
+    "p95_ms",
+    "target_ms",
+    "sql_bound_ms",
+    "ratio",
+    "peak_mb",
+    "p95_target_ms",
+    "ratio_target",
+    "per_s",
+    "target_per_s",
+]
+
+
+def figures(results: list[Result], run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One JSON entry per figure, from the result rows that name it."""
+    entries: dict[str, dict[str, Any]] = {}
+    for result in results:
+        if not result.figure:
+            continue
+        entry = entries.setdefault(
+            result.figure, dict.fromkeys(ENTRY_KEYS) | {"passed": None, "note": None}
+        )
+        if result.field:
+            entry[result.field] = _json_value(result.value, result.unit, result.field)
+            target_field = FIELDS[result.field]
+            if target_field and result.target is not None:
+                entry[target_field] = _json_value(result.target.limit, result.unit, result.field)
+        if result.has_target:
+            entry["passed"] = result.passed and entry["passed"] is not False
+        if result.note and result.note not in (entry["note"] or ""):
+            entry["note"] = "; ".join(n for n in (entry["note"], result.note) if n)
+        entry["run"] = run
+    return entries
+
+
+def _json_value(value: float | None, unit: str, field: str) -> float | None:
+    if value is None:
+        return None
+    if field.endswith("_ms") and unit == "s":
+        value *= 1000
+    return round(value, 3 if field == "ratio" else 1)
 
 
 def progress(message: str) -> None:

@@ -1,12 +1,16 @@
-"""`make bench`: chiikidx's benchmarks on a throwaway database, printed as a table.
+"""`make bench`: chiikidx's benchmarks on a throwaway database, printed as a table and written
+to results/latest.json.
 
 SQLite in a temporary data directory by default. With CHIIKIDX_DATABASE_URL set (PostgreSQL),
 a separate database named chiikidx_bench is created on that server and dropped afterwards; the
-database named in the URL is only used to connect. Exits 1 when any target is missed.
+database named in the URL is only used to connect. BENCH_SCALE=small builds the assessments data
+set for three prefectures only (about a minute in all). Exits 1 when any target is missed.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import platform
 import secrets
@@ -15,29 +19,58 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from measure import table
+from measure import figures, table
 
 BENCH_DATABASE = "chiikidx_bench"
 POSTGRES_SCHEMES = {"postgres", "postgresql"}
+SCALES = ("full", "small")  # the keys of assessments_datagen.SCALES
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
 def main() -> int:
     started = time.perf_counter()
+    scale = os.environ.get("BENCH_SCALE") or "full"
+    if scale not in SCALES:
+        raise SystemExit(f"bench: BENCH_SCALE must be one of {', '.join(SCALES)}, not {scale}")
     server_url = os.environ.get("CHIIKIDX_DATABASE_URL") or None
     with (
         tempfile.TemporaryDirectory(prefix="chiikidx-bench-") as data_dir,
         throwaway_database(server_url) as database_url,
     ):
         configure(data_dir, database_url)
-        results, description = run()
-    failed = [r for r in results if not r.passed]
+        results, description, database = run()
+    targeted = [r for r in results if r.has_target]
+    failed = [r for r in targeted if not r.passed]
     print(f"\nchiikidx benchmarks — {description}\n")
     print(table(results))
     elapsed = time.perf_counter() - started
-    print(f"\n{len(results) - len(failed)}/{len(results)} targets met in {elapsed:.0f} s")
+    run_info = {
+        "database": database,
+        "scale": scale,
+        "cpus": os.cpu_count(),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    write_results(figures(results, run_info))
+    print(f"\n{len(targeted) - len(failed)}/{len(targeted)} targets met in {elapsed:.0f} s")
+    print(f"figures written to {os.path.relpath(RESULTS)}")
     return 1 if failed else 0
+
+
+def write_results(entries: dict) -> None:
+    """Merge this run's figures into results/latest.json: figures of other benchmarks stay."""
+    stored = {}
+    if RESULTS.exists():
+        try:
+            stored = json.loads(RESULTS.read_text(encoding="utf-8"))
+        except ValueError:
+            print(f"bench: {RESULTS} was not JSON; starting it again", file=sys.stderr)
+    stored = dict(sorted((stored | entries).items()))  # figures by name, fields in ENTRY_KEYS order
+    RESULTS.parent.mkdir(exist_ok=True)
+    text = json.dumps(stored, ensure_ascii=False, indent=2)
+    RESULTS.write_text(text + "\n", encoding="utf-8")
 
 
 def configure(data_dir: str, database_url: str | None) -> None:
@@ -72,23 +105,28 @@ def run():
         import suite
 
         results = suite.run_all()
-        return results, f"{_platform()}\n{suite.describe_data()}"
+        return results, f"{_platform()}\n{suite.describe_data()}", _database()
     finally:
         connections.close_all()
+
+
+def _database() -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        version = connection.pg_version
+        return f"PostgreSQL {version // 10000}.{version % 10000}"
+    return f"SQLite {connection.Database.sqlite_version}"
 
 
 def _platform() -> str:
     import django
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        version = connection.pg_version
-        database = f"PostgreSQL {version // 10000}.{version % 10000} ({BENCH_DATABASE})"
-    else:
-        database = f"SQLite {connection.Database.sqlite_version} (temporary data dir)"
+    where = BENCH_DATABASE if connection.vendor == "postgresql" else "temporary data dir"
     return (
-        f"{database}, Python {platform.python_version()}, Django {django.get_version()}, "
-        f"{os.cpu_count()} CPUs"
+        f"{_database()} ({where}), Python {platform.python_version()}, "
+        f"Django {django.get_version()}, {os.cpu_count()} CPUs"
     )
 
 

@@ -1,0 +1,475 @@
+"""The assessments benchmarks, on the national data set of `assessments_datagen.py`.
+
+Run by suite.run_all after the foundation benchmarks (so their data and figures are unchanged).
+Figures: 1 the prefecture heatmap of 北海道, 2 a municipality report, 3 the national overview
+(not built yet), 4 the bulk Excel import of one 北海道 round, 5 submit → visible on the heatmap,
+6 peak memory while serving 1 and 2. Pages 1, 2 and the import are compared with a lower bound:
+the same data read (or written) by one hand-written SQL statement.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import resource
+import time
+import tracemalloc
+from dataclasses import dataclass
+
+import assessments_datagen as datagen
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test import Client
+from measure import Result, Target, median, ms, p95, progress, samples, timed
+
+from chiikidx.assessments import excel, queries, services
+from chiikidx.assessments.choices import EDITABLE_STATUSES, SCORED_STATUSES
+from chiikidx.assessments.models import Answer, DimensionScore, Response, Round
+from chiikidx.core.models import Organization
+
+BIG_PREFECTURE = "010006"  # 北海道: 179 municipalities
+FRAMEWORK = "jichitai-dx-status"  # the shipped framework with every question type
+NATIONAL_MUNICIPALITIES = 1741
+PAGE_REQUESTS = 30
+SQL_REPEATS = 30
+SUBMIT_REPEATS = 20
+WORKBOOK_REPEATS = 3
+MEMORY_REQUESTS = 5
+
+# From the assessments spec: "≤" targets. The ratio is median / SQL lower bound.
+TARGETS = {
+    "heatmap": Target(150, or_equal=True),  # ms, median
+    "report": Target(100, or_equal=True),  # ms, median
+    "import": Target(5, or_equal=True),  # s, median
+    "submit_visible": Target(1000, or_equal=True),  # ms, median
+    "ratio": Target(3, or_equal=True),
+}
+
+COUNTED = tuple(str(s) for s in sorted(SCORED_STATUSES))  # ('accepted', 'submitted')
+
+# Table names are written out so that the SQL is plain; checked against the models in setup().
+HEATMAP_SQL = """
+    SELECT o.code, o.name, r.overall_score, s.dimension_code, s.score
+    FROM assessments_dimensionscore s
+    JOIN assessments_response r ON r.id = s.response_id
+    JOIN core_organization o ON o.id = r.organization_id
+    WHERE r.round_id = %s AND r.status IN (%s, %s)
+    ORDER BY o.code
+"""
+REPORT_SQL = """
+    SELECT s.dimension_code,
+           MAX(CASE WHEN r.id = %s THEN s.score END) AS own,
+           AVG(s.score) AS prefecture,
+           AVG(CASE WHEN o.peer_group = %s THEN s.score END) AS peers
+    FROM assessments_dimensionscore s
+    JOIN assessments_response r ON r.id = s.response_id
+    JOIN core_organization o ON o.id = r.organization_id
+    WHERE r.round_id = %s AND r.status IN (%s, %s)
+    GROUP BY s.dimension_code
+"""
+INSERT_ANSWERS_SQL = """
+    INSERT INTO assessments_answer (response_id, question_code, value, comment)
+    VALUES (%s, %s, %s, %s)
+"""
+
+
+@dataclass
+class State:
+    scale: datagen.Scale
+    built: datagen.Built | None = None
+    generation_s: float = 0.0
+    prefecture: Organization | None = None
+    admin: object = None
+    heatmap_round: Round | None = None
+    report_response: Response | None = None
+
+
+STATE = State(scale=datagen.SCALES["full"])
+
+
+def scale_from_environment() -> datagen.Scale:
+    name = os.environ.get("BENCH_SCALE", "full") or "full"
+    if name not in datagen.SCALES:
+        raise SystemExit(f"bench: BENCH_SCALE must be one of {', '.join(datagen.SCALES)}")
+    return datagen.SCALES[name]
+
+
+def steps():
+    return (
+        build_data,
+        bench_heatmap,
+        bench_report,
+        bench_national,
+        bench_memory,
+        bench_excel,
+        bench_submit_visible,
+    )
+
+
+def user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+def logged_in(who) -> Client:
+    client = Client()
+    client.force_login(who)
+    return client
+
+
+def fetch(client: Client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.content.decode()
+
+
+def sql_rows(sql: str, params: list) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def page_results(key: str, label: str, times: list[float], bound: list[float]) -> list[Result]:
+    figure = f"assessments.{key}"
+    ratio = median(times) / median(bound)
+    return [
+        Result(f"{label}, median", ms(median(times)), "ms", TARGETS[key], figure, "median_ms"),
+        Result(f"{label}, p95", ms(p95(times)), "ms", None, figure, "p95_ms"),
+        Result(
+            f"{label}, SQL lower bound (1 query), median",
+            ms(median(bound)),
+            "ms",
+            None,
+            figure,
+            "sql_bound_ms",
+        ),
+        Result(f"{label}, ratio median / SQL bound", ratio, "×", TARGETS["ratio"], figure, "ratio"),
+    ]
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def build_data() -> list[Result]:
+    """assessments: national data set (both shipped frameworks, yearly rounds, all answers)"""
+    for model, table in [
+        (DimensionScore, "assessments_dimensionscore"),
+        (Response, "assessments_response"),
+        (Answer, "assessments_answer"),
+        (Organization, "core_organization"),
+    ]:
+        assert model._meta.db_table == table, (model, table)
+    STATE.scale = scale_from_environment()
+    scale = STATE.scale
+    progress(f"scale {scale.name}: fiscal years {scale.years[0]}–{scale.years[-1]}")
+    seconds, built = timed(lambda: datagen.build(scale, progress=progress))
+    STATE.built, STATE.generation_s = built, seconds
+    progress(
+        f"{built.prefectures} prefectures, {built.municipalities:,} municipalities, "
+        f"{built.rounds:,} rounds, {built.responses:,} responses ({built.scored:,} scored), "
+        f"{built.answers:,} answers in {seconds:.1f} s"
+    )
+    STATE.prefecture = Organization.objects.get(code=BIG_PREFECTURE)
+    STATE.admin = user(datagen.pref_admin_name(STATE.prefecture))
+    STATE.heatmap_round = (
+        Round.objects.filter(organization=STATE.prefecture, version__framework__code=FRAMEWORK)
+        .select_related("version__framework")
+        .order_by("-opens_on")
+        .first()
+    )
+    counted = Response.objects.filter(round=STATE.heatmap_round, status__in=SCORED_STATUSES)
+    # A town (the largest peer group): its report compares with peers, not the fallback.
+    STATE.report_response = (
+        counted.filter(organization__kind="town")
+        .select_related("organization")
+        .order_by("organization__code")
+        .first()
+    )
+    note = (
+        f"one run, scale {scale.name}: {built.prefectures} prefectures, "
+        f"{built.municipalities:,} municipalities, {built.rounds:,} rounds, "
+        f"{built.responses:,} responses, {built.answers:,} answers"
+    )
+    return [
+        Result(
+            f"assessments: generate data set ({scale.name}: {built.responses:,} responses, "
+            f"{built.answers:,} answers)",
+            seconds,
+            "s",
+            None,
+            "assessments.generate_data_set",
+            "median_ms",
+            note,
+        )
+    ]
+
+
+def describe() -> str:
+    built = STATE.built
+    if built is None:
+        return ""
+    return (
+        f"assessments scale {STATE.scale.name}: {built.prefectures} prefectures, "
+        f"{built.municipalities:,} municipalities, {built.rounds:,} rounds "
+        f"(FY{STATE.scale.years[0]}–{STATE.scale.years[-1]}), {built.responses:,} responses, "
+        f"{built.answers:,} answers, generated in {STATE.generation_s:.0f} s"
+    )
+
+
+# --- 1. heatmap --------------------------------------------------------------------------------
+
+
+def heatmap_path() -> str:
+    return f"/o/{BIG_PREFECTURE}/assessments/rounds/{STATE.heatmap_round.pk}/overview/"
+
+
+def bench_heatmap() -> list[Result]:
+    """assessments 1: 北海道's heatmap page (pref admin) and its SQL lower bound"""
+    survey, client = STATE.heatmap_round, logged_in(STATE.admin)
+    counted = Response.objects.filter(round=survey, status__in=SCORED_STATUSES).count()
+    page = fetch(client, heatmap_path())
+    assert page.count("/report/") >= counted > 100, (page.count("/report/"), counted)
+    times = samples(lambda: fetch(client, heatmap_path()), n=PAGE_REQUESTS, warmup=1)
+    params = [survey.pk, *COUNTED]
+    rows = sql_rows(HEATMAP_SQL, params)
+    assert len({row[0] for row in rows}) == counted, (len(rows), counted)
+    bound = samples(lambda: sql_rows(HEATMAP_SQL, params), n=SQL_REPEATS, warmup=1)
+    label = f"assessments: heatmap 北海道 ({counted} 市町村)"
+    return page_results("heatmap", label, times, bound)
+
+
+# --- 2. municipality report --------------------------------------------------------------------
+
+
+def report_path(response: Response) -> str:
+    return f"/o/{response.organization.code}/assessments/responses/{response.pk}/report/"
+
+
+def bench_report() -> list[Result]:
+    """assessments 2: a 北海道 municipality's report page (its own admin) and its SQL bound"""
+    response = STATE.report_response
+    org = response.organization
+    client = logged_in(user(f"bench-muni_admin-{org.code}"))
+    page = fetch(client, report_path(response))
+    assert str(response.overall_score) in page and "類似団体平均" in page, org.code
+    times = samples(lambda: fetch(client, report_path(response)), n=PAGE_REQUESTS, warmup=1)
+    params = [response.pk, org.peer_group, response.round_id, *COUNTED]
+    assert len(sql_rows(REPORT_SQL, params)) >= 13
+    bound = samples(lambda: sql_rows(REPORT_SQL, params), n=SQL_REPEATS, warmup=1)
+    label = f"assessments: report {org.name} ({org.code})"
+    return page_results("report", label, times, bound)
+
+
+# --- 3. national overview ----------------------------------------------------------------------
+
+
+def bench_national() -> list[Result]:
+    """assessments 3: national overview of 1,741 municipalities (no such page yet)"""
+    return [
+        Result(
+            f"assessments: national overview ({NATIONAL_MUNICIPALITIES:,} 市町村)",
+            None,
+            "ms",
+            None,
+            "assessments.national_overview",
+            "median_ms",
+            "not built yet",
+        )
+    ]
+
+
+# --- 6. memory (measured here: right after 1 and 2, before the writes of 4 and 5) ----------------
+
+
+def bench_memory() -> list[Result]:
+    """assessments 6: tracemalloc peak while serving the heatmap and the report"""
+    response = STATE.report_response
+    pages = {
+        "heatmap": (logged_in(STATE.admin), heatmap_path()),
+        "report": (
+            logged_in(user(f"bench-muni_admin-{response.organization.code}")),
+            report_path(response),
+        ),
+    }
+    peaks = {}
+    for key, (client, path) in pages.items():
+        fetch(client, path)  # warm: caches and lazy imports are not a request's memory
+        gc.collect()
+        tracemalloc.start()
+        try:
+            baseline = tracemalloc.get_traced_memory()[0]
+            for _ in range(MEMORY_REQUESTS):
+                fetch(client, path)
+            peaks[key] = (tracemalloc.get_traced_memory()[1] - baseline) / 2**20
+        finally:
+            tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    note = (
+        f"tracemalloc peak of Python allocations above the baseline over {MEMORY_REQUESTS} "
+        f"requests of each page; process ru_maxrss so far (data generation included): "
+        f"{rss:.0f} MB"
+    )
+    return [
+        Result(
+            "assessments: heatmap 北海道, tracemalloc peak per request",
+            peaks["heatmap"],
+            "MB",
+            None,
+            "assessments.heatmap",
+            "peak_mb",
+        ),
+        Result(
+            "assessments: report, tracemalloc peak per request",
+            peaks["report"],
+            "MB",
+            None,
+            "assessments.report",
+            "peak_mb",
+        ),
+        Result(
+            "assessments: peak memory, pages 1–2 (tracemalloc)",
+            max(peaks.values()),
+            "MB",
+            None,
+            "assessments.peak_memory",
+            "peak_mb",
+            note,
+        ),
+        Result(
+            "assessments: process max RSS so far (getrusage, incl. generation)",
+            rss,
+            "MB",
+        ),
+    ]
+
+
+# --- 4. bulk Excel import ------------------------------------------------------------------------
+
+
+def bench_excel() -> list[Result]:
+    """assessments 4: 北海道 round workbook, then its import into a round of drafts"""
+    prefecture, admin, source = STATE.prefecture, STATE.admin, STATE.heatmap_round
+    responses = list(queries.tracker(source, admin))  # as the round_excel view does
+    municipalities = [r.organization for r in responses]
+    creation = samples(
+        lambda: excel.round_workbook(source, responses), n=WORKBOOK_REPEATS, warmup=1
+    )
+    data = excel.round_workbook(source, responses)
+    values = list(
+        Answer.objects.filter(response__round=source).values_list(
+            "response__organization_id", "question_code", "value"
+        )
+    )
+    imports, bounds = [], []
+    runs = STATE.scale.import_runs
+    for run in range(runs + 1):  # the first run is the warm-up
+        target = datagen.open_round(
+            admin, prefecture, source.version, 2026, municipalities, title=f"Excel一括取込 {run}"
+        )
+        bound = _insert_bound(target, values)
+        seconds, count = timed(
+            lambda target=target: excel.import_round_workbook(
+                acting_user=admin, round_=target, data=data, filename="round.xlsx"
+            )
+        )
+        assert count == len(municipalities), (count, len(municipalities))
+        assert Answer.objects.filter(response__round=target).count() == len(values)
+        progress(f"import {run}: {seconds:.2f} s ({'warm-up' if run == 0 else 'timed'})")
+        if run:
+            imports.append(seconds)
+            bounds.append(bound)
+        gc.collect()
+    figure = "assessments.excel_import"
+    label = f"assessments: Excel import 北海道 ({len(municipalities)} 団体, {len(values):,} 回答)"
+    ratio = median(imports) / median(bounds)
+    return [
+        Result(
+            f"assessments: Excel round_workbook 北海道 ({len(municipalities)} 団体), median",
+            ms(median(creation)),
+            "ms",
+            None,
+            "assessments.excel_workbook",
+            "median_ms",
+            f"median of {WORKBOOK_REPEATS}",
+        ),
+        Result(
+            f"{label}, median of {runs}",
+            median(imports),
+            "s",
+            TARGETS["import"],
+            figure,
+            "median_ms",
+        ),
+        Result(f"{label}, p95", p95(imports), "s", None, figure, "p95_ms", f"{runs} runs"),
+        Result(
+            f"{label}, SQL lower bound (1 INSERT, executemany)",
+            ms(median(bounds)),
+            "ms",
+            None,
+            figure,
+            "sql_bound_ms",
+        ),
+        Result(f"{label}, ratio median / SQL bound", ratio, "×", TARGETS["ratio"], figure, "ratio"),
+    ]
+
+
+def _insert_bound(target: Round, values: list) -> float:
+    """Seconds to write the same answers into `target`'s drafts with one INSERT (rolled back)."""
+    field = Answer._meta.get_field("value")
+    response_of = dict(Response.objects.filter(round=target).values_list("organization_id", "pk"))
+    rows = [
+        (response_of[org], code, field.get_db_prep_save(value, connection), "")
+        for org, code, value in values
+    ]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            start = time.perf_counter()
+            cursor.executemany(INSERT_ANSWERS_SQL, rows)
+            seconds = time.perf_counter() - start
+        transaction.set_rollback(True)
+    return seconds
+
+
+# --- 5. submit → visible -------------------------------------------------------------------------
+
+
+def bench_submit_visible() -> list[Result]:
+    """assessments 5: services.submit of one response, then the heatmap page showing its score"""
+    survey, admin = STATE.heatmap_round, STATE.admin
+    editable = list(
+        Response.objects.filter(round=survey, status__in=EDITABLE_STATUSES)
+        .select_related("organization")
+        .order_by("organization__code")
+    )
+    assert editable, "the latest 北海道 round needs drafts"
+    client = logged_in(admin)
+    assert report_path(editable[0]) not in fetch(client, heatmap_path())
+    staff = {r.pk: user(f"bench-muni_admin-{r.organization.code}") for r in editable}
+    times = []
+    for i in range(SUBMIT_REPEATS + 1):  # the first one is the warm-up
+        response = editable[i % len(editable)]
+        seconds, _ = timed(lambda response=response: _submit_and_see(client, response, staff))
+        # Untimed: the prefecture returns it, so that it can be submitted again.
+        services.review(acting_user=admin, response=response, accept=False, comment="ベンチ")
+        if i:
+            times.append(seconds)
+    figure, label = "assessments.submit_to_visible", "assessments: submit → visible on heatmap"
+    return [
+        Result(
+            f"{label}, median of {SUBMIT_REPEATS}",
+            ms(median(times)),
+            "ms",
+            TARGETS["submit_visible"],
+            figure,
+            "median_ms",
+        ),
+        Result(f"{label}, p95", ms(p95(times)), "ms", None, figure, "p95_ms"),
+    ]
+
+
+def _submit_and_see(client: Client, response: Response, staff: dict) -> None:
+    submitted = services.submit(acting_user=staff[response.pk], response=response)
+    page = fetch(client, heatmap_path())
+    link = f'<th scope="row"><a href="{report_path(response)}">'  # its row in the score table
+    start = page.index(link)
+    row = page[start : page.index("</tr>", start)]
+    assert f'<td class="num">{submitted.overall_score}</td>' in row, row[:300]
