@@ -7,7 +7,7 @@ from statistics import quantiles
 
 from chiikidx.core.choices import OrgKind
 
-from . import benchmark
+from . import benchmark, queries
 from .choices import SCORED_STATUSES
 from .definition import FrameworkDef
 from .models import Response, Round
@@ -88,15 +88,7 @@ def _row(data, rid: int, axes, previous: dict) -> dict:
 
 
 def _previous_scores(round_: Round) -> dict[int, Decimal]:
-    earlier = (
-        Round.objects.filter(
-            organization_id=round_.organization_id,
-            version__framework_id=round_.version.framework_id,
-            opens_on__lt=round_.opens_on,
-        )
-        .order_by("-opens_on")
-        .first()
-    )
+    earlier = queries.previous_round(round_)
     if earlier is None:
         return {}
     return dict(

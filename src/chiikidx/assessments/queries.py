@@ -59,6 +59,19 @@ def responses_of(municipality) -> QuerySet:
     )
 
 
+def previous_round(round_: Round) -> Round | None:
+    """The prefecture's previous round of the same framework."""
+    return (
+        Round.objects.filter(
+            organization_id=round_.organization_id,
+            version__framework_id=round_.version.framework_id,
+            opens_on__lt=round_.opens_on,
+        )
+        .order_by("-opens_on")
+        .first()
+    )
+
+
 def previous_response(response: Response) -> Response | None:
     """The same municipality's response to the previous round of the same framework."""
     return (

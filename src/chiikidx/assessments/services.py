@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chiikidx.core import audit
+from chiikidx.core import queries as core_queries
 from chiikidx.core.choices import Visibility
 from chiikidx.core.services import ServiceError
 
@@ -145,7 +146,9 @@ def open_round(
         raise ServiceError(_("公開済みの版だけを調査に使えます。先に版を公開してください。"))
     if version.framework.organization_id != prefecture.pk:
         raise ServiceError(_("この都道府県のフレームワークではありません。"))
-    targets = list(municipalities if municipalities is not None else municipalities_of(prefecture))
+    targets = list(
+        municipalities if municipalities is not None else core_queries.municipalities_of(prefecture)
+    )
     if not targets:
         raise ServiceError(_("調査の対象となる市町村を1つ以上選んでください。"))
     with audit.acting_as(acting_user):
@@ -161,12 +164,6 @@ def open_round(
         )
         Response.objects.bulk_create(Response(organization=m, round=survey) for m in targets)
     return survey
-
-
-def municipalities_of(prefecture):
-    from chiikidx.core.queries import municipalities_of as core_municipalities
-
-    return core_municipalities(prefecture)
 
 
 @transaction.atomic

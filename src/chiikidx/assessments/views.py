@@ -340,10 +340,7 @@ def response_report(request, lgcode, response_id):
 @route(org("view"))
 @allows_inline_styles
 def round_overview(request, lgcode, round_id):
-    _prefecture_only(request)
-    survey = get_object_or_404(
-        Round.objects.select_related("version__framework"), pk=round_id, organization=request.org
-    )
+    survey = _round(request, round_id)
     definition = frameworks.cached_definition(survey.version)
     params = {k: request.GET.get(k, "") for k in ("sort", "peer_group", "kind")}
     context = {
