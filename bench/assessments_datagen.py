@@ -27,6 +27,7 @@ from chiikidx.assessments.models import Answer, Response, Round
 from chiikidx.core import audit
 from chiikidx.core.choices import OrgKind, Role
 from chiikidx.core.models import Membership, Organization
+from chiikidx.core.queries import municipalities_of
 
 ROUND_NOTE = "各市町村の推進体制の現状を把握し、伴走支援と学び合いに活用します。"
 RETURN_COMMENT = "数値の根拠資料を添えて再提出してください。"
@@ -90,7 +91,7 @@ def build(scale: Scale, progress=None) -> Built:
     chosen = prefectures(scale)
     admins = pref_admins(chosen)
     for prefecture in chosen:
-        municipalities = list(services.municipalities_of(prefecture))
+        municipalities = list(municipalities_of(prefecture))
         with transaction.atomic():  # one transaction per prefecture: SQLite writes much faster
             prefecture_rounds(prefecture, municipalities, admins[prefecture.code], scale, built)
         built.prefectures += 1
@@ -175,5 +176,7 @@ def answer_round(survey: Round, year: int, latest: bool, admin, built: Built) ->
         ["status", "submitted_at", "reviewed_at", "review_comment", "overall_score"],
         batch_size=500,
     )
+    if not latest:  # past rounds are over (as in the demo)
+        services.close_round(acting_user=admin, round_=survey)
     built.responses += len(responses)
     built.answers += len(rows)

@@ -39,6 +39,7 @@ router.register("departments", core_api.DepartmentViewSet, basename="department"
 router.register(
     "assessment-frameworks", assessments_api.FrameworkViewSet, basename="assessment-framework"
 )
+router.register("assessment-rounds", assessments_api.RoundViewSet, basename="assessment-round")
 router.register(
     "assessment-responses", assessments_api.ResponseViewSet, basename="assessment-response"
 )

@@ -82,9 +82,14 @@ def test_report_names_strengths_weaknesses_and_better_partners(scored_round, use
     assert built["trend"][-1]["current"]
 
 
+def _disclose(round_, value, user_named):
+    services.save_settings(
+        acting_user=user_named("pref-admin"), prefecture=round_.organization, disclosure=value
+    )
+
+
 def test_disclosure_setting_hides_names_from_other_municipalities(scored_round, user_named):
-    scored_round.disclosure = "anonymous"
-    scored_round.save()
+    _disclose(scored_round, "anonymous", user_named)
     wakaba = Response.objects.get(round=scored_round, organization__code="993018")
     definition = services.definition_for(wakaba)
     muni_view = report.build(definition, wakaba, user_named("muni-staff-2"))
@@ -92,8 +97,7 @@ def test_disclosure_setting_hides_names_from_other_municipalities(scored_round, 
     assert names and all(name.startswith("団体") for name in names)
     pref_view = report.build(definition, wakaba, user_named("pref-staff"))
     assert any(p["code"] for item in pref_view["partners"] for p in item["partners"])
-    scored_round.disclosure = "none"
-    scored_round.save()
+    _disclose(scored_round, "none", user_named)
     wakaba = Response.objects.get(pk=wakaba.pk)
     assert report.build(definition, wakaba, user_named("muni-staff-2"))["partners"] == []
 
@@ -121,27 +125,26 @@ def test_overview_lists_visible_municipalities_and_who_needs_support(
     client.get(url)
     with django_assert_max_num_queries(20):
         page = client.get(url)
-    rows = [r["name"] for r in page.context["overview"]["rows"]]
+    rows = [r.name for r in page.context["overview"]["rows"]]
     assert rows == ["さくら台市", "あおば市", "ひかり市", "わかば町", "こもれび町"]  # L1 4,3,2,1,0
-    support = {r["name"] for r in page.context["overview"]["support"]}
+    support = {s["row"].name for s in page.context["overview"]["support"]}
     assert "こもれび町" in support and "さくら台市" not in support
     client.force_login(
         user_named("liaison")
     )  # assigned to あおば市, わかば町, こもれび町, ほたる村
-    rows = {r["name"] for r in client.get(url).context["overview"]["rows"]}
+    rows = {r.name for r in client.get(url).context["overview"]["rows"]}
     assert rows == {"あおば市", "わかば町", "こもれび町"}
 
 
 def test_overview_filters_by_kind(client, scored_round, user_named):
     client.force_login(user_named("pref-admin"))
     url = f"/o/990001/assessments/rounds/{scored_round.pk}/overview/?kind=town"
-    rows = {r["name"] for r in client.get(url).context["overview"]["rows"]}
+    rows = {r.name for r in client.get(url).context["overview"]["rows"]}
     assert rows == {"わかば町", "こもれび町"}
 
 
 def test_disclosure_none_hides_the_others_distribution(scored_round, user_named):
-    scored_round.disclosure = "none"
-    scored_round.save()
+    _disclose(scored_round, "none", user_named)
     wakaba = Response.objects.get(round=scored_round, organization__code="993018")
     definition = services.definition_for(wakaba)
     assert (
@@ -153,5 +156,5 @@ def test_disclosure_none_hides_the_others_distribution(scored_round, user_named)
 def test_support_line_is_the_whole_prefectures_even_when_filtered(client, scored_round, user_named):
     client.force_login(user_named("pref-admin"))
     url = f"/o/990001/assessments/rounds/{scored_round.pk}/overview/?kind=city"
-    support = {r["name"] for r in client.get(url).context["overview"]["support"]}
+    support = {s["row"].name for s in client.get(url).context["overview"]["support"]}
     assert "さくら台市" not in support  # the best of the prefecture is never "bottom quarter"

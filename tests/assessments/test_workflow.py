@@ -165,7 +165,6 @@ def test_round_can_go_to_selected_municipalities(client, sample_version, user_na
             "title": "令和8年度 追加調査",
             "opens_on": "令和8年6月1日",
             "due_on": "R8.7.31",
-            "disclosure": "anonymous",
             "municipalities": ["992011", "993018"],
         },
     )
@@ -175,7 +174,7 @@ def test_round_can_go_to_selected_municipalities(client, sample_version, user_na
         "992011",
         "993018",
     }
-    assert survey.fiscal_year == 2026 and survey.disclosure == "anonymous"
+    assert survey.fiscal_year == 2026
 
 
 def test_round_form_explains_bad_dates(client, sample_version, user_named):
@@ -187,7 +186,6 @@ def test_round_form_explains_bad_dates(client, sample_version, user_named):
             "title": "x",
             "opens_on": "2026-07-01",
             "due_on": "2026-06-01",
-            "disclosure": "names",
         },
     )
     assert response.status_code == 400 and "提出期限は受付開始日以降" in response.content.decode()

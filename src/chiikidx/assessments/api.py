@@ -13,9 +13,9 @@ from rest_framework.response import Response as APIResponse
 from chiikidx.core.access import LOGIN
 from chiikidx.core.services import ServiceError
 
-from . import frameworks, services
+from . import frameworks, overview, queries, services
 from .definition import to_data
-from .models import Framework, FrameworkVersion, Response
+from .models import Framework, FrameworkVersion, Response, Round
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -67,6 +67,89 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
                 {"detail": _("その版はありません。")}, status=status.HTTP_404_NOT_FOUND
             )
         return APIResponse({"definition": to_data(frameworks.definition_of(version))})
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    organization_code = serializers.CharField(source="organization.code", read_only=True)
+    framework_code = serializers.CharField(source="version.framework.code", read_only=True)
+    version_number = serializers.IntegerField(source="version.number", read_only=True)
+    total = serializers.IntegerField(read_only=True)
+    done = serializers.IntegerField(read_only=True, help_text="提出済み・受理の回答数")
+
+    class Meta:
+        model = Round
+        fields = [
+            "id",
+            "organization_code",
+            "title",
+            "fiscal_year",
+            "opens_on",
+            "due_on",
+            "status",
+            "status_reason",
+            "framework_code",
+            "version_number",
+            "total",
+            "done",
+        ]
+
+
+class RoundViewSet(viewsets.ReadOnlyModelViewSet):
+    """県が送った調査回。`overview` で市町村 × 観点のスコアと平均を取得できます。"""
+
+    access_rule = LOGIN
+    serializer_class = RoundSerializer
+
+    def get_queryset(self):
+        return queries.with_counts(
+            Round.objects.visible_to(self.request.user).select_related(
+                "organization", "version__framework"
+            )
+        ).order_by("organization__code", "-opens_on")
+
+    @extend_schema(
+        responses=inline_serializer(
+            "RoundOverview",
+            {
+                "dimensions": serializers.ListField(child=serializers.DictField()),
+                "rows": serializers.ListField(child=serializers.DictField()),
+                "averages": serializers.DictField(),
+            },
+        )
+    )
+    @action(detail=True)
+    def overview(self, request, pk=None):
+        """提出済み・受理の回答の、市町村ごとの総合・観点別スコアと観点別の平均(画面の一覧と同じ)。"""
+        survey = self.get_object()
+        definition = frameworks.cached_definition(survey.version)
+        built = overview.build(definition, survey, request.user)
+        axes = built["axes"]
+        means = overview.averages(len(axes), built["rows"])
+        return APIResponse(
+            {
+                "dimensions": [{"code": a.code, "title": a.title} for a in axes],
+                "rows": [
+                    {
+                        "response": r.id,
+                        "organization_code": r.code,
+                        "name": r.name,
+                        "peer_group": r.peer_group,
+                        "region": r.region,
+                        "overall_score": _decimal(r.overall),
+                        "change": _decimal(r.change),
+                        "scores": {
+                            a.code: _decimal(v) for a, v in zip(axes, r.scores, strict=True)
+                        },
+                    }
+                    for r in built["rows"]
+                ],
+                "averages": {a.code: _decimal(v) for a, v in zip(axes, means, strict=True)},
+            }
+        )
+
+
+def _decimal(value) -> str | None:
+    return None if value is None else str(value)
 
 
 class ResponseSerializer(serializers.ModelSerializer):

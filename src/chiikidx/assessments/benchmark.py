@@ -31,12 +31,39 @@ class Position:
     group: str  # what was compared against, in words
 
 
+@dataclass(slots=True)
+class Entry:
+    """A counted response, with what the dashboards need of its municipality."""
+
+    id: int
+    round_id: int
+    organization_id: int
+    code: str
+    name: str
+    kind: str
+    peer_group: str
+    region: str
+    overall: Decimal | None
+
+
+ENTRY_FIELDS = (
+    "pk",
+    "round_id",
+    "organization_id",
+    "organization__code",
+    "organization__name",
+    "organization__kind",
+    "organization__peer_group",
+    "organization__region",
+    "overall_score",
+)
+
+
 @dataclass
 class RoundData:
-    """Every counted response of a round, its overall score and dimension scores."""
+    """Every counted response of a round (or of several), its overall and dimension scores."""
 
-    round: Round
-    responses: dict[int, Response]
+    responses: dict[int, Entry]
     scores: dict[int, dict[str, Decimal | None]] = field(default_factory=dict)
 
     def values(self, dimension: str | None, members: list[int]) -> list[Decimal]:
@@ -44,23 +71,27 @@ class RoundData:
 
     def score(self, response_id: int, dimension: str | None) -> Decimal | None:
         if dimension is None:
-            return self.responses[response_id].overall_score
+            return self.responses[response_id].overall
         return self.scores.get(response_id, {}).get(dimension)
 
     def peers(self, response_id: int) -> list[int]:
-        group = self.responses[response_id].organization.peer_group
-        return [rid for rid, r in self.responses.items() if r.organization.peer_group == group]
+        group = self.responses[response_id].peer_group
+        return [rid for rid, r in self.responses.items() if r.peer_group == group]
 
 
 def load(round_: Round) -> RoundData:
     """Two queries, whatever the number of municipalities."""
-    counted = Response.objects.filter(round=round_, status__in=SCORED_STATUSES).select_related(
-        "organization"
-    )
-    data = RoundData(round=round_, responses={r.pk: r for r in counted})
-    rows = DimensionScore.objects.filter(response__in=list(data.responses)).values_list(
-        "response_id", "dimension_code", "score"
-    )
+    return load_rounds([round_.pk])
+
+
+def load_rounds(round_ids: list[int]) -> RoundData:
+    """Every counted response of these rounds, in code order: two queries, no model objects."""
+    counted = Response.objects.filter(round_id__in=round_ids, status__in=SCORED_STATUSES)
+    entries = counted.order_by("organization__code").values_list(*ENTRY_FIELDS)
+    data = RoundData(responses={row[0]: Entry(*row) for row in entries})
+    rows = DimensionScore.objects.filter(
+        response__round_id__in=round_ids, response__status__in=SCORED_STATUSES
+    ).values_list("response_id", "dimension_code", "score")
     scores: dict[int, dict] = defaultdict(dict)
     for response_id, code, score in rows:
         scores[response_id][code] = score
@@ -80,7 +111,7 @@ def position(data: RoundData, response_id: int, dimension: str | None, *, peers:
     value = data.score(response_id, dimension)
     members, group = list(data.responses), "県内"
     if peers:
-        peer_group = data.responses[response_id].organization.peer_group
+        peer_group = data.responses[response_id].peer_group
         candidates = data.peers(response_id)
         if len(candidates) >= MIN_GROUP:
             members, group = candidates, f"類似団体({peer_group})"

@@ -39,6 +39,7 @@ class VersionStatus(models.TextChoices):
 class RoundStatus(models.TextChoices):
     OPEN = "open", _("回答受付中")
     CLOSED = "closed", _("締切済み")
+    CANCELLED = "cancelled", _("中止")
 
 
 class ResponseStatus(models.TextChoices):

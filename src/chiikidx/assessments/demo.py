@@ -56,6 +56,8 @@ def _round(admin, prefecture, version, year: int, title: str, latest: bool) -> N
     definition = services.definition_for(survey.responses.first())
     for response in survey.responses.select_related("organization"):
         _respond(admin, response, definition, year, latest)
+    if not latest:  # past rounds are over; the latest one still takes answers
+        services.close_round(acting_user=admin, round_=survey)
 
 
 def _respond(admin, response: Response, definition: FrameworkDef, year: int, latest: bool) -> None:

@@ -307,6 +307,7 @@ def import_round_workbook(*, acting_user, round_, data: bytes, filename: str) ->
     first; if any cell is wrong, nothing is saved and every problem is reported."""
     from django.db import transaction
 
+    services.refuse_unless_answerable(round_)
     definition = services.definition_for(round_.responses.first())
     columns = [tabular.Column("code", "団体コード", tabular.lgcode, required=True, unique=True)]
     columns += [tabular.Column(q.code, q.code, None) for q in definition.questions()]

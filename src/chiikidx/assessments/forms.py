@@ -32,15 +32,6 @@ class RoundForm(forms.Form):
     note = forms.CharField(
         label=_("依頼文"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    disclosure = forms.ChoiceField(
-        label=_("他団体への結果の公開"),
-        choices=Disclosure.choices,
-        help_text=_(
-            "市町村どうしで互いの結果をどこまで見られるか。"
-            "県DX推進課の職員(管理者・職員)は常にすべて見られます。"
-        ),
-    )
-
     municipalities = forms.ModelMultipleChoiceField(
         label=_("対象の市町村"),
         queryset=None,
@@ -64,3 +55,23 @@ class RoundForm(forms.Form):
 
     def fiscal_year(self) -> int:
         return fiscal_year(self.cleaned_data["opens_on"])
+
+
+class ReopenForm(forms.Form):
+    due_on = WarekiDateField(
+        label=_("新しい提出期限"),
+        required=False,
+        help_text=_("空欄なら今の提出期限のままです。例: 2025-08-31、令和7年8月31日"),
+    )
+
+
+class SettingsForm(forms.Form):
+    disclosure = forms.ChoiceField(
+        label=_("市町村どうしの結果の公開"),
+        choices=Disclosure.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "市町村が互いの結果をどこまで見られるか。すべての調査回に適用されます。"
+            "県DX推進課の職員(管理者・職員)は常にすべて見られます。"
+        ),
+    )

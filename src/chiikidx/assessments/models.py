@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chiikidx.core.models import AuditedModel, Organization, TenantModel
@@ -171,12 +172,7 @@ class Round(TenantModel):
         _("状態"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
     )
     note = models.TextField(_("依頼文"), blank=True)
-    disclosure = models.CharField(
-        _("他団体への結果の公開"),
-        max_length=10,
-        choices=Disclosure.choices,
-        default=Disclosure.NAMES,
-    )
+    status_reason = models.CharField(_("締切・中止の理由"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["organization", "-opens_on"]
@@ -192,6 +188,39 @@ class Round(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_upcoming(self) -> bool:
+        return timezone.localdate() < self.opens_on
+
+    @property
+    def is_answerable(self) -> bool:
+        return self.status == RoundStatus.OPEN and not self.is_upcoming
+
+
+class PrefectureSettings(TenantModel):
+    """A prefecture's settings for its assessments: one row per prefecture, made on first save."""
+
+    disclosure = models.CharField(
+        _("市町村どうしの結果の公開"),
+        max_length=10,
+        choices=Disclosure.choices,
+        default=Disclosure.NAMES,
+        help_text=_(
+            "市町村が互いの結果をどこまで見られるか。すべての調査回に適用されます。"
+            "県DX推進課の職員(管理者・職員)は常にすべて見られます。"
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("アセスメントの設定")
+        verbose_name_plural = _("アセスメントの設定")
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="settings_one_per_prefecture")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} のアセスメント設定"
 
 
 class Response(TenantModel):

@@ -1,19 +1,57 @@
-"""The prefecture's view of a round: heatmap, distributions, who needs support."""
+"""The prefecture's view of a round: heatmap, distributions, who needs support.
+
+Read with three queries whatever the number of municipalities (counted responses, their
+dimension scores, the previous round's overall scores), plus the user's visible responses.
+Scores are formatted once here, so that the page renders thousands of cells without
+per-cell template work.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from statistics import quantiles
 
+from django.utils.safestring import SafeString, mark_safe
+
+from chiikidx.core import tabular
 from chiikidx.core.choices import OrgKind
 
 from . import benchmark, queries
 from .choices import SCORED_STATUSES
-from .definition import FrameworkDef
+from .definition import DimensionDef, FrameworkDef
 from .models import Response, Round
 from .report import chart_dimensions
 
 FALLING = Decimal(-5)  # points lost since the previous round that call for a visit
+DASH = "—"
+FILTERS = ("peer_group", "kind", "region")
+
+
+@dataclass(slots=True)
+class Row:
+    id: int
+    name: str
+    code: str
+    kind: str
+    peer_group: str
+    region: str
+    overall: Decimal | None
+    change: Decimal | None
+    scores: list[Decimal | None]
+
+    @property
+    def cells(self) -> SafeString:
+        """The score cells of the table row (numbers only: nothing to escape)."""
+        return mark_safe("".join(f'<td class="num">{_text(v)}</td>' for v in self.scores))  # noqa: S308
+
+    @property
+    def change_text(self) -> str:
+        return DASH if self.change is None else f"{self.change:+.1f}"
+
+    @property
+    def overall_text(self) -> str:
+        return _text(self.overall)
 
 
 def build(
@@ -24,6 +62,7 @@ def build(
     sort: str = "code",
     peer_group: str = "",
     kind: str = "",
+    region: str = "",
 ) -> dict:
     data = benchmark.load(round_)
     visible = set(
@@ -31,60 +70,72 @@ def build(
     )
     axes = chart_dimensions(definition)
     previous = _previous_scores(round_)
-    rows = [_row(data, rid, axes, previous) for rid in data.responses if rid in visible]
-    low_line = _low_line(data)
-    groups = sorted({r["peer_group"] for r in rows})
-    rows = [
-        r
-        for r in rows
-        if (not peer_group or r["peer_group"] == peer_group) and (not kind or r["kind"] == kind)
-    ]
+    shown = [rid for rid in data.responses if rid in visible]
+    everyone = [_row(data, rid, axes, previous) for rid in shown]
+    chosen = {"peer_group": peer_group, "kind": kind, "region": region}
+    rows = [r for r in everyone if all(not v or getattr(r, k) == v for k, v in chosen.items())]
     rows.sort(key=_sort_key(sort, axes))
     return {
         "axes": axes,
         "rows": rows,
-        "groups": groups,
+        "groups": sorted({r.peer_group for r in everyone}),
+        "regions": sorted({r.region for r in everyone if r.region}),
         "kinds": [
             (k.value, k.label) for k in OrgKind if k not in (OrgKind.PREFECTURE, OrgKind.WARD)
         ],
-        "support": _needs_support(rows, low_line),
-        "heatmap": {
-            "x": [a.title for a in axes],
-            "y": [r["name"] for r in rows],
-            "z": [[_float(v) for v in r["scores"]] for r in rows],
-        },
-        "distribution": {
-            "series": [
-                {
-                    "name": a.title,
-                    "values": [_float(r["scores"][i]) for r in rows if r["scores"][i] is not None],
-                }
-                for i, a in enumerate(axes)
-            ]
-        },
-        "averages": [benchmark.average(data, a.code, [r["id"] for r in rows]) for a in axes],
+        "support": _needs_support(rows, _low_line(data)),
+        "heatmap": heatmap(axes, rows),
+        "distribution": distribution(axes, rows),
+        "averages": [_text(v) for v in averages(len(axes), rows)],
+        "filtered": any(chosen.values()),
     }
 
 
-def _row(data, rid: int, axes, previous: dict) -> dict:
-    response = data.responses[rid]
-    org = response.organization
-    before = previous.get(org.pk)
-    change = (
-        None
-        if before is None or response.overall_score is None
-        else response.overall_score - before
-    )
+def heatmap(axes: list[DimensionDef], rows: list[Row]) -> dict:
     return {
-        "id": rid,
-        "name": org.name,
-        "code": org.code,
-        "kind": org.kind,
-        "peer_group": org.peer_group,
-        "overall": response.overall_score,
-        "change": change,
-        "scores": [data.score(rid, a.code) for a in axes],
+        "x": [a.title for a in axes],
+        "y": [r.name for r in rows],
+        "z": [[_float(v) for v in r.scores] for r in rows],
     }
+
+
+def distribution(axes: list[DimensionDef], rows: list[Row]) -> dict:
+    columns = list(zip(*(r.scores for r in rows), strict=True)) if rows else [()] * len(axes)
+    return {
+        "series": [
+            {"name": a.title, "values": [float(v) for v in column if v is not None]}
+            for a, column in zip(axes, columns, strict=True)
+        ]
+    }
+
+
+def averages(width: int, rows: list[Row]) -> list[Decimal | None]:
+    """Each dimension's mean over the rows shown, to two places (as the report rounds it)."""
+    sums, counts = [Decimal(0)] * width, [0] * width
+    for r in rows:
+        for i, v in enumerate(r.scores):
+            if v is not None:
+                sums[i] += v
+                counts[i] += 1
+    return [round(total / n, 2) if n else None for total, n in zip(sums, counts, strict=True)]
+
+
+def _row(data: benchmark.RoundData, rid: int, axes, previous: dict) -> Row:
+    entry = data.responses[rid]
+    before = previous.get(entry.organization_id)
+    change = None if before is None or entry.overall is None else entry.overall - before
+    own = data.scores.get(rid, {})
+    return Row(
+        id=rid,
+        name=entry.name,
+        code=entry.code,
+        kind=entry.kind,
+        peer_group=entry.peer_group,
+        region=entry.region,
+        overall=entry.overall,
+        change=change,
+        scores=[own.get(a.code) for a in axes],
+    )
 
 
 def _previous_scores(round_: Round) -> dict[int, Decimal]:
@@ -102,33 +153,73 @@ def _sort_key(sort: str, axes):
     codes = [a.code for a in axes]
     if sort in codes:
         index = codes.index(sort)
-        return lambda r: (r["scores"][index] is None, -(r["scores"][index] or 0))
+        return lambda r: (r.scores[index] is None, -(r.scores[index] or 0))
     if sort == "overall":
-        return lambda r: (r["overall"] is None, -(r["overall"] or 0))
+        return lambda r: (r.overall is None, -(r.overall or 0))
     if sort == "change":
-        return lambda r: (r["change"] is None, r["change"] or 0)
-    return lambda r: r["code"]
+        return lambda r: (r.change is None, r.change or 0)
+    if sort == "region":
+        return lambda r: (not r.region, r.region, r.code)
+    return lambda r: r.code
 
 
 def _low_line(data) -> Decimal | None:
     """The prefecture's bottom-quarter line, over every counted response (not only those shown)."""
-    scores = [r.overall_score for r in data.responses.values() if r.overall_score is not None]
+    scores = [r.overall for r in data.responses.values() if r.overall is not None]
     return quantiles(scores, n=4)[0] if len(scores) >= 4 else None
 
 
-def _needs_support(rows: list[dict], low_line) -> list[dict]:
+def _needs_support(rows: list[Row], low_line) -> list[dict]:
     """Low (bottom quarter of the prefecture) or falling (5 points or more since last round)."""
     found = []
     for r in rows:
         reasons = []
-        if low_line is not None and r["overall"] is not None and r["overall"] <= low_line:
+        if low_line is not None and r.overall is not None and r.overall <= low_line:
             reasons.append("県内の下位4分の1")
-        if r["change"] is not None and r["change"] <= FALLING:
-            reasons.append(f"前回から{r['change']}点")
+        if r.change is not None and r.change <= FALLING:
+            reasons.append(f"前回から{r.change}点")
         if reasons:
-            found.append(r | {"reasons": reasons})
+            found.append({"row": r, "reasons": reasons})
     return found
+
+
+def _text(value) -> str:
+    return DASH if value is None else str(value)
 
 
 def _float(value):
     return None if value is None else float(value)
+
+
+def workbook(built: dict, round_: Round) -> bytes:
+    """The table of the page as an Excel sheet: same rows, filters and order, averages last."""
+    axes = built["axes"]
+    columns = [
+        tabular.Column("code", "団体コード"),
+        tabular.Column("name", "市町村"),
+        tabular.Column("kind", "種別"),
+        tabular.Column("peer_group", "類似団体グループ"),
+        tabular.Column("region", "地域"),
+        tabular.Column("overall", "総合スコア"),
+        tabular.Column("change", "前回との差"),
+        *(tabular.Column(f"d:{a.code}", a.title) for a in axes),
+    ]
+    kinds = dict(OrgKind.choices)
+    rows = [
+        {
+            "code": r.code,
+            "name": r.name,
+            "kind": str(kinds.get(r.kind, r.kind)),
+            "peer_group": r.peer_group,
+            "region": r.region,
+            "overall": r.overall,
+            "change": r.change,
+            **{f"d:{a.code}": v for a, v in zip(axes, r.scores, strict=True)},
+        }
+        for r in built["rows"]
+    ]
+    means = averages(len(axes), built["rows"])
+    rows.append({"name": "平均", **{f"d:{a.code}": v for a, v in zip(axes, means, strict=True)}})
+    return tabular.write_xlsx(
+        columns, rows, title=f"{round_.title} 結果の一覧", sheet_title="結果の一覧"
+    )

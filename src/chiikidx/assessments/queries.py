@@ -6,8 +6,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from . import frameworks
-from .choices import ResponseStatus
-from .models import Framework, FrameworkVersion, Response, Round
+from .choices import ResponseStatus, RoundStatus
+from .models import Framework, FrameworkVersion, PrefectureSettings, Response, Round
 
 
 def frameworks_of(prefecture) -> QuerySet:
@@ -27,13 +27,15 @@ def adoptable(prefecture) -> list[tuple[str, str]]:
 
 
 def rounds_of(prefecture) -> QuerySet:
+    return with_counts(
+        Round.objects.filter(organization=prefecture).select_related("version__framework")
+    ).order_by("-opens_on", "title")
+
+
+def with_counts(rounds: QuerySet) -> QuerySet:
+    """Rounds with `total` responses and `done` (submitted or accepted) ones."""
     counted = Q(responses__status__in=[ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED])
-    return (
-        Round.objects.filter(organization=prefecture)
-        .select_related("version__framework")
-        .annotate(total=Count("responses"), done=Count("responses", filter=counted))
-        .order_by("-opens_on", "title")
-    )
+    return rounds.annotate(total=Count("responses"), done=Count("responses", filter=counted))
 
 
 def tracker(round_: Round, user) -> QuerySet:
@@ -67,6 +69,7 @@ def previous_round(round_: Round) -> Round | None:
             version__framework_id=round_.version.framework_id,
             opens_on__lt=round_.opens_on,
         )
+        .exclude(status=RoundStatus.CANCELLED)
         .order_by("-opens_on")
         .first()
     )
@@ -80,6 +83,7 @@ def previous_response(response: Response) -> Response | None:
             round__version__framework_id=response.round.version.framework_id,
             round__opens_on__lt=response.round.opens_on,
         )
+        .exclude(round__status=RoundStatus.CANCELLED)
         .order_by("-round__opens_on")
         .first()
     )
@@ -89,3 +93,9 @@ def version_of(prefecture, version_id) -> FrameworkVersion:
     return FrameworkVersion.objects.select_related("framework").get(
         pk=version_id, framework__organization=prefecture
     )
+
+
+def settings_of(prefecture_id: int) -> PrefectureSettings:
+    """The prefecture's settings (defaults when it never changed them; nothing is written)."""
+    found = PrefectureSettings.objects.filter(organization_id=prefecture_id).first()
+    return found or PrefectureSettings(organization_id=prefecture_id)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from chiikidx.core import access
 
 from . import benchmark, queries
-from .choices import Disclosure, QuestionType
+from .choices import Disclosure, QuestionType, RoundStatus
 from .definition import DimensionDef, FrameworkDef
 from .models import Response
 
@@ -37,6 +37,7 @@ def chart_dimensions(definition: FrameworkDef) -> list[DimensionDef]:
 
 def build(definition: FrameworkDef, response: Response, user) -> dict:
     data = benchmark.load(response.round)
+    disclosure = queries.settings_of(response.round.organization_id).disclosure
     everyone = list(data.responses)
     peers = data.peers(response.pk)
     peers = peers if len(peers) >= benchmark.MIN_GROUP else everyone
@@ -51,10 +52,10 @@ def build(definition: FrameworkDef, response: Response, user) -> dict:
         "strengths": strengths,
         "weaknesses": weaknesses,
         "hints": _hints(definition, response, weaknesses),
-        "partners": _partners(data, response, weaknesses, user),
+        "partners": _partners(data, response, weaknesses, user, disclosure),
         "trend": _trend(response),
         "chart": _chart(rows),
-        "distribution": _distribution(data, response, user),
+        "distribution": _distribution(data, response, user, disclosure),
     }
 
 
@@ -93,9 +94,10 @@ def _hints(
     return hints
 
 
-def _partners(data, response: Response, weaknesses: list[DimensionRow], user) -> list[dict]:
+def _partners(
+    data, response: Response, weaknesses: list[DimensionRow], user, disclosure: str
+) -> list[dict]:
     """Who scores high exactly where this municipality is low (same peer group first)."""
-    disclosure = response.round.disclosure
     sees_names = access.can(user, "review", response) or disclosure == Disclosure.NAMES
     if disclosure == Disclosure.NONE and not access.can(user, "review", response):
         return []
@@ -111,7 +113,7 @@ def _partners(data, response: Response, weaknesses: list[DimensionRow], user) ->
         ]
         others.sort(
             key=lambda item: (
-                data.responses[item[0]].organization.peer_group != own_group,
+                data.responses[item[0]].peer_group != own_group,
                 -item[1],
             )
         )
@@ -129,13 +131,13 @@ def _partners(data, response: Response, weaknesses: list[DimensionRow], user) ->
     return result
 
 
-def _partner(other: Response, score, index: int, sees_names: bool, own_group: str) -> dict:
-    name = other.organization.name if sees_names else _("団体%(letter)s") % {"letter": "ABC"[index]}
+def _partner(other: benchmark.Entry, score, index: int, sees_names: bool, own_group: str) -> dict:
+    name = other.name if sees_names else _("団体%(letter)s") % {"letter": "ABC"[index]}
     return {
         "name": name,
-        "code": other.organization.code if sees_names else "",
+        "code": other.code if sees_names else "",
         "score": score,
-        "same_group": other.organization.peer_group == own_group,
+        "same_group": other.peer_group == own_group,
     }
 
 
@@ -144,6 +146,7 @@ def _trend(response: Response) -> list[dict]:
         queries.responses_of(response.organization)
         .filter(round__version__framework_id=response.round.version.framework_id)
         .exclude(overall_score=None)
+        .exclude(round__status=RoundStatus.CANCELLED)
         .order_by("round__opens_on")
     )
     return [
@@ -166,19 +169,17 @@ def _chart(rows: list[DimensionRow]) -> dict:
     }
 
 
-def _distribution(data, response: Response, user) -> dict:
+def _distribution(data, response: Response, user, disclosure: str) -> dict:
     """The prefecture's overall scores (names left out), with this municipality marked; nothing
     of the others when the round shows municipalities no other results."""
-    hidden = response.round.disclosure == Disclosure.NONE and not access.can(
-        user, "review", response
-    )
+    hidden = disclosure == Disclosure.NONE and not access.can(user, "review", response)
     others = (
         []
         if hidden
         else [
             float(v)
             for rid, r in data.responses.items()
-            if rid != response.pk and (v := r.overall_score) is not None
+            if rid != response.pk and (v := r.overall) is not None
         ]
     )
     own = float(response.overall_score) if response.overall_score is not None else None

@@ -9,15 +9,23 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chiikidx.core import audit
+from chiikidx.core import audit, japanese
 from chiikidx.core import queries as core_queries
 from chiikidx.core.choices import Visibility
 from chiikidx.core.services import ServiceError
 
 from . import answers, frameworks, scoring
-from .choices import EDITABLE_STATUSES, ResponseStatus, VersionStatus
+from .choices import EDITABLE_STATUSES, ResponseStatus, RoundStatus, VersionStatus
 from .definition import FrameworkDef
-from .models import Answer, DimensionScore, Framework, FrameworkVersion, Response, Round
+from .models import (
+    Answer,
+    DimensionScore,
+    Framework,
+    FrameworkVersion,
+    PrefectureSettings,
+    Response,
+    Round,
+)
 
 
 @transaction.atomic
@@ -139,7 +147,6 @@ def open_round(
     due_on,
     municipalities=None,
     note: str = "",
-    disclosure: str = "names",
 ) -> Round:
     """Send a published version to the prefecture's municipalities (all, or those given)."""
     if not version.is_published:
@@ -160,7 +167,6 @@ def open_round(
             opens_on=opens_on,
             due_on=due_on,
             note=note,
-            disclosure=disclosure,
         )
         Response.objects.bulk_create(Response(organization=m, round=survey) for m in targets)
     return survey
@@ -174,6 +180,7 @@ def save_answers(
     response = _locked(response)
     if response.status not in EDITABLE_STATUSES:
         raise ServiceError(_("提出済みの回答は変更できません。差し戻されると再び編集できます。"))
+    refuse_unless_answerable(response.round)
     definition = definition_for(response)
     values, errors = answers.coerce_all(definition, raw)
     current = answer_values(response) | values
@@ -234,6 +241,7 @@ def submit(*, acting_user, response: Response) -> Response:
     response = _locked(response)
     if response.status not in EDITABLE_STATUSES:
         raise ServiceError(_("この回答はすでに提出されています。"))
+    refuse_unless_answerable(response.round)
     definition = definition_for(response)
     errors = answers.check(definition, answer_values(response), submitting=True)
     if errors:
@@ -255,6 +263,12 @@ def review(*, acting_user, response: Response, accept: bool, comment: str = "") 
         raise ServiceError(_("提出済みの回答だけを受理・差し戻しできます。"))
     if not accept and not comment.strip():
         raise ServiceError(_("差し戻す理由をコメントに書いてください。"))
+    if response.round.status == RoundStatus.CANCELLED:
+        raise ServiceError(_("中止した調査の回答は受理・差し戻しできません。"))
+    if not accept and response.round.status != RoundStatus.OPEN:
+        raise ServiceError(
+            _("締め切った調査の回答は差し戻せません。受付を再開してから差し戻してください。")
+        )
     with audit.acting_as(acting_user):
         response.status = ResponseStatus.ACCEPTED if accept else ResponseStatus.RETURNED
         response.reviewed_at = timezone.now()
@@ -264,6 +278,77 @@ def review(*, acting_user, response: Response, accept: bool, comment: str = "") 
             response.scores.all().delete()
         response.save()
     return response
+
+
+def refuse_unless_answerable(round_: Round) -> None:
+    """Answers are written only while the round is open, from its opening date on."""
+    if round_.status == RoundStatus.CANCELLED:
+        raise ServiceError(_("この調査は中止されました。回答は不要です。"))
+    if round_.status == RoundStatus.CLOSED:
+        raise ServiceError(
+            _(
+                "この調査は締め切られました。回答を変更・提出するには、県に受付の再開を依頼してください。"
+            )
+        )
+    if timezone.localdate() < round_.opens_on:
+        raise ServiceError(
+            _("受付開始日(%(date)s)より前のため、まだ回答できません。")
+            % {"date": japanese.wareki(round_.opens_on)}
+        )
+
+
+@transaction.atomic
+def close_round(*, acting_user, round_: Round, reason: str = "") -> Round:
+    """締切: no more answers or submissions; submitted responses can still be accepted."""
+    round_ = Round.objects.select_for_update().get(pk=round_.pk)
+    if round_.status != RoundStatus.OPEN:
+        raise ServiceError(_("受付中の調査だけを締め切れます。"))
+    with audit.acting_as(acting_user):
+        round_.status, round_.status_reason = RoundStatus.CLOSED, reason.strip()
+        round_.save()
+    return round_
+
+
+@transaction.atomic
+def reopen_round(*, acting_user, round_: Round, due_on=None) -> Round:
+    """受付の再開, optionally with a new due date."""
+    round_ = Round.objects.select_for_update().get(pk=round_.pk)
+    if round_.status != RoundStatus.CLOSED:
+        raise ServiceError(_("締め切った調査だけを再開できます。中止した調査は再開できません。"))
+    if due_on is not None and due_on < round_.opens_on:
+        raise ServiceError(_("提出期限は受付開始日以降にしてください。"))
+    with audit.acting_as(acting_user):
+        round_.status, round_.status_reason = RoundStatus.OPEN, ""
+        if due_on is not None:
+            round_.due_on = due_on
+        round_.save()
+    return round_
+
+
+@transaction.atomic
+def cancel_round(*, acting_user, round_: Round, reason: str) -> Round:
+    """中止: the round is withdrawn; its results no longer count anywhere (kept for the record)."""
+    round_ = Round.objects.select_for_update().get(pk=round_.pk)
+    if round_.status == RoundStatus.CANCELLED:
+        raise ServiceError(_("この調査はすでに中止されています。"))
+    if not reason.strip():
+        raise ServiceError(_("中止の理由を書いてください。市町村にも表示されます。"))
+    with audit.acting_as(acting_user):
+        round_.status, round_.status_reason = RoundStatus.CANCELLED, reason.strip()
+        round_.save()
+    return round_
+
+
+@transaction.atomic
+def save_settings(*, acting_user, prefecture, disclosure: str) -> PrefectureSettings:
+    with audit.acting_as(acting_user):
+        found, _created = PrefectureSettings.objects.select_for_update().get_or_create(
+            organization=prefecture, defaults={"disclosure": disclosure}
+        )
+        if found.disclosure != disclosure:
+            found.disclosure = disclosure
+            found.save()
+    return found
 
 
 def _store_scores(response: Response, definition) -> None:

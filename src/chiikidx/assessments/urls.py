@@ -22,6 +22,15 @@ urlpatterns = [
     path(P + "rounds/new/", views.round_new, name="round_new"),
     path(P + "rounds/<int:round_id>/", views.round_detail, name="round"),
     path(P + "rounds/<int:round_id>/overview/", views.round_overview, name="overview"),
+    path(P + "settings/", views.settings_edit, name="settings"),
+    path(P + "rounds/<int:round_id>/close/", views.round_close, name="round_close"),
+    path(P + "rounds/<int:round_id>/reopen/", views.round_reopen, name="round_reopen"),
+    path(P + "rounds/<int:round_id>/cancel/", views.round_cancel, name="round_cancel"),
+    path(
+        P + "rounds/<int:round_id>/overview/excel/",
+        views.overview_excel,
+        name="overview_excel",
+    ),
     path(P + "rounds/<int:round_id>/excel/", views.round_excel, name="round_excel"),
     path(
         P + "rounds/<int:round_id>/excel/upload/",

@@ -18,7 +18,7 @@ from chiikidx.core.services import ServiceError
 from . import excel, framework_excel, frameworks, overview, queries, report, services
 from .choices import EDITABLE_STATUSES, ResponseStatus
 from .definition import DefinitionError
-from .forms import AdoptForm, ImportForm, RoundForm
+from .forms import AdoptForm, ImportForm, ReopenForm, RoundForm, SettingsForm
 from .models import FrameworkVersion, Response, Round
 from .presenters import answer_sheet, score_table
 
@@ -41,6 +41,7 @@ def home(request, lgcode):
             "adopt_form": AdoptForm(available=queries.adoptable(request.org)),
             "can_manage": access.can(request.user, "manage", request.org),
             "can_change": access.can(request.user, "change", request.org),
+            "disclosure_label": queries.settings_of(request.org.pk).get_disclosure_display(),
         }
         return render(request, "assessments/prefecture_home.html", context)
     context = {"responses": queries.responses_of(request.org)}
@@ -174,7 +175,6 @@ def round_new(request, lgcode):
                 opens_on=data["opens_on"],
                 due_on=data["due_on"],
                 note=data["note"],
-                disclosure=data["disclosure"],
                 municipalities=data["municipalities"] or None,
             )
         except ServiceError as refused:
@@ -205,6 +205,7 @@ def _render_round(request, survey, upload_problems=None, status=200):
         "late": sum(1 for r in rows if r.late),
         "upload_problems": upload_problems or [],
         "can_import": access.can(request.user, "change", request.org),
+        "can_cancel": access.can(request.user, "manage", request.org),
     }
     return render(request, "assessments/round.html", context, status=status)
 
@@ -235,6 +236,7 @@ def _render_response(request, response, errors=None, status=200, upload_problems
         ),
         "previous": previous,
         "editable": response.status in EDITABLE_STATUSES
+        and response.round.is_answerable
         and access.can(request.user, "change", response),
         "can_review": response.status == ResponseStatus.SUBMITTED
         and access.can(request.user, "review", response),
@@ -342,13 +344,26 @@ def response_report(request, lgcode, response_id):
 def round_overview(request, lgcode, round_id):
     survey = _round(request, round_id)
     definition = frameworks.cached_definition(survey.version)
-    params = {k: request.GET.get(k, "") for k in ("sort", "peer_group", "kind")}
+    params = _overview_params(request)
     context = {
         "round": survey,
         "params": params,
         "overview": overview.build(definition, survey, request.user, **params),
     }
     return render(request, "assessments/overview.html", context)
+
+
+def _overview_params(request) -> dict:
+    return {k: request.GET.get(k, "") for k in ("sort", *overview.FILTERS)}
+
+
+@route(org("view"))
+def overview_excel(request, lgcode, round_id):
+    """The heatmap table as shown (same filters and order), with the averages."""
+    survey = _round(request, round_id)
+    definition = frameworks.cached_definition(survey.version)
+    built = overview.build(definition, survey, request.user, **_overview_params(request))
+    return _xlsx(overview.workbook(built, survey), f"overview-{survey.pk}.xlsx")
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -401,6 +416,84 @@ def _round(request, round_id) -> Round:
     )
 
 
+@route(org("change"))
+@require_POST
+def round_close(request, lgcode, round_id):
+    survey = _round(request, round_id)
+    return _round_action(
+        request,
+        survey,
+        lambda: services.close_round(
+            acting_user=request.user, round_=survey, reason=request.POST.get("reason", "")
+        ),
+        _("締め切りました。提出済みの回答は引き続き受理できます。"),
+    )
+
+
+@route(org("change"))
+@require_POST
+def round_reopen(request, lgcode, round_id):
+    survey = _round(request, round_id)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)
+    return _round_action(
+        request,
+        survey,
+        lambda: services.reopen_round(
+            acting_user=request.user, round_=survey, due_on=form.cleaned_data["due_on"]
+        ),
+        _("受付を再開しました。"),
+    )
+
+
+@route(org("manage"))
+@require_POST
+def round_cancel(request, lgcode, round_id):
+    survey = _round(request, round_id)
+    return _round_action(
+        request,
+        survey,
+        lambda: services.cancel_round(
+            acting_user=request.user, round_=survey, reason=request.POST.get("reason", "")
+        ),
+        _("調査を中止しました。結果は集計に使われなくなります。"),
+    )
+
+
+def _round_action(request, survey, action, done: str):
+    try:
+        action()
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, done)
+    return redirect("assessments:round", lgcode=request.org.code, round_id=survey.pk)
+
+
+@route(org("manage"))
+def settings_edit(request, lgcode):
+    _prefecture_only(request)
+    current = queries.settings_of(request.org.pk)
+    form = SettingsForm(_posted(request), initial={"disclosure": current.disclosure})
+    if request.method == "POST" and form.is_valid():
+        services.save_settings(
+            acting_user=request.user,
+            prefecture=request.org,
+            disclosure=form.cleaned_data["disclosure"],
+        )
+        messages.success(request, _("設定を保存しました。すべての調査回に適用されます。"))
+        return redirect("assessments:home", lgcode=lgcode)
+    return render(
+        request,
+        "assessments/settings.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
 @route(org("view"))
 def round_excel(request, lgcode, round_id):
     survey = _round(request, round_id)
@@ -422,5 +515,8 @@ def round_excel_upload(request, lgcode, round_id):
         )
     except (tabular.TableImportError, tabular.TableFileError) as failed:
         return _render_round(request, survey, _problems(failed), status=400)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+        return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)
     messages.success(request, _("%(n)s 団体の回答を取り込みました。") % {"n": count})
     return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)

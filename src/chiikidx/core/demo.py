@@ -49,6 +49,13 @@ MUNICIPALITIES = [
     ("441", "あおぞら村", "あおぞらむら", OrgKind.VILLAGE, 950),
     ("461", "くもい村", "くもいむら", OrgKind.VILLAGE, 4_210),
 ]
+# The prefecture's 地域区分 (set once; a prefecture admin's later edits are kept)
+REGIONS = {
+    "県央": ["100", "201", "202", "208", "322"],
+    "県北": ["203", "205", "302", "303", "361", "362", "381", "401", "402"],
+    "県南": ["204", "206", "207", "321", "341", "342", "421", "441", "461"],
+    "沿岸": ["301"],
+}
 WARDS = [("101", "中央区", "ちゅうおうく"), ("102", "北区", "きたく"), ("103", "南区", "みなみく")]
 
 PREFECTURE_DEPARTMENTS = ["デジタル推進課", "市町村課", "情報政策課", "人事課"]
@@ -158,10 +165,12 @@ def build(spec: DemoSpec = DemoSpec(), *, extend: bool = True) -> dict[str, Orga
 
 
 def _set_populations(spec, orgs) -> None:
+    region_of = {suffix: region for region, suffixes in REGIONS.items() for suffix in suffixes}
     for suffix, _name, _kana, _kind, population in MUNICIPALITIES:
         org = orgs[code(spec, suffix)]
-        if org.population != population:
+        if org.population != population or not org.region:
             org.population, org.population_date = population, POPULATION_DATE
+            org.region = org.region or region_of[suffix]
             org.save()
 
 

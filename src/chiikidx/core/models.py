@@ -92,6 +92,12 @@ class Organization(AuditedModel):
     population = models.PositiveIntegerField(_("人口"), null=True, blank=True)
     population_date = models.DateField(_("人口の基準日"), null=True, blank=True)
     peer_group = models.CharField(_("類似団体グループ"), max_length=40, db_index=True, blank=True)
+    region = models.CharField(
+        _("地域区分"),
+        max_length=40,
+        blank=True,
+        help_text=_("県が決める県内の地域(振興局・広域圏など)。絞り込みに使います。"),
+    )
     is_demo = models.BooleanField(_("デモデータ"), default=False, db_index=True)
 
     objects = OrganizationQuerySet.as_manager()

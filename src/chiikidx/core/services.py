@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from . import access, audit
+from . import access, audit, japanese, queries
 from .choices import AuditAction, Role
-from .models import Department, LiaisonAssignment, Membership
+from .models import Department, LiaisonAssignment, Membership, Organization
 
 ACCOUNT_FIELDS = ("username", "last_name", "first_name", "email", "is_active")
 ADMIN_ROLES = (Role.PREF_ADMIN, Role.MUNI_ADMIN)
@@ -246,3 +246,33 @@ def end_liaison_assignment(
         assignment.end_date = today
         assignment.save()
     return assignment
+
+
+REGION_MAX = 40
+
+
+@transaction.atomic
+def set_regions(*, acting_user, prefecture, regions: dict[str, str]) -> int:
+    """Set the 地域区分 of the prefecture's municipalities ({code: region}); all or nothing.
+
+    Returns the number changed. Every change is audited (bulk_update of an audited model)."""
+    regions = {code: japanese.normalize(value).strip() for code, value in regions.items()}
+    too_long = [code for code, value in regions.items() if len(value) > REGION_MAX]
+    if too_long:
+        raise ServiceError(
+            _("地域区分は%(n)s文字以内で入力してください(団体コード: %(codes)s)。")
+            % {"n": REGION_MAX, "codes": "、".join(sorted(too_long))}
+        )
+    municipalities = list(queries.municipalities_of(prefecture).filter(code__in=list(regions)))
+    unknown = set(regions) - {m.code for m in municipalities}
+    if unknown:
+        raise ServiceError(
+            _("管内の市町村ではない団体コードがあります: %(codes)s")
+            % {"codes": "、".join(sorted(unknown))}
+        )
+    changed = [m for m in municipalities if m.region != regions[m.code]]
+    for m in changed:
+        m.region = regions[m.code]
+    with audit.acting_as(acting_user):
+        Organization.objects.bulk_update(changed, ["region"])
+    return len(changed)

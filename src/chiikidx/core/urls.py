@@ -18,6 +18,7 @@ urlpatterns = [
     path("audit/", views.system_audit_log, name="system_audit_log"),
     path("o/<str:lgcode>/", views.org_home, name="org_home"),
     path("o/<str:lgcode>/departments/", views.departments, name="departments"),
+    path("o/<str:lgcode>/regions/", views.regions, name="regions"),
     path("o/<str:lgcode>/departments/new/", views.department_create, name="department_create"),
     path("o/<str:lgcode>/members/", views.members, name="members"),
     path("o/<str:lgcode>/members/new/", views.member_create, name="member_create"),

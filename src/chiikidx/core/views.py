@@ -171,6 +171,34 @@ def org_home(request, lgcode):
     return render(request, "core/org_home.html", context)
 
 
+@route(org("manage"))
+def regions(request, lgcode):
+    """The prefecture's 地域区分 of its municipalities (filters of dashboards)."""
+    if not request.org.is_prefecture:
+        raise Http404
+    municipalities = list(queries.municipalities_of(request.org))
+    error = None
+    if request.method == "POST":
+        posted = {m.code: request.POST.get(f"region-{m.code}", m.region) for m in municipalities}
+        try:
+            changed = services.set_regions(
+                acting_user=request.user, prefecture=request.org, regions=posted
+            )
+        except services.ServiceError as refused:
+            error = str(refused)
+            for m in municipalities:
+                m.region = posted[m.code]
+        else:
+            messages.success(request, _("%(n)s 団体の地域区分を更新しました。") % {"n": changed})
+            return redirect("core:regions", lgcode=lgcode)
+    context = {
+        "municipalities": municipalities,
+        "names": sorted({m.region for m in municipalities if m.region}),
+        "error": error,
+    }
+    return render(request, "core/regions.html", context, status=400 if error else 200)
+
+
 @route(org("view"))
 def departments(request, lgcode):
     context = {
