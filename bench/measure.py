@@ -116,6 +116,8 @@ FIELDS = {
     "ratio": "ratio_target",
     "peak_mb": None,
     "per_s": "target_per_s",
+    "aggregate_ms": None,
+    "page_ratio": None,
 }
 ENTRY_KEYS = [
     "median_ms",
@@ -128,6 +130,8 @@ ENTRY_KEYS = [
     "ratio_target",
     "per_s",
     "target_per_s",
+    "aggregate_ms",
+    "page_ratio",
 ]
 
 
@@ -158,7 +162,7 @@ def _json_value(value: float | None, unit: str, field: str) -> float | None:
         return None
     if field.endswith("_ms") and unit == "s":
         value *= 1000
-    return round(value, 3 if field == "ratio" else 1)
+    return round(value, 3 if field.endswith("ratio") else 1)
 
 
 def progress(message: str) -> None:

@@ -338,6 +338,8 @@ REVIEWED_RULES = {
     "core:audit_log": "org:audit",
     "core:audit_object": "org:audit",
     "assessments:home": "org:view",
+    "assessments:national": "superuser",
+    "assessments:national_excel": "superuser",
     "assessments:adopt": "org:manage",
     "assessments:import": "org:manage",
     "assessments:version": "org:view",

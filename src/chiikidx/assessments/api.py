@@ -148,8 +148,9 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-def _decimal(value) -> str | None:
-    return None if value is None else str(value)
+def _decimal(value: float | None) -> str | None:
+    """Scores as decimal strings with two places, like `overall_score` of responses."""
+    return None if value is None else f"{value:.2f}"
 
 
 class ResponseSerializer(serializers.ModelSerializer):

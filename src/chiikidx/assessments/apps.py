@@ -13,4 +13,5 @@ class AssessmentsConfig(AppConfig):
         from . import demo
 
         register(NavEntry("アセスメント", "assessments:home", action="view"))
+        register(NavEntry("全国のアセスメント", "assessments:national", superuser=True, order=60))
         core_demo.register_extender(demo.extend)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,15 +22,26 @@ SHIPPED_DIR = Path(__file__).resolve().parent / "frameworks"
 MAX_YAML_BYTES = 2 * 1024 * 1024
 
 
+@functools.cache
+def _codes() -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in SHIPPED_DIR.glob("*.yaml")))
+
+
 def shipped_codes() -> list[str]:
-    return sorted(path.stem for path in SHIPPED_DIR.glob("*.yaml"))
+    return list(_codes())
 
 
 def shipped(code: str) -> FrameworkDef:
-    path = SHIPPED_DIR / f"{code}.yaml"
-    if not path.exists():
+    """A shipped framework (read once per process: the files are part of the package).
+    Callers treat it as read-only, as they do `cached_definition`."""
+    if code not in shipped_codes():
         raise DefinitionError([f"標準フレームワーク「{code}」はありません。"])
-    return read_yaml(path.read_bytes())
+    return _shipped(code)
+
+
+@functools.cache
+def _shipped(code: str) -> FrameworkDef:
+    return read_yaml((SHIPPED_DIR / f"{code}.yaml").read_bytes())
 
 
 def read_yaml(data: bytes) -> FrameworkDef:

@@ -9,12 +9,14 @@ per-cell template work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from statistics import quantiles
 
+from django.db.models import FloatField
+from django.db.models.functions import Cast
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from chiikidx.core import tabular
+from chiikidx.core import access, links, tabular
 from chiikidx.core.choices import OrgKind
 
 from . import benchmark, queries
@@ -23,7 +25,7 @@ from .definition import DimensionDef, FrameworkDef
 from .models import Response, Round
 from .report import chart_dimensions
 
-FALLING = Decimal(-5)  # points lost since the previous round that call for a visit
+FALLING = -5.0  # points lost since the previous round that call for a visit
 DASH = "—"
 FILTERS = ("peer_group", "kind", "region")
 
@@ -36,14 +38,25 @@ class Row:
     kind: str
     peer_group: str
     region: str
-    overall: Decimal | None
-    change: Decimal | None
-    scores: list[Decimal | None]
+    overall: float | None
+    change: float | None
+    scores: list[float | None]
 
-    @property
-    def cells(self) -> SafeString:
-        """The score cells of the table row (numbers only: nothing to escape)."""
-        return mark_safe("".join(f'<td class="num">{_text(v)}</td>' for v in self.scores))  # noqa: S308
+    prefecture: str = ""
+
+    def html(self, url: str, labels: tuple[str, ...]) -> SafeString:
+        """The table row, built here rather than in the template: a prefecture has hundreds of
+        rows of a dozen cells each. Names and labels are escaped; scores are numbers."""
+        texts = format_html_join("", "<td>{}</td>", ((label,) for label in labels))
+        numbers = [self.overall_text, self.change_text, *(score_text(v) for v in self.scores)]
+        cells = "".join(f'<td class="num">{n}</td>' for n in numbers)
+        return format_html(
+            '<tr><th scope="row"><a href="{}">{}</a></th>{}{}</tr>',
+            url,
+            self.name,
+            texts,
+            mark_safe(cells),  # noqa: S308 (numbers and dashes only)
+        )
 
     @property
     def change_text(self) -> str:
@@ -51,7 +64,7 @@ class Row:
 
     @property
     def overall_text(self) -> str:
-        return _text(self.overall)
+        return score_text(self.overall)
 
 
 def build(
@@ -65,37 +78,57 @@ def build(
     region: str = "",
 ) -> dict:
     data = benchmark.load(round_)
-    visible = set(
-        Response.objects.filter(round=round_).visible_to(user).values_list("pk", flat=True)
-    )
     axes = chart_dimensions(definition)
     previous = _previous_scores(round_)
-    shown = [rid for rid in data.responses if rid in visible]
+    shown = list(data.responses)
+    if not access.sees_whole_prefecture(user, round_.organization):  # liaisons: their own only
+        visible = set(
+            Response.objects.filter(round=round_).visible_to(user).values_list("pk", flat=True)
+        )
+        shown = [rid for rid in shown if rid in visible]
     everyone = [_row(data, rid, axes, previous) for rid in shown]
     chosen = {"peer_group": peer_group, "kind": kind, "region": region}
     rows = [r for r in everyone if all(not v or getattr(r, k) == v for k, v in chosen.items())]
-    rows.sort(key=_sort_key(sort, axes))
+    rows.sort(key=sort_key(sort, axes))
+    regions = sorted({r.region for r in everyone if r.region})
     return {
         "axes": axes,
         "rows": rows,
         "groups": sorted({r.peer_group for r in everyone}),
-        "regions": sorted({r.region for r in everyone if r.region}),
+        "regions": regions,
+        "table": table(rows, _with_region if regions else _without_region),
         "kinds": [
             (k.value, k.label) for k in OrgKind if k not in (OrgKind.PREFECTURE, OrgKind.WARD)
         ],
         "support": _needs_support(rows, _low_line(data)),
         "heatmap": heatmap(axes, rows),
         "distribution": distribution(axes, rows),
-        "averages": [_text(v) for v in averages(len(axes), rows)],
+        "averages": [score_text(v) for v in averages(len(axes), rows)],
         "filtered": any(chosen.values()),
     }
+
+
+def table(rows: list[Row], labels) -> SafeString:
+    """The rows of a score table; `labels(row)` gives the text cells after the name."""
+    report = links.url_maker("assessments:report", "lgcode", "response_id")
+    return mark_safe(  # noqa: S308 (each row is built with format_html)
+        "".join(r.html(report(lgcode=r.code, response_id=r.id), labels(r)) for r in rows)
+    )
+
+
+def _with_region(row: Row) -> tuple[str, ...]:
+    return (row.peer_group, row.region)
+
+
+def _without_region(row: Row) -> tuple[str, ...]:
+    return (row.peer_group,)
 
 
 def heatmap(axes: list[DimensionDef], rows: list[Row]) -> dict:
     return {
         "x": [a.title for a in axes],
         "y": [r.name for r in rows],
-        "z": [[_float(v) for v in r.scores] for r in rows],
+        "z": [r.scores for r in rows],
     }
 
 
@@ -103,15 +136,15 @@ def distribution(axes: list[DimensionDef], rows: list[Row]) -> dict:
     columns = list(zip(*(r.scores for r in rows), strict=True)) if rows else [()] * len(axes)
     return {
         "series": [
-            {"name": a.title, "values": [float(v) for v in column if v is not None]}
+            {"name": a.title, "values": [v for v in column if v is not None]}
             for a, column in zip(axes, columns, strict=True)
         ]
     }
 
 
-def averages(width: int, rows: list[Row]) -> list[Decimal | None]:
+def averages(width: int, rows: list[Row]) -> list[float | None]:
     """Each dimension's mean over the rows shown, to two places (as the report rounds it)."""
-    sums, counts = [Decimal(0)] * width, [0] * width
+    sums, counts = [0.0] * width, [0] * width
     for r in rows:
         for i, v in enumerate(r.scores):
             if v is not None:
@@ -138,18 +171,19 @@ def _row(data: benchmark.RoundData, rid: int, axes, previous: dict) -> Row:
     )
 
 
-def _previous_scores(round_: Round) -> dict[int, Decimal]:
+def _previous_scores(round_: Round) -> dict[int, float]:
     earlier = queries.previous_round(round_)
     if earlier is None:
         return {}
-    return dict(
-        Response.objects.filter(round=earlier, status__in=SCORED_STATUSES).values_list(
-            "organization_id", "overall_score"
-        )
+    rows = (
+        Response.objects.filter(round=earlier, status__in=SCORED_STATUSES)
+        .annotate(overall=Cast("overall_score", FloatField()))
+        .values_list("organization_id", "overall")
     )
+    return dict(benchmark.fetch(rows))
 
 
-def _sort_key(sort: str, axes):
+def sort_key(sort: str, axes):
     codes = [a.code for a in axes]
     if sort in codes:
         index = codes.index(sort)
@@ -163,7 +197,7 @@ def _sort_key(sort: str, axes):
     return lambda r: r.code
 
 
-def _low_line(data) -> Decimal | None:
+def _low_line(data) -> float | None:
     """The prefecture's bottom-quarter line, over every counted response (not only those shown)."""
     scores = [r.overall for r in data.responses.values() if r.overall is not None]
     return quantiles(scores, n=4)[0] if len(scores) >= 4 else None
@@ -177,24 +211,18 @@ def _needs_support(rows: list[Row], low_line) -> list[dict]:
         if low_line is not None and r.overall is not None and r.overall <= low_line:
             reasons.append("県内の下位4分の1")
         if r.change is not None and r.change <= FALLING:
-            reasons.append(f"前回から{r.change}点")
+            reasons.append(f"前回から{r.change:+.1f}点")
         if reasons:
             found.append({"row": r, "reasons": reasons})
     return found
 
 
-def _text(value) -> str:
-    return DASH if value is None else str(value)
+def score_text(value: float | None) -> str:
+    return DASH if value is None else f"{value:.2f}"
 
 
-def _float(value):
-    return None if value is None else float(value)
-
-
-def workbook(built: dict, round_: Round) -> bytes:
-    """The table of the page as an Excel sheet: same rows, filters and order, averages last."""
-    axes = built["axes"]
-    columns = [
+def export_columns(axes) -> list[tabular.Column]:
+    return [
         tabular.Column("code", "団体コード"),
         tabular.Column("name", "市町村"),
         tabular.Column("kind", "種別"),
@@ -204,22 +232,34 @@ def workbook(built: dict, round_: Round) -> bytes:
         tabular.Column("change", "前回との差"),
         *(tabular.Column(f"d:{a.code}", a.title) for a in axes),
     ]
-    kinds = dict(OrgKind.choices)
-    rows = [
-        {
-            "code": r.code,
-            "name": r.name,
-            "kind": str(kinds.get(r.kind, r.kind)),
-            "peer_group": r.peer_group,
-            "region": r.region,
-            "overall": r.overall,
-            "change": r.change,
-            **{f"d:{a.code}": v for a, v in zip(axes, r.scores, strict=True)},
-        }
-        for r in built["rows"]
-    ]
+
+
+KIND_LABELS = {k.value: str(k.label) for k in OrgKind}
+
+
+def export_row(row: Row, axes) -> dict:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "kind": KIND_LABELS.get(row.kind, row.kind),
+        "peer_group": row.peer_group,
+        "region": row.region,
+        "overall": row.overall,
+        "change": None if row.change is None else round(row.change, 2),
+        **export_scores(axes, row.scores),
+    }
+
+
+def export_scores(axes, values) -> dict:
+    return {f"d:{a.code}": v for a, v in zip(axes, values, strict=True)}
+
+
+def workbook(built: dict, round_: Round) -> bytes:
+    """The table of the page as an Excel sheet: same rows, filters and order, averages last."""
+    axes = built["axes"]
+    rows = [export_row(r, axes) for r in built["rows"]]
     means = averages(len(axes), built["rows"])
-    rows.append({"name": "平均", **{f"d:{a.code}": v for a, v in zip(axes, means, strict=True)}})
+    rows.append({"name": "平均", **export_scores(axes, means)})
     return tabular.write_xlsx(
-        columns, rows, title=f"{round_.title} 結果の一覧", sheet_title="結果の一覧"
+        export_columns(axes), rows, title=f"{round_.title} 結果の一覧", sheet_title="結果の一覧"
     )

@@ -60,7 +60,7 @@ def build(definition: FrameworkDef, response: Response, user) -> dict:
 
 
 def _row(d: DimensionDef, data, response_id: int, everyone: list, peers: list) -> DimensionRow:
-    own = data.score(response_id, d.code)
+    own = benchmark.decimal(data.score(response_id, d.code))
     prefecture = benchmark.average(data, d.code, everyone)
     gap = None if own is None or prefecture is None else own - prefecture
     return DimensionRow(
@@ -136,7 +136,7 @@ def _partner(other: benchmark.Entry, score, index: int, sees_names: bool, own_gr
     return {
         "name": name,
         "code": other.code if sees_names else "",
-        "score": score,
+        "score": benchmark.decimal(score),
         "same_group": other.peer_group == own_group,
     }
 

@@ -7,6 +7,8 @@ app_name = "assessments"
 P = "o/<str:lgcode>/assessments/"
 
 urlpatterns = [
+    path("national/assessments/", views.national_overview, name="national"),
+    path("national/assessments/excel/", views.national_excel, name="national_excel"),
     path(P, views.home, name="home"),
     path(P + "adopt/", views.adopt, name="adopt"),
     path(P + "import/", views.import_framework, name="import"),

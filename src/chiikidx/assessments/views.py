@@ -11,11 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chiikidx.core import access, tabular
-from chiikidx.core.access import org, route
+from chiikidx.core.access import SUPERUSER, org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
 
-from . import excel, framework_excel, frameworks, overview, queries, report, services
+from . import (
+    excel,
+    framework_excel,
+    frameworks,
+    national,
+    overview,
+    queries,
+    report,
+    services,
+)
 from .choices import EDITABLE_STATUSES, ResponseStatus
 from .definition import DefinitionError
 from .forms import AdoptForm, ImportForm, ReopenForm, RoundForm, SettingsForm
@@ -366,6 +375,55 @@ def overview_excel(request, lgcode, round_id):
     return _xlsx(overview.workbook(built, survey), f"overview-{survey.pk}.xlsx")
 
 
+def _national(request) -> tuple[dict, dict]:
+    choices = national.framework_choices()
+    code = request.GET.get("framework", "")
+    code = code if code in dict(choices) else choices[0][0]
+    years = national.years_of(code)
+    try:
+        year = int(request.GET.get("fiscal_year", ""))
+    except ValueError:
+        year = None
+    year = year if year in years else (years[0] if years else None)
+    params = {k: request.GET.get(k, "") for k in ("sort", "prefecture", "kind", "peer_group")}
+    built = None
+    if year is not None:
+        built = national.build(code, year, page=request.GET.get("page", 1), **params)
+    context = {
+        "choices": choices,
+        "code": code,
+        "title": dict(choices)[code],
+        "years": years,
+        "year": year,
+        "params": params,
+        "national": built,
+        "query": request.GET.copy(),
+    }
+    return context, built
+
+
+@route(SUPERUSER)
+@allows_inline_styles
+def national_overview(request):
+    context, _built = _national(request)
+    query = context["query"]
+    query.pop("page", None)
+    context["query"] = query.urlencode()
+    return render(request, "assessments/national.html", context)
+
+
+@route(SUPERUSER)
+def national_excel(request):
+    context, built = _national(request)
+    if built is None:
+        messages.error(
+            request, _("保存できる結果がありません。フレームワークと年度を選んでください。")
+        )
+        return redirect("assessments:national")
+    title = f"{context['title']} {context['year']}年度 全国の結果"
+    return _xlsx(national.workbook(built, title), f"national-{context['year']}.xlsx")
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -411,9 +469,11 @@ def response_excel_upload(request, lgcode, response_id):
 
 def _round(request, round_id) -> Round:
     _prefecture_only(request)
-    return get_object_or_404(
+    found = get_object_or_404(
         Round.objects.select_related("version__framework"), pk=round_id, organization=request.org
     )
+    found.organization = request.org  # the same row: no second query for it
+    return found
 
 
 @route(org("change"))

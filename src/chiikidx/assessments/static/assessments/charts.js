@@ -38,6 +38,11 @@
   function box(el) {
     var d = data(el);
     var traces = d.series.map(function (s) {
+      if (s.q1 !== undefined) {  // quartiles computed on the server (thousands of scores)
+        return { type: "box", name: s.name, x: [s.name], q1: [s.q1], median: [s.median], q3: [s.q3],
+                 lowerfence: [s.lowerfence], upperfence: [s.upperfence], mean: [s.mean],
+                 marker: { color: "#0017c1" }, line: { color: "#00118f" } };
+      }
       return { type: "box", name: s.name, y: s.values, boxpoints: "all", jitter: 0.4, pointpos: 0,
                marker: { color: "#0017c1", size: 5 }, line: { color: "#00118f" } };
     });
