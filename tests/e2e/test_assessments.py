@@ -48,3 +48,53 @@ def test_answer_autosave_submit_and_prefecture_sees_it(page, browser, artifacts)
     assert console_errors == []  # no CSP violation, nothing fetched from outside
     pref.screenshot(path=str(artifacts / "round-overview.png"), full_page=True)
     pref.context.close()
+
+
+def test_national_overview_draws_its_charts(page, artifacts):
+    """The system administrator's national page: two prefectures' rounds of a shipped framework."""
+    import datetime
+    import random
+
+    from django.contrib.auth import get_user_model
+
+    from chiikidx.assessments import demo, services
+    from chiikidx.core.models import Organization
+
+    root = get_user_model().objects.get(username="root")
+    for code in ("990001", "980005"):
+        prefecture = Organization.objects.get(code=code)
+        version = services.adopt_shipped(
+            acting_user=root, organization=prefecture, code="jichitai-dx-status"
+        )
+        survey = services.open_round(
+            acting_user=root,
+            prefecture=prefecture,
+            version=version,
+            title="令和7年度 第1回",
+            fiscal_year=2025,
+            opens_on=datetime.date(2025, 6, 1),
+            due_on=datetime.date(2025, 7, 31),
+        )
+        definition = services.definition_for(survey.responses.first())
+        for i, response in enumerate(survey.responses.order_by("organization__code")[:4]):
+            rng = random.Random(i)  # noqa: S311 (plausible answers, not secrets)
+            values = {q.code: demo._value(q, 0.3 + 0.15 * i, rng) for q in definition.questions()}
+            raw = {k: v for k, v in demo._fix_rules(definition, values).items() if v is not None}
+            services.save_answers(acting_user=root, response=response, raw=raw)
+            services.submit(acting_user=root, response=response)
+    console_errors = []
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    login(page, "root", "root-pass-123!")
+    page.get_by_role("link", name="全国のアセスメント").click()
+    page.get_by_label("フレームワーク").select_option("jichitai-dx-status")
+    page.get_by_role("button", name="表示").click()
+    table = page.get_by_role("table", name="都道府県ごとの回答状況と平均スコア(表)")
+    assert "みらい県" in table.inner_text() and "4 / " in table.inner_text()
+    page.locator("[data-chart='heatmap'] .main-svg").first.wait_for()
+    page.locator("[data-chart='box'] .main-svg").first.wait_for()
+    page.get_by_label("都道府県", exact=True).select_option(label="つばさ県")
+    page.get_by_role("button", name="表示").click()
+    rows = page.locator("tbody").last.get_by_role("row")
+    assert rows.count() == 4 and "つばさ県" in rows.first.inner_text()
+    assert console_errors == []
+    page.screenshot(path=str(artifacts / "national-overview.png"), full_page=True)
