@@ -10,6 +10,7 @@ CHIIKIDX_HTTPS         1 when served over HTTPS (default: the opposite of DEBUG)
 CHIIKIDX_STATIC_MANIFEST  1: serve `collectstatic` output with hashed names and a long cache
                        (default: on in production, i.e. HTTPS without DEBUG)
 CHIIKIDX_DATA_DIR      where the SQLite file, generated key and uploads live (default ./var)
+CHIIKIDX_EVIDENCE_MAX_MB  largest evidence file (根拠資料) accepted, in MB (default 20)
 """
 
 import os
@@ -180,7 +181,10 @@ STATICFILES_FINDERS = [
 ]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Uploaded files (evidence of assessment answers under MEDIA_ROOT/evidence). There is no
+# MEDIA_URL on purpose: nothing serves this directory; downloads go through access-checked views.
 MEDIA_ROOT = DATA_DIR / "media"
+EVIDENCE_MAX_BYTES = int(float(os.environ.get("CHIIKIDX_EVIDENCE_MAX_MB", "20")) * 1024 * 1024)
 # Production serves `chiikidx collectstatic` output: hashed names, compressed, cached for long
 # (a system check fails until collectstatic has run). Development and tests serve the files
 # from the packages directly with a short cache.

@@ -73,6 +73,8 @@ POST_ONLY = {
     "assessments:response_submit",
     "assessments:response_review",
     "assessments:response_excel_upload",
+    "assessments:evidence_upload",
+    "assessments:evidence_delete",
 }
 
 
@@ -107,6 +109,9 @@ def sample_kwargs(route, lgcode):
         "assessments:response_save": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_submit": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_review": lambda: {"response_id": _response_sample(lgcode)},
+        "assessments:evidence_upload": lambda: {"response_id": _response_sample(lgcode)},
+        "assessments:evidence_download": lambda: _evidence_sample(lgcode),
+        "assessments:evidence_delete": lambda: _evidence_sample(lgcode),
         "api:organization-detail": lambda: {"code": lgcode},
         "api:assessment-framework-detail": lambda: _framework_sample(),
         "api:assessment-framework-definition": lambda: _framework_sample() | {"number": 1},
@@ -155,6 +160,29 @@ def _response_sample(lgcode):
 
     found = Response.objects.filter(organization__code=lgcode).first()
     return found.pk if found else 0
+
+
+def _evidence_sample(lgcode):
+    """An evidence file of the organization's response (written to the session's media dir)."""
+    from django.core.files.base import ContentFile
+
+    from chiikidx.assessments.models import EvidenceFile, Response
+
+    response = Response.objects.filter(organization__code=lgcode).first()
+    if response is None:
+        return {"response_id": 0, "file_id": 0}
+    item = EvidenceFile.objects.filter(response=response).first()
+    if item is None:
+        item = EvidenceFile(
+            response=response,
+            question_code="E1",
+            original_name="計画書.pdf",
+            content_type="application/pdf",
+            size=9,
+            sha256="0" * 64,
+        )
+        item.file.save(f"{lgcode}/{response.pk}/matrix-sample", ContentFile(b"%PDF-1.4\n"))
+    return {"response_id": response.pk, "file_id": item.pk}
 
 
 def _membership_sample(lgcode):
@@ -208,6 +236,9 @@ MUNICIPALITY_ONLY = {
     "assessments:response_save",
     "assessments:response_submit",
     "assessments:response_review",
+    "assessments:evidence_upload",
+    "assessments:evidence_download",
+    "assessments:evidence_delete",
 }
 
 
@@ -364,6 +395,9 @@ REVIEWED_RULES = {
     "assessments:response_save": "org:change",
     "assessments:response_submit": "org:change",
     "assessments:response_review": "org:review",
+    "assessments:evidence_upload": "org:change",
+    "assessments:evidence_download": "org:view",
+    "assessments:evidence_delete": "org:change",
 }
 
 
@@ -392,10 +426,12 @@ POST_DATA = {
 
 def state():
     """What a refused request must leave untouched."""
+    from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
 
     return (
         Department.objects.count(),
+        EvidenceFile.objects.count(),
         Membership.objects.filter(is_active=True).count(),
         AuditEntry.objects.count(),
     )

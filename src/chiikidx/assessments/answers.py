@@ -3,6 +3,9 @@
 Canonical values (stored as JSON): level → int 0–4; yes/no → "yes"/"no"; single → the choice
 value; multiple → list of choice values; number/percent → decimal string; date → ISO date;
 text → string; evidence → URL string. 全角, 和暦 and choice labels are accepted on the way in.
+
+Files attached to an evidence question are not part of its value (see evidence.py): the rules
+take the codes of the questions with files as `attached`, and such a question counts as answered.
 """
 
 from __future__ import annotations
@@ -128,26 +131,43 @@ def coerce_all(framework: FrameworkDef, raw: dict) -> tuple[dict, list[AnswerErr
     return values, errors
 
 
-def check(framework: FrameworkDef, answers: dict, *, submitting: bool) -> list[AnswerError]:
-    """Rules over canonical answers: required (when submitting) and cross-question rules."""
+def check(
+    framework: FrameworkDef, answers: dict, *, submitting: bool, attached=frozenset()
+) -> list[AnswerError]:
+    """Rules over canonical answers: required (when submitting) and cross-question rules.
+    `attached`: codes of the evidence questions with a file, answered even without a URL."""
     errors = []
     if submitting:
         errors += [
-            AnswerError(q.code, "回答が必要です。入力してから提出してください。")
+            AnswerError(q.code, _required_message(q))
             for q in framework.questions()
-            if q.required and answers.get(q.code) in EMPTY
+            if q.required and not is_answered(q.code, answers, attached)
         ]
-    errors += [e for rule in framework.validations if (e := _rule_error(rule, answers, submitting))]
+    errors += [
+        e
+        for rule in framework.validations
+        if (e := _rule_error(rule, answers, submitting, attached))
+    ]
     return errors
 
 
-def _rule_error(rule: dict, answers: dict, submitting: bool) -> AnswerError | None:
+def is_answered(code: str, answers: dict, attached=frozenset()) -> bool:
+    return answers.get(code) not in EMPTY or code in attached
+
+
+def _required_message(q: QuestionDef) -> str:
+    if q.type == QuestionType.EVIDENCE:
+        return "根拠資料が必要です。URLを入力するか、ファイルを添付してから提出してください。"
+    return "回答が必要です。入力してから提出してください。"
+
+
+def _rule_error(rule: dict, answers: dict, submitting: bool, attached) -> AnswerError | None:
     condition, consequence = rule["if"], rule["then"]
     if answers.get(condition["question"]) != _canonical_condition(condition["equals"]):
         return None
-    target = answers.get(consequence["question"])
-    broken = (consequence.get("empty") and target not in EMPTY) or (
-        consequence.get("required") and submitting and target in EMPTY
+    filled = is_answered(consequence["question"], answers, attached)
+    broken = (consequence.get("empty") and filled) or (
+        consequence.get("required") and submitting and not filled
     )
     return AnswerError(consequence["question"], rule["message"]) if broken else None
 

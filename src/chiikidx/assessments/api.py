@@ -3,6 +3,7 @@ response workflow (answer, submit, review) with the same validation as the brows
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -15,7 +16,7 @@ from chiikidx.core.services import ServiceError
 
 from . import frameworks, overview, queries, services
 from .definition import to_data
-from .models import Framework, FrameworkVersion, Response, Round
+from .models import EvidenceFile, Framework, FrameworkVersion, Response, Round
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -153,6 +154,38 @@ def _decimal(value: float | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
+class EvidenceFileSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceFile
+        fields = [
+            "id",
+            "question_code",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        """The file through the response page's download (a logged-in browser session)."""
+        url = reverse(
+            "assessments:evidence_download",
+            kwargs={
+                "lgcode": obj.response.organization.code,
+                "response_id": obj.response_id,
+                "file_id": obj.pk,
+            },
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
 class ResponseSerializer(serializers.ModelSerializer):
     organization_code = serializers.CharField(source="organization.code", read_only=True)
     round_title = serializers.CharField(source="round.title", read_only=True)
@@ -160,6 +193,7 @@ class ResponseSerializer(serializers.ModelSerializer):
     version_number = serializers.IntegerField(source="round.version.number", read_only=True)
     due_on = serializers.DateField(source="round.due_on", read_only=True)
     answers = serializers.SerializerMethodField()
+    evidence_files = EvidenceFileSerializer(many=True, read_only=True)
     scores = serializers.SerializerMethodField()
 
     class Meta:
@@ -178,6 +212,7 @@ class ResponseSerializer(serializers.ModelSerializer):
             "review_comment",
             "overall_score",
             "answers",
+            "evidence_files",
             "scores",
         ]
 
@@ -216,7 +251,7 @@ class ResponseViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             Response.objects.visible_to(self.request.user)
             .select_related("organization", "round__version__framework")
-            .prefetch_related("answers", "scores")
+            .prefetch_related("answers", "scores", "evidence_files")
             .order_by("round_id", "organization__code")
         )
 

@@ -11,7 +11,7 @@ class QuestionType(models.TextChoices):
     PERCENT = "percent", _("割合(%)")
     DATE = "date", _("日付")
     TEXT = "text", _("自由記述")
-    EVIDENCE = "evidence", _("根拠資料(URL)")
+    EVIDENCE = "evidence", _("根拠資料(ファイルまたはURL)")
 
 
 SCORED_TYPES = frozenset(

@@ -1,6 +1,10 @@
 """Excel round-trip of one municipality's response: a pre-filled template with dropdowns and
 input rules, and the upload of the filled template (every cell checked, nothing saved unless
-the whole file is valid)."""
+the whole file is valid).
+
+Evidence files cannot travel in a workbook: their names are shown read-only (a locked column of
+the template, a sheet of the round workbook) and are never read back, so an import leaves the
+files as they are."""
 
 from __future__ import annotations
 
@@ -15,14 +19,23 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from chiikidx.core import tabular
 from chiikidx.core.japanese import wareki
 
-from . import answers, queries, services
+from . import answers, evidence, queries, services
 from .choices import QuestionType
 from .definition import FrameworkDef, QuestionDef
-from .models import Response
+from .models import EvidenceFile, Response
 
 SHEET = "回答"
 HEADER_ROW = 5
-COLUMNS = ["設問コード", "観点", "設問", "種類", "回答", "入力のきまり", "前回の回答"]
+COLUMNS = [
+    "設問コード",
+    "観点",
+    "設問",
+    "種類",
+    "回答",
+    "入力のきまり",
+    "前回の回答",
+    "添付ファイル(参考・取り込みません)",
+]
 ANSWER_COLUMN = "E"
 READ_COLUMNS = [
     tabular.Column("code", "設問コード", tabular.text, required=True, unique=True),
@@ -37,14 +50,18 @@ def template(response: Response) -> bytes:
     values = services.answer_values(response)
     previous = queries.previous_response(response)
     before = services.answer_values(previous) if previous else {}
+    files = evidence.files_by_question(response)
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
     _header(sheet, response)
     for offset, q in enumerate(definition.questions()):
-        _question_row(
-            sheet, HEADER_ROW + 1 + offset, q, definition, values.get(q.code), before.get(q.code)
-        )
+        row = HEADER_ROW + 1 + offset
+        _question_row(sheet, row, q, definition, values.get(q.code), before.get(q.code))
+        if files.get(q.code):
+            names = "\n".join(f"{f.original_name}({f.size_text})" for f in files[q.code])
+            cell = sheet.cell(row=row, column=len(COLUMNS), value=names)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     _instructions(book.create_sheet("説明"), response)
     sheet.protection.sheet = True  # only the answer column can be edited
     out = io.BytesIO()
@@ -64,7 +81,7 @@ def _header(sheet, response: Response) -> None:
     for index, title in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index, value=title)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
-    for column, width in zip("ABCDEFG", [10, 22, 60, 14, 26, 40, 26], strict=True):
+    for column, width in zip("ABCDEFGH", [10, 22, 60, 14, 26, 40, 26, 30], strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
 
@@ -130,7 +147,7 @@ def _rule_text(q: QuestionDef) -> str:
     if q.type == QuestionType.DATE:
         return "日付(2025-04-01、令和7年4月1日 など)"
     if q.type == QuestionType.EVIDENCE:
-        return "資料のURL(https://…)"
+        return "資料のURL(https://…)。ファイルは回答画面で添付します(Excelでは添付できません)"
     return "自由記述"
 
 
@@ -180,6 +197,8 @@ def _instructions(sheet, response: Response) -> None:
         "4. 保存したファイルを、回答画面の「Excelで取り込む」から取り込みます。",
         "5. 誤りがあるときは行と理由をすべて表示し、何も保存しません。直して取り込み直します。",
         "6. 取り込んだ後、画面で内容を確認してから「提出する」を押してください。",
+        "7. 根拠資料のファイルは回答画面で添付します。この表の「添付ファイル」列は参考表示で、"
+        "取り込んでも添付ファイルは変わりません(削除もされません)。",
         "",
         f"調査: {response.round.title}",
     ]
@@ -244,6 +263,7 @@ def round_workbook(round_, responses) -> bytes:
     sheet.freeze_panes = sheet.cell(row=BULK_HEADER_ROW + 1, column=4)
     if definition:
         _score_sheet(book.create_sheet("スコア"), definition, responses)
+        _files_sheet(book.create_sheet(FILES_SHEET), responses)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -284,6 +304,41 @@ def _score_sheet(sheet, definition: FrameworkDef, responses) -> None:
         for column, content in enumerate(cells, start=1):
             sheet.cell(row=row, column=column, value=content)
     sheet.freeze_panes = "C2"
+
+
+FILES_SHEET = "添付ファイル"
+
+
+def _files_sheet(sheet, responses) -> None:
+    """The evidence files of every response (a list for reference; not read back)."""
+    headers = ["団体コード", "団体名", "設問コード", "ファイル名", "サイズ", "登録日時"]
+    for column, title in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=column, value=title)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    by_pk = {r.pk: r for r in responses}
+    files = EvidenceFile.objects.filter(response__in=responses).order_by(
+        "response__organization__code", "question_code", "uploaded_at", "pk"
+    )
+    for row, item in enumerate(files, start=2):
+        org = by_pk[item.response_id].organization
+        cells = [
+            org.code,
+            org.name,
+            item.question_code,
+            item.original_name,
+            item.size_text,
+            _local(item.uploaded_at),
+        ]
+        for column, content in enumerate(cells, start=1):
+            sheet.cell(row=row, column=column, value=content)
+    for column, width in zip("ABCDEF", [10, 20, 10, 40, 12, 18], strict=True):
+        sheet.column_dimensions[column].width = width
+
+
+def _local(moment):
+    from django.utils import timezone
+
+    return timezone.localtime(moment).replace(tzinfo=None)
 
 
 def _number(value):

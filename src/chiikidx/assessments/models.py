@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from chiikidx.core.models import AuditedModel, Organization, TenantModel
@@ -275,6 +277,69 @@ class Answer(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.question_code}: {self.value}"
+
+    def audit_organization(self) -> Organization:
+        return self.response.organization
+
+
+class EvidenceStorage(FileSystemStorage):
+    """MEDIA_ROOT/evidence, read when first used (so a changed MEDIA_ROOT is followed). The files
+    have no URL: they are only ever sent by the access-checked download view."""
+
+    @cached_property
+    def base_location(self):
+        return str(settings.MEDIA_ROOT) + "/evidence"
+
+    def url(self, name):
+        raise ValueError("evidence files have no public URL")
+
+
+evidence_storage = EvidenceStorage()
+
+
+def _evidence_storage():
+    return evidence_storage
+
+
+class EvidenceFile(AuditedModel):
+    """A file attached as evidence (根拠資料) to an evidence question of a response.
+
+    The stored name is generated (organization/response/random); the client's file name is kept
+    for display and download only, never used as a path."""
+
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="evidence_files", verbose_name=_("回答")
+    )
+    question_code = models.CharField(_("設問コード"), max_length=60)
+    file = models.FileField(_("ファイル"), storage=_evidence_storage, max_length=200)
+    original_name = models.CharField(_("ファイル名"), max_length=200)
+    content_type = models.CharField(_("種類"), max_length=100)
+    size = models.PositiveBigIntegerField(_("サイズ(バイト)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登録した人"),
+    )
+    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["response", "question_code", "uploaded_at", "pk"]
+        verbose_name = _("根拠資料ファイル")
+        verbose_name_plural = _("根拠資料ファイル")
+        indexes = [models.Index(fields=["response", "question_code"], name="evidence_by_question")]
+
+    def __str__(self) -> str:
+        return f"{self.question_code}: {self.original_name}"
+
+    @property
+    def size_text(self) -> str:
+        from .evidence import size_text
+
+        return size_text(self.size)
 
     def audit_organization(self) -> Organization:
         return self.response.organization

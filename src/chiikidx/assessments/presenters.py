@@ -33,12 +33,15 @@ def display(q: QuestionDef, value) -> str:
     return str(value)
 
 
-def answer_sheet(framework: FrameworkDef, values: dict, previous: dict, errors: dict) -> list[dict]:
-    """One section per top-level dimension, with its questions and progress."""
-    return [_section(d, values, previous, errors) for d in framework.dimensions]
+def answer_sheet(
+    framework: FrameworkDef, values: dict, previous: dict, errors: dict, files=None
+) -> list[dict]:
+    """One section per top-level dimension, with its questions and progress.
+    `files`: question code → evidence files (an evidence question with a file is answered)."""
+    return [_section(d, values, previous, errors, files or {}) for d in framework.dimensions]
 
 
-def _section(top: DimensionDef, values, previous, errors) -> dict:
+def _section(top: DimensionDef, values, previous, errors, files) -> dict:
     items, answered, total = [], 0, 0
     for dimension in top.walk():
         if dimension is not top:
@@ -46,8 +49,10 @@ def _section(top: DimensionDef, values, previous, errors) -> dict:
         for q in dimension.questions:
             value = values.get(q.code)
             total += 1
-            answered += value not in EMPTY
-            items.append(_item(q, value, previous.get(q.code), errors.get(q.code)))
+            answered += value not in EMPTY or bool(files.get(q.code))
+            item = _item(q, value, previous.get(q.code), errors.get(q.code))
+            item["files"] = files.get(q.code, [])
+            items.append(item)
     percent = round(answered * 100 / total) if total else 100
     return {
         "code": top.code,

@@ -14,12 +14,13 @@ from chiikidx.core import queries as core_queries
 from chiikidx.core.choices import Visibility
 from chiikidx.core.services import ServiceError
 
-from . import answers, frameworks, scoring
-from .choices import EDITABLE_STATUSES, ResponseStatus, RoundStatus, VersionStatus
+from . import answers, evidence, frameworks, scoring
+from .choices import EDITABLE_STATUSES, QuestionType, ResponseStatus, RoundStatus, VersionStatus
 from .definition import FrameworkDef
 from .models import (
     Answer,
     DimensionScore,
+    EvidenceFile,
     Framework,
     FrameworkVersion,
     PrefectureSettings,
@@ -184,8 +185,11 @@ def save_answers(
     definition = definition_for(response)
     values, errors = answers.coerce_all(definition, raw)
     current = answer_values(response) | values
+    attached = evidence.attached_codes(response)
     errors += [
-        e for e in answers.check(definition, current, submitting=False) if e.question in values
+        e
+        for e in answers.check(definition, current, submitting=False, attached=attached)
+        if e.question in values
     ]
     if errors:
         raise AnswerErrors(errors)
@@ -243,7 +247,12 @@ def submit(*, acting_user, response: Response) -> Response:
         raise ServiceError(_("この回答はすでに提出されています。"))
     refuse_unless_answerable(response.round)
     definition = definition_for(response)
-    errors = answers.check(definition, answer_values(response), submitting=True)
+    errors = answers.check(
+        definition,
+        answer_values(response),
+        submitting=True,
+        attached=evidence.attached_codes(response),
+    )
     if errors:
         raise AnswerErrors(errors)
     with audit.acting_as(acting_user):
@@ -349,6 +358,60 @@ def save_settings(*, acting_user, prefecture, disclosure: str) -> PrefectureSett
             found.disclosure = disclosure
             found.save()
     return found
+
+
+# --- evidence files ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attach_evidence(*, acting_user, response: Response, question_code: str, upload) -> EvidenceFile:
+    """Store an uploaded file as evidence of an evidence question of an editable response."""
+    response = _locked(response)
+    if response.status not in EDITABLE_STATUSES:
+        raise ServiceError(
+            _("提出済みの回答のファイルは変更できません。差し戻されると再び編集できます。")
+        )
+    refuse_unless_answerable(response.round)
+    question = definition_for(response).question_map().get(question_code)
+    if question is None or question.type != QuestionType.EVIDENCE:
+        raise ServiceError(_("ファイルを添付できるのは根拠資料の設問だけです。"))
+    try:
+        name, content_type = evidence.check_upload(upload)
+    except evidence.EvidenceRefused as refused:
+        raise ServiceError(str(refused)) from refused
+    item = EvidenceFile(
+        response=response,
+        question_code=question.code,
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        sha256=evidence.sha256_of(upload),
+        uploaded_by=acting_user,
+    )
+    item.file.save(evidence.stored_name(response), upload, save=False)
+    try:
+        with audit.acting_as(acting_user), transaction.atomic():
+            item.save()
+    except BaseException:
+        item.file.storage.delete(item.file.name)  # no row, no file
+        raise
+    return item
+
+
+@transaction.atomic
+def remove_evidence(*, acting_user, item: EvidenceFile) -> None:
+    """Delete a file of an editable response (the row now, the file once that is committed)."""
+    response = _locked(item.response)
+    if response.status not in EDITABLE_STATUSES:
+        raise ServiceError(
+            _("提出済みの回答のファイルは変更できません。差し戻されると再び編集できます。")
+        )
+    refuse_unless_answerable(response.round)
+    name = item.file.name
+    with audit.acting_as(acting_user):
+        item.delete()
+    storage = item.file.storage
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 def _store_scores(response: Response, definition) -> None:

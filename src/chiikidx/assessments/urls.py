@@ -48,6 +48,21 @@ urlpatterns = [
         views.response_excel_upload,
         name="response_excel_upload",
     ),
+    path(
+        P + "responses/<int:response_id>/files/",
+        views.evidence_upload,
+        name="evidence_upload",
+    ),
+    path(
+        P + "responses/<int:response_id>/files/<int:file_id>/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+    path(
+        P + "responses/<int:response_id>/files/<int:file_id>/delete/",
+        views.evidence_delete,
+        name="evidence_delete",
+    ),
     path(P + "responses/<int:response_id>/submit/", views.response_submit, name="response_submit"),
     path(P + "responses/<int:response_id>/review/", views.response_review, name="response_review"),
 ]

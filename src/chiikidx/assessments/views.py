@@ -4,8 +4,9 @@ the organization of the URL, so another organization's id is a 404."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
 
 from . import (
+    evidence,
     excel,
     framework_excel,
     frameworks,
@@ -25,10 +27,10 @@ from . import (
     report,
     services,
 )
-from .choices import EDITABLE_STATUSES, ResponseStatus
+from .choices import EDITABLE_STATUSES, QuestionType, ResponseStatus
 from .definition import DefinitionError
 from .forms import AdoptForm, ImportForm, ReopenForm, RoundForm, SettingsForm
-from .models import FrameworkVersion, Response, Round
+from .models import EvidenceFile, FrameworkVersion, Response, Round
 from .presenters import answer_sheet, score_table
 
 
@@ -241,8 +243,14 @@ def _render_response(request, response, errors=None, status=200, upload_problems
         "response": response,
         "definition": definition,
         "sheet": answer_sheet(
-            definition, values, services.answer_values(previous) if previous else {}, errors or {}
+            definition,
+            values,
+            services.answer_values(previous) if previous else {},
+            errors or {},
+            evidence.files_by_question(response),
         ),
+        "evidence_limit": evidence.size_text(evidence.max_bytes()),
+        "evidence_accept": ",".join(f".{ext}" for ext in sorted(evidence.EXTENSIONS)),
         "previous": previous,
         "editable": response.status in EDITABLE_STATUSES
         and response.round.is_answerable
@@ -288,7 +296,13 @@ def response_save(request, lgcode, response_id):
         messages.error(request, str(refused))
         return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)
     if wants_json:
-        sheet = answer_sheet(definition, services.answer_values(response), {}, {})
+        sheet = answer_sheet(
+            definition,
+            services.answer_values(response),
+            {},
+            {},
+            evidence.files_by_question(response),
+        )
         progress = {s["code"]: s["percent"] for s in sheet}
         return JsonResponse(
             {"saved": True, "at": timezone.localtime().strftime("%H:%M"), "progress": progress}
@@ -314,6 +328,73 @@ def response_submit(request, lgcode, response_id):
     else:
         messages.success(request, _("提出しました。県の確認をお待ちください。"))
     return redirect("assessments:response", lgcode=lgcode, response_id=response.pk)
+
+
+def _at_question(lgcode, response, code: str, definition) -> str:
+    url = reverse("assessments:response", kwargs={"lgcode": lgcode, "response_id": response.pk})
+    return url + (f"#q-{code}" if code in definition.question_map() else "")
+
+
+@route(org("change"))
+@require_POST
+def evidence_upload(request, lgcode, response_id):
+    """Attach a file to an evidence question (a plain multipart form per question)."""
+    response = _response(request, response_id)
+    definition = services.definition_for(response)
+    code = request.POST.get("question", "")
+    try:
+        item = services.attach_evidence(
+            acting_user=request.user,
+            response=response,
+            question_code=code,
+            upload=request.FILES.get("file"),
+        )
+    except ServiceError as refused:
+        question = definition.question_map().get(code)
+        if question is not None and question.type == QuestionType.EVIDENCE:
+            messages.error(request, _("ファイルを添付できませんでした。"))
+            return _render_response(request, response, {code: str(refused)}, status=400)
+        messages.error(request, str(refused))
+        return redirect(_at_question(lgcode, response, code, definition))
+    messages.success(request, _("「%(name)s」を添付しました。") % {"name": item.original_name})
+    return redirect(_at_question(lgcode, response, code, definition))
+
+
+def _evidence_item(request, response_id, file_id) -> EvidenceFile:
+    response = _response(request, response_id)
+    item = get_object_or_404(EvidenceFile, pk=file_id, response=response)
+    item.response = response  # with its round, already loaded
+    return item
+
+
+@route(org("view"))
+def evidence_download(request, lgcode, response_id, file_id):
+    """An evidence file, to whoever may see the response (never served as a static file)."""
+    item = _evidence_item(request, response_id, file_id)
+    try:
+        handle = item.file.storage.open(item.file.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    download = FileResponse(handle, content_type=item.content_type)
+    download["Content-Disposition"] = evidence.content_disposition(item.original_name)
+    download["X-Content-Type-Options"] = "nosniff"
+    download["Cache-Control"] = "private, no-store"
+    return download
+
+
+@route(org("change"))
+@require_POST
+def evidence_delete(request, lgcode, response_id, file_id):
+    item = _evidence_item(request, response_id, file_id)
+    response = item.response
+    try:
+        services.remove_evidence(acting_user=request.user, item=item)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("「%(name)s」を削除しました。") % {"name": item.original_name})
+    definition = services.definition_for(response)
+    return redirect(_at_question(lgcode, response, item.question_code, definition))
 
 
 @route(org("review"))

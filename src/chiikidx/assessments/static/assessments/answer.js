@@ -44,7 +44,9 @@
     });
   }
 
-  form.addEventListener("change", function () {
+  form.addEventListener("change", function (event) {
+    // A file chosen for an evidence question belongs to its own upload form (form attribute).
+    if (event.target && event.target.form !== form) { return; }
     window.clearTimeout(timer);
     timer = window.setTimeout(save, 400);
   });
