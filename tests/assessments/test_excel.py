@@ -88,6 +88,24 @@ def test_fullwidth_wareki_and_labels_are_read(aoba, user_named):
     }
 
 
+def test_a_cell_formatted_as_percent_reads_as_shown(aoba, user_named):
+    """Typing 45.5% in Excel stores 0.455 with a % format: the answer is 45.5, not 0.455."""
+    book = load_workbook(io.BytesIO(excel.template(aoba)))
+    sheet = book[excel.SHEET]
+    for row in sheet.iter_rows(min_row=excel.HEADER_ROW + 1):
+        if row[0].value == "P1":
+            row[4].value, row[4].number_format = 0.455, "0.0%"
+    out = io.BytesIO()
+    book.save(out)
+    excel.import_upload(
+        acting_user=user_named("muni-staff-1"),
+        response=aoba,
+        data=out.getvalue(),
+        filename="a.xlsx",
+    )
+    assert services.answer_values(aoba)["P1"] == "45.5"
+
+
 def test_every_bad_cell_is_reported_with_its_row_and_nothing_is_saved(aoba, user_named):
     filled = _fill(excel.template(aoba), {"L1": "7", "S1": "たぶん", "N1": "999"})
     with pytest.raises(tabular.TableImportError) as failure:

@@ -579,3 +579,19 @@ def test_write_csv_format():
     assert "'=HYPERLINK" in lines[1]  # Excel will not evaluate it
     assert lines[2] == ""
     assert "\n" not in body.replace("\r\n", "")
+
+
+def test_percent_formatted_cells_read_as_shown():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["団体コード", "団体名", "率"])
+    ws.append(["011002", "札幌市", 0.25])
+    ws.append(["012025", "函館市", 1])
+    ws["C2"].number_format = "0%"
+    ws["C3"].number_format = "0.0%"
+    out = io.BytesIO()
+    wb.save(out)
+    columns = [*COLUMNS[:2], Column("rate", "率", t.decimal_(min=0, max=100))]
+    result = read_table(out.getvalue(), "rates.xlsx", columns)
+    assert not result.errors
+    assert [r["rate"] for r in result.rows] == [Decimal(25), Decimal(100)]

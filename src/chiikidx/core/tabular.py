@@ -118,6 +118,8 @@ def decimal_(
     """Decimal numbers, optionally bounded and limited to `places` digits after the point."""
 
     def parse(value: Any) -> Decimal:
+        if isinstance(value, str):
+            value = value.rstrip("%％").rstrip()  # a percentage cell, as shown ("30%" → 30)
         number = japanese.parse_decimal(value)
         exponent = number.as_tuple().exponent
         if places is not None and isinstance(exponent, int) and -exponent > places:
@@ -320,7 +322,7 @@ def _load_workbook(data: bytes) -> Any:
 
 
 def _sheet_grid(ws: Any) -> _Grid:
-    cells = [list(row) for row in ws.iter_rows(values_only=True)]
+    cells = [[_shown(cell) for cell in row] for row in ws.iter_rows()]
     grid = _Grid(cells=cells, name=ws.title)
     for rng in ws.merged_cells.ranges:
         anchor = (rng.min_row - 1, rng.min_col - 1)
@@ -330,6 +332,15 @@ def _sheet_grid(ws: Any) -> _Grid:
             for c in range(rng.min_col - 1, rng.max_col):
                 grid.merged[(r, c)] = anchor
     return grid
+
+
+def _shown(cell: Any) -> Any:
+    """A cell's value; a number formatted as a percentage reads as shown ("30%", not 0.3)."""
+    value = cell.value
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and "%" in (cell.number_format or ""):
+        return f"{(Decimal(str(value)) * 100).normalize():f}%"
+    return value
 
 
 def _read_xlsx(data: bytes, sheet: str | None) -> list[_Grid]:
