@@ -312,10 +312,18 @@ def close_round(*, acting_user, round_: Round, reason: str = "") -> Round:
     round_ = Round.objects.select_for_update().get(pk=round_.pk)
     if round_.status != RoundStatus.OPEN:
         raise ServiceError(_("受付中の調査だけを締め切れます。"))
+    _refuse_long_reason(reason)
     with audit.acting_as(acting_user):
         round_.status, round_.status_reason = RoundStatus.CLOSED, reason.strip()
         round_.save()
     return round_
+
+
+def _refuse_long_reason(reason: str) -> None:
+    """The reason is stored in a 300-character column (PostgreSQL would refuse a longer one)."""
+    limit = Round._meta.get_field("status_reason").max_length
+    if len(reason.strip()) > limit:
+        raise ServiceError(_("理由は%(n)s文字以内で書いてください。") % {"n": limit})
 
 
 @transaction.atomic
@@ -342,6 +350,7 @@ def cancel_round(*, acting_user, round_: Round, reason: str) -> Round:
         raise ServiceError(_("この調査はすでに中止されています。"))
     if not reason.strip():
         raise ServiceError(_("中止の理由を書いてください。市町村にも表示されます。"))
+    _refuse_long_reason(reason)
     with audit.acting_as(acting_user):
         round_.status, round_.status_reason = RoundStatus.CANCELLED, reason.strip()
         round_.save()
