@@ -88,8 +88,8 @@ class NumberField(forms.CharField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 30)
         super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("maxlength", "30")
         self.widget.attrs.setdefault("inputmode", "decimal")
         self.widget.attrs.setdefault("class", "input-short")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 
 from django.db import transaction
@@ -209,7 +210,7 @@ def edit_draft(
     """Apply `change` (an `editor` function of the YAML-shaped data) to a draft, check the result
     like an import (DefinitionError lists every problem; nothing is written) and store it."""
     version = _draft(version)
-    data = to_data(frameworks.definition_of(version))
+    data = copy.deepcopy(to_data(frameworks.definition_of(version)))  # not the stored lists
     change(data)
     definition = parse_definition(data, complete=False)
     with audit.acting_as(acting_user):
