@@ -746,11 +746,12 @@ def validation_delete(request, lgcode, version_id):
     except ValueError:
         index = -1
     version, definition = _draft(request, version_id)
-    if definition is not None:
-        try:
-            services.delete_validation(acting_user=request.user, version=version, index=index)
-        except (DefinitionError, ServiceError) as refused:
-            messages.error(request, " ".join(getattr(refused, "problems", [str(refused)])))
-        else:
-            messages.success(request, _("設問間のチェックを削除しました。"))
+    if definition is None:
+        return _to_version(version)
+    try:
+        services.delete_validation(acting_user=request.user, version=version, index=index)
+    except (DefinitionError, ServiceError) as refused:
+        messages.error(request, " ".join(getattr(refused, "problems", [str(refused)])))
+    else:
+        messages.success(request, _("設問間のチェックを削除しました。"))
     return redirect("assessments:validations", lgcode=lgcode, version_id=version.pk)
