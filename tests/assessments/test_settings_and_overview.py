@@ -3,7 +3,6 @@ export of the table as shown and the same numbers through the API."""
 
 import datetime
 import io
-from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -169,7 +168,7 @@ def test_overview_filters_by_region_and_averages_the_rows_shown(client, scored_r
     assert [r.code for r in built["rows"]] == ["992038", "993026"]
     assert built["filtered"] and built["regions"] == whole["regions"]  # choices stay
     width = len(built["axes"])
-    expected = [str(round(sum(r.scores[i] for r in built["rows"]) / 2, 2)) for i in range(width)]
+    expected = [f"{sum(r.scores[i] for r in built['rows']) / 2:.2f}" for i in range(width)]
     assert built["averages"] == expected and built["averages"] != whole["averages"]
     body = page.content.decode()
     assert "平均(表示中の団体)" in body and '<option value="県北" selected>' in body
@@ -213,17 +212,15 @@ def test_overview_rows_carry_preformatted_cells(
     client.force_login(user_named("pref-staff"))
     built = client.get(overview_url(scored_round, "sort=change")).context["overview"]
     sakura = next(r for r in built["rows"] if r.code == "992020")
-    assert (
-        sakura.change
-        == sakura.overall
-        - Response.objects.get(round=earlier_round, organization__code="992020").overall_score
-    )
+    before = Response.objects.get(round=earlier_round, organization__code="992020").overall_score
+    assert sakura.change == round(sakura.overall - float(before), 2)
     assert sakura.change > 0 and sakura.change_text == f"+{sakura.change:.1f}"
     komorebi = next(r for r in built["rows"] if r.code == "993026")
     assert komorebi.change < 0 and komorebi.change_text == f"{komorebi.change:.1f}"
     assert built["rows"][0].code == "993026"  # fell the most
-    assert sakura.overall_text == str(sakura.overall)
-    assert sakura.cells == "".join(f'<td class="num">{v}</td>' for v in sakura.scores)
+    assert sakura.overall_text == f"{sakura.overall:.2f}"
+    cells = "".join(f'<td class="num">{v:.2f}</td>' for v in sakura.scores)
+    assert cells in sakura.html("/report/", (sakura.peer_group,))
     fresh = services.open_round(
         acting_user=user_named("pref-admin"),
         prefecture=org_coded("990001"),
@@ -269,13 +266,11 @@ def test_overview_excel_is_the_table_as_shown_with_its_averages(
                 shown.peer_group,
                 shown.region,
             ]
-            assert Decimal(str(line[5])) == shown.overall
-            assert Decimal(str(line[6])) == shown.change
-            assert [Decimal(str(v)) for v in line[7:]] == shown.scores
+            assert line[5] == shown.overall
+            assert line[6] == shown.change
+            assert line[7:] == shown.scores
         assert average[:7] == [None, "平均", None, None, None, None, None]
-        assert [str(Decimal(str(v)).quantize(Decimal("0.01"))) for v in average[7:]] == built[
-            "averages"
-        ]
+        assert [f"{v:.2f}" for v in average[7:]] == built["averages"]
 
 
 def _kind_label(kind):
@@ -316,8 +311,8 @@ def test_api_overview_has_the_numbers_of_the_page(client, scored_round, earlier_
         assert row["response"] == shown.id and row["name"] == shown.name
         assert (row["peer_group"], row["region"]) == (shown.peer_group, shown.region)
         assert row["overall_score"] == shown.overall_text
-        assert row["change"] == str(shown.change)
-        assert [row["scores"][a.code] for a in built["axes"]] == [str(v) for v in shown.scores]
+        assert row["change"] == (None if shown.change is None else f"{shown.change:.2f}")
+        assert [row["scores"][a.code] for a in built["axes"]] == [f"{v:.2f}" for v in shown.scores]
     assert [data["averages"][a.code] for a in built["axes"]] == built["averages"]
     assert all(isinstance(v, str) for v in data["averages"].values())
 

@@ -69,6 +69,11 @@ POST_ONLY = {
     "assessments:adopt",
     "assessments:version_publish",
     "assessments:version_new_draft",
+    "assessments:dimension_delete",
+    "assessments:dimension_move",
+    "assessments:question_delete",
+    "assessments:question_move",
+    "assessments:validation_delete",
     "assessments:response_save",
     "assessments:response_submit",
     "assessments:response_review",
@@ -94,6 +99,17 @@ def sample_kwargs(route, lgcode):
         "assessments:version_excel": lambda: {"version_id": _version_sample(lgcode)},
         "assessments:version_publish": lambda: {"version_id": _version_sample(lgcode)},
         "assessments:version_new_draft": lambda: {"version_id": _version_sample(lgcode)},
+        "assessments:version_edit": lambda: {"version_id": _version_sample(lgcode)},
+        "assessments:dimension_new": lambda: {"version_id": _version_sample(lgcode)},
+        "assessments:dimension_edit": lambda: _dimension_sample(lgcode),
+        "assessments:dimension_delete": lambda: _dimension_sample(lgcode),
+        "assessments:dimension_move": lambda: _dimension_sample(lgcode),
+        "assessments:question_new": lambda: {"version_id": _version_sample(lgcode)},
+        "assessments:question_edit": lambda: _question_sample(lgcode),
+        "assessments:question_delete": lambda: _question_sample(lgcode),
+        "assessments:question_move": lambda: _question_sample(lgcode),
+        "assessments:validations": lambda: {"version_id": _version_sample(lgcode)},
+        "assessments:validation_delete": lambda: {"version_id": _version_sample(lgcode)},
         "assessments:round": lambda: {"round_id": _round_sample(lgcode)},
         "assessments:overview": lambda: {"round_id": _round_sample(lgcode)},
         "assessments:round_excel": lambda: {"round_id": _round_sample(lgcode)},
@@ -146,6 +162,22 @@ def _version_sample(lgcode):
 
     found = FrameworkVersion.objects.filter(framework__organization__code=lgcode).first()
     return found.pk if found else 0  # a municipality has none: the route is a 404 there
+
+
+def _dimension_sample(lgcode):
+    from chiikidx.assessments.models import Dimension
+
+    version_id = _version_sample(lgcode)
+    found = Dimension.objects.filter(version_id=version_id).order_by("order").first()
+    return {"version_id": version_id, "dimension_code": found.code if found else "x"}
+
+
+def _question_sample(lgcode):
+    from chiikidx.assessments.models import Question
+
+    version_id = _version_sample(lgcode)
+    found = Question.objects.filter(version_id=version_id).order_by("order").first()
+    return {"version_id": version_id, "question_code": found.code if found else "x"}
 
 
 def _round_sample(lgcode):
@@ -222,6 +254,18 @@ PREFECTURE_ONLY = {
     "assessments:version_excel",
     "assessments:version_publish",
     "assessments:version_new_draft",
+    "assessments:framework_new",
+    "assessments:version_edit",
+    "assessments:dimension_new",
+    "assessments:dimension_edit",
+    "assessments:dimension_delete",
+    "assessments:dimension_move",
+    "assessments:question_new",
+    "assessments:question_edit",
+    "assessments:question_delete",
+    "assessments:question_move",
+    "assessments:validations",
+    "assessments:validation_delete",
     "assessments:round_new",
     "assessments:round",
     "assessments:overview",
@@ -378,6 +422,18 @@ REVIEWED_RULES = {
     "assessments:version_excel": "org:view",
     "assessments:version_publish": "org:manage",
     "assessments:version_new_draft": "org:manage",
+    "assessments:framework_new": "org:manage",
+    "assessments:version_edit": "org:manage",
+    "assessments:dimension_new": "org:manage",
+    "assessments:dimension_edit": "org:manage",
+    "assessments:dimension_delete": "org:manage",
+    "assessments:dimension_move": "org:manage",
+    "assessments:question_new": "org:manage",
+    "assessments:question_edit": "org:manage",
+    "assessments:question_delete": "org:manage",
+    "assessments:question_move": "org:manage",
+    "assessments:validations": "org:manage",
+    "assessments:validation_delete": "org:manage",
     "assessments:round_new": "org:change",
     "assessments:round": "org:view",
     "assessments:overview": "org:view",

@@ -116,7 +116,8 @@ def _plain(value):
 
 
 class _Parser:
-    def __init__(self):
+    def __init__(self, complete: bool = True):
+        self.complete = complete
         self.problems: list[str] = []
         self.codes: set[str] = set()
         self.question_codes: set[str] = set()
@@ -150,9 +151,13 @@ class _Parser:
         return code
 
 
-def parse_definition(data: Any) -> FrameworkDef:
-    """Build and check a definition from YAML-shaped data; raise DefinitionError listing all."""
-    p = _Parser()
+def parse_definition(data: Any, *, complete: bool = True) -> FrameworkDef:
+    """Build and check a definition from YAML-shaped data; raise DefinitionError listing all.
+
+    `complete=False` checks a draft being edited in the browser: everything is checked except
+    that the framework has questions and every dimension has some (a draft is built up step by
+    step); publishing checks the complete definition."""
+    p = _Parser(complete)
     if not isinstance(data, dict):
         raise DefinitionError(
             ["ファイルの形式が正しくありません。先頭に code、title、dimensions を書いてください。"]
@@ -166,7 +171,7 @@ def parse_definition(data: Any) -> FrameworkDef:
         source=str(data.get("source") or "").strip(),
     )
     dimensions = data.get("dimensions")
-    if not isinstance(dimensions, list) or not dimensions:
+    if not isinstance(dimensions, list) or (not dimensions and p.complete):
         p.fail(
             "dimensions", "評価の観点(dimensions)が1つもありません。少なくとも1つ書いてください。"
         )
@@ -175,7 +180,7 @@ def parse_definition(data: Any) -> FrameworkDef:
         _dimension(p, d, 1, f"dimensions[{i + 1}]") for i, d in enumerate(dimensions)
     ]
     framework.validations = _validations(p, data.get("validations") or [], framework)
-    if not framework.questions():
+    if not framework.questions() and p.complete:
         p.fail("dimensions", "設問が1つもありません。観点の questions に設問を書いてください。")
     if p.problems:
         raise DefinitionError(p.problems)
@@ -203,7 +208,7 @@ def _dimension(p: _Parser, data, depth: int, where: str) -> DimensionDef:
     dimension.children = [
         _dimension(p, c, depth + 1, f"{where}の子{i + 1}") for i, c in enumerate(children)
     ]
-    if not any(True for d in dimension.walk() for _ in d.questions):
+    if p.complete and not any(True for d in dimension.walk() for _ in d.questions):
         p.fail(
             where, "この観点(とその下)に設問がありません。設問を追加するか観点を削除してください。"
         )

@@ -139,43 +139,116 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def store_parts(version: FrameworkVersion, framework: FrameworkDef) -> None:
-    """Write the definition's dimensions and questions into an empty (draft) version."""
+def write_parts(
+    version: FrameworkVersion,
+    framework: FrameworkDef,
+    *,
+    renamed_dimensions: dict[str, str] | None = None,
+    renamed_questions: dict[str, str] | None = None,
+) -> None:
+    """Make the version's stored dimensions, questions and rules match the definition.
+
+    Rows are matched by code (a renamed row by its previous code, so it keeps its identity)
+    and only what differs is written: an empty version gets every row created (an import),
+    an edit of a draft writes just the change, and the audit log shows exactly that.
+    """
+    stored_dimensions = _by_code(Dimension.objects.filter(version=version), renamed_dimensions)
+    stored_questions = _by_code(Question.objects.filter(version=version), renamed_questions)
+    wanted = framework.question_map()
+    Question.objects.filter(
+        pk__in=[q.pk for code, q in stored_questions.items() if code not in wanted]
+    ).delete()
+    rows: dict[str, Dimension] = {}
     order = 0
     for root in framework.dimensions:
-        order = _store_dimension(version, root, None, 1, order)
-    version.validations = framework.validations
-    version.save()
+        order = _write_dimension(version, root, None, 1, order, stored_dimensions, rows)
+    _write_questions(version, framework, stored_questions, rows)
+    # Last: a kept question or child dimension may have been moved out of a removed dimension.
+    Dimension.objects.filter(
+        pk__in=[d.pk for code, d in stored_dimensions.items() if code not in rows]
+    ).delete()
+    if version.validations != framework.validations:
+        version.validations = framework.validations
+        version.save()
 
 
-def _store_dimension(version, d: DimensionDef, parent, depth: int, order: int) -> int:
-    row = Dimension.objects.create(
-        version=version,
-        parent=parent,
-        code=d.code,
-        title=d.title,
-        description=d.description,
-        weight=d.weight,
-        depth=depth,
-        order=order,
-    )
-    order += 1
-    Question.objects.bulk_create(
-        Question(
-            version=version,
-            dimension=row,
-            code=q.code,
-            text=q.text,
-            help=q.help,
-            type=q.type,
-            weight=q.weight,
-            required=q.required,
-            config=q.config(),
-            order=order + i,
-        )
-        for i, q in enumerate(d.questions)
-    )
-    order += len(d.questions)
+def _by_code(rows, renamed: dict[str, str] | None) -> dict:
+    found = {row.code: row for row in rows}
+    moved = {new: found.pop(old) for old, new in (renamed or {}).items() if old in found}
+    return found | moved
+
+
+def _write_dimension(version, d: DimensionDef, parent, depth, order, stored, rows) -> int:
+    fields = {
+        "parent": parent,
+        "code": d.code,
+        "title": d.title,
+        "description": d.description,
+        "weight": d.weight,
+        "depth": depth,
+        "order": order,
+    }
+    row = stored.get(d.code)
+    if row is None:
+        row = Dimension.objects.create(version=version, **fields)
+    elif _assign(row, fields):
+        row.save()
+    rows[d.code] = row
+    order += 1 + len(d.questions)
     for child in d.children:
-        order = _store_dimension(version, child, row, depth + 1, order)
+        order = _write_dimension(version, child, row, depth + 1, order, stored, rows)
     return order
+
+
+def _write_questions(version, framework: FrameworkDef, stored: dict, dimensions: dict) -> None:
+    """New questions in one insert, changed ones in one update (both audited row by row)."""
+    new, changed = [], []
+    for d in framework.all_dimensions():
+        first = dimensions[d.code].order + 1
+        for i, q in enumerate(d.questions):
+            fields = {
+                "dimension": dimensions[d.code],
+                "code": q.code,
+                "text": q.text,
+                "help": q.help,
+                "type": q.type,
+                "weight": q.weight,
+                "required": q.required,
+                "config": q.config(),
+                "order": first + i,
+            }
+            row = stored.get(q.code)
+            if row is None:
+                new.append(Question(version=version, **fields))
+            elif _assign(row, fields):
+                changed.append(row)
+    Question.objects.bulk_create(new)
+    if changed:
+        Question.objects.bulk_update(changed, _QUESTION_FIELDS)
+
+
+_QUESTION_FIELDS = (
+    "dimension",
+    "code",
+    "text",
+    "help",
+    "type",
+    "weight",
+    "required",
+    "config",
+    "order",
+)
+
+
+def _assign(row, fields: dict) -> bool:
+    """Set the fields on the row; whether any of them changed."""
+    changed = False
+    for name, value in fields.items():
+        if name in ("parent", "dimension"):  # compare ids: no query for the related row
+            same = getattr(row, f"{name}_id") == (value.pk if value else None)
+        else:
+            same = getattr(row, name) == value
+        if not same:
+            setattr(row, name, value)
+            changed = True
+    return changed

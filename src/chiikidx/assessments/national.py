@@ -148,7 +148,9 @@ def _row(data, rid, entry, axes, previous) -> overview.Row:
         peer_group=entry.peer_group,
         region=entry.region,
         overall=entry.overall,
-        change=None if before is None or entry.overall is None else entry.overall - before,
+        change=None
+        if before is None or entry.overall is None
+        else round(entry.overall - before, 2),
         scores=[own.get(a.code) for a in axes],
     )
 

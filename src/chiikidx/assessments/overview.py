@@ -156,7 +156,7 @@ def averages(width: int, rows: list[Row]) -> list[float | None]:
 def _row(data: benchmark.RoundData, rid: int, axes, previous: dict) -> Row:
     entry = data.responses[rid]
     before = previous.get(entry.organization_id)
-    change = None if before is None or entry.overall is None else entry.overall - before
+    change = None if before is None or entry.overall is None else round(entry.overall - before, 2)
     own = data.scores.get(rid, {})
     return Row(
         id=rid,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,9 +15,9 @@ from chiikidx.core import queries as core_queries
 from chiikidx.core.choices import Visibility
 from chiikidx.core.services import ServiceError
 
-from . import answers, evidence, frameworks, scoring
+from . import answers, editor, evidence, frameworks, scoring
 from .choices import EDITABLE_STATUSES, QuestionType, ResponseStatus, RoundStatus, VersionStatus
-from .definition import FrameworkDef
+from .definition import DefinitionError, FrameworkDef, parse_definition, to_data
 from .models import (
     Answer,
     DimensionScore,
@@ -58,7 +59,7 @@ def install(
         version = FrameworkVersion.objects.create(
             framework=framework, number=number, change_note=change_note
         )
-        frameworks.store_parts(version, definition)
+        frameworks.write_parts(version, definition)
     return version
 
 
@@ -76,14 +77,30 @@ def adopt_shipped(*, acting_user, organization, code: str) -> FrameworkVersion:
     return publish(acting_user=acting_user, version=version)
 
 
+class IncompleteFramework(ServiceError):
+    """A draft that cannot be published yet; `.problems` lists what is missing (Japanese)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            _("この版はまだ公開できません。次の点を直してください: %(problems)s")
+            % {"problems": " / ".join(problems)}
+        )
+
+
 @transaction.atomic
 def publish(*, acting_user, version: FrameworkVersion) -> FrameworkVersion:
-    """Freeze a draft; from now on changes need a new version."""
+    """Freeze a draft; from now on changes need a new version. The draft must be complete:
+    the same check as a file import (an edited draft may still lack questions)."""
     version = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
         raise ServiceError(
             _("この版はすでに公開されています。変更するには新しい版を作ってください。")
         )
+    try:
+        parse_definition(to_data(frameworks.definition_of(version)))
+    except DefinitionError as error:
+        raise IncompleteFramework(error.problems) from error
     with audit.acting_as(acting_user):
         version.status = VersionStatus.PUBLISHED
         version.published_at = timezone.now()
@@ -123,6 +140,166 @@ def discard_draft(*, acting_user, version: FrameworkVersion) -> None:
         raise ServiceError(_("公開済みの版は削除できません。"))
     with audit.acting_as(acting_user):
         version.delete()
+
+
+# --- editing a draft in the browser -----------------------------------------------------------
+
+
+@transaction.atomic
+def create_framework(
+    *, acting_user, organization, code: str, title: str, description: str = ""
+) -> FrameworkVersion:
+    """A framework made from scratch: the framework and its empty draft version 1."""
+    if not organization.is_prefecture:
+        raise ServiceError(_("評価フレームワークは都道府県が管理します。"))
+    if Framework.objects.filter(organization=organization, code=code).exists():
+        raise ServiceError(
+            _("コード「%(code)s」のフレームワークはすでにあります。別のコードにしてください。")
+            % {"code": code}
+        )
+    with audit.acting_as(acting_user):
+        framework = Framework.objects.create(
+            organization=organization,
+            code=code,
+            title=title,
+            description=description,
+            visibility=Visibility.SHARED,
+        )
+        return FrameworkVersion.objects.create(
+            framework=framework, number=1, change_note=_("新規作成")
+        )
+
+
+def _draft(version: FrameworkVersion) -> FrameworkVersion:
+    """The version locked for a change, refused when it is published (frozen)."""
+    version = (
+        FrameworkVersion.objects.select_for_update().select_related("framework").get(pk=version.pk)
+    )
+    if version.is_published:
+        raise ServiceError(
+            _(
+                "公開済みの版は変更できません。"
+                "「この版をもとに新しい版を作る」で下書きを作ってから変更してください。"
+            )
+        )
+    return version
+
+
+@transaction.atomic
+def update_version_info(
+    *,
+    acting_user,
+    version: FrameworkVersion,
+    title: str,
+    description: str,
+    source: str,
+    change_note: str,
+) -> FrameworkVersion:
+    """The framework's name, description and source (shared by all its versions) and the
+    draft's change note."""
+    version = _draft(version)
+    framework = version.framework
+    with audit.acting_as(acting_user):
+        framework.title, framework.description, framework.source = title, description, source
+        framework.save()
+        version.change_note = change_note
+        version.save()
+    return version
+
+
+@transaction.atomic
+def edit_draft(
+    *,
+    acting_user,
+    version: FrameworkVersion,
+    change,
+    renamed_dimensions: dict | None = None,
+    renamed_questions: dict | None = None,
+) -> FrameworkDef:
+    """Apply `change` (an `editor` function of the YAML-shaped data) to a draft, check the result
+    like an import (DefinitionError lists every problem; nothing is written) and store it."""
+    version = _draft(version)
+    data = copy.deepcopy(to_data(frameworks.definition_of(version)))  # not the stored lists
+    change(data)
+    definition = parse_definition(data, complete=False)
+    with audit.acting_as(acting_user):
+        frameworks.write_parts(
+            version,
+            definition,
+            renamed_dimensions=renamed_dimensions,
+            renamed_questions=renamed_questions,
+        )
+    return definition
+
+
+def save_dimension(
+    *, acting_user, version, fields: dict, parent: str = "", old_code: str = ""
+) -> FrameworkDef:
+    return edit_draft(
+        acting_user=acting_user,
+        version=version,
+        change=lambda data: editor.save_dimension(data, fields, parent=parent, old_code=old_code),
+        renamed_dimensions={old_code: fields["code"]} if old_code else None,
+    )
+
+
+def delete_dimension(*, acting_user, version, code: str) -> FrameworkDef:
+    return edit_draft(
+        acting_user=acting_user,
+        version=version,
+        change=lambda data: editor.delete_dimension(data, code),
+    )
+
+
+def move_dimension(*, acting_user, version, code: str, step: int) -> FrameworkDef:
+    return edit_draft(
+        acting_user=acting_user,
+        version=version,
+        change=lambda data: editor.move_dimension(data, code, step),
+    )
+
+
+def save_question(
+    *, acting_user, version, question: dict, dimension: str, old_code: str = ""
+) -> FrameworkDef:
+    return edit_draft(
+        acting_user=acting_user,
+        version=version,
+        change=lambda data: editor.save_question(
+            data, question, dimension=dimension, old_code=old_code
+        ),
+        renamed_questions={old_code: question["code"]} if old_code else None,
+    )
+
+
+def delete_question(*, acting_user, version, code: str) -> FrameworkDef:
+    return edit_draft(
+        acting_user=acting_user,
+        version=version,
+        change=lambda data: editor.delete_question(data, code),
+    )
+
+
+def move_question(*, acting_user, version, code: str, step: int) -> FrameworkDef:
+    return edit_draft(
+        acting_user=acting_user,
+        version=version,
+        change=lambda data: editor.move_question(data, code, step),
+    )
+
+
+def add_validation(*, acting_user, version, rule: dict) -> FrameworkDef:
+    return edit_draft(
+        acting_user=acting_user, version=version, change=lambda data: editor.add_rule(data, rule)
+    )
+
+
+def delete_validation(*, acting_user, version, index: int) -> FrameworkDef:
+    return edit_draft(
+        acting_user=acting_user,
+        version=version,
+        change=lambda data: editor.delete_rule(data, index),
+    )
 
 
 # --- rounds and responses ----------------------------------------------------------------------

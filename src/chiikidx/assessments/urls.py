@@ -21,6 +21,48 @@ urlpatterns = [
         views.version_new_draft,
         name="version_new_draft",
     ),
+    path(P + "frameworks/new/", views.framework_new, name="framework_new"),
+    path(P + "versions/<int:version_id>/edit/", views.version_edit, name="version_edit"),
+    path(
+        P + "versions/<int:version_id>/dimensions/new/", views.dimension_new, name="dimension_new"
+    ),
+    path(
+        P + "versions/<int:version_id>/dimensions/<path:dimension_code>/edit/",
+        views.dimension_edit,
+        name="dimension_edit",
+    ),
+    path(
+        P + "versions/<int:version_id>/dimensions/<path:dimension_code>/delete/",
+        views.dimension_delete,
+        name="dimension_delete",
+    ),
+    path(
+        P + "versions/<int:version_id>/dimensions/<path:dimension_code>/move/",
+        views.dimension_move,
+        name="dimension_move",
+    ),
+    path(P + "versions/<int:version_id>/questions/new/", views.question_new, name="question_new"),
+    path(
+        P + "versions/<int:version_id>/questions/<path:question_code>/edit/",
+        views.question_edit,
+        name="question_edit",
+    ),
+    path(
+        P + "versions/<int:version_id>/questions/<path:question_code>/delete/",
+        views.question_delete,
+        name="question_delete",
+    ),
+    path(
+        P + "versions/<int:version_id>/questions/<path:question_code>/move/",
+        views.question_move,
+        name="question_move",
+    ),
+    path(P + "versions/<int:version_id>/validations/", views.validations, name="validations"),
+    path(
+        P + "versions/<int:version_id>/validations/delete/",
+        views.validation_delete,
+        name="validation_delete",
+    ),
     path(P + "rounds/new/", views.round_new, name="round_new"),
     path(P + "rounds/<int:round_id>/", views.round_detail, name="round"),
     path(P + "rounds/<int:round_id>/overview/", views.round_overview, name="overview"),

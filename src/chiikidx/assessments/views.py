@@ -29,7 +29,19 @@ from . import (
 )
 from .choices import EDITABLE_STATUSES, QuestionType, ResponseStatus
 from .definition import DefinitionError
-from .forms import AdoptForm, ImportForm, ReopenForm, RoundForm, SettingsForm
+from .forms import (
+    AdoptForm,
+    DimensionForm,
+    FrameworkForm,
+    ImportForm,
+    QuestionForm,
+    ReopenForm,
+    RoundForm,
+    SettingsForm,
+    ValidationRuleForm,
+    VersionInfoForm,
+)
+from .forms import shown as forms_shown
 from .models import EvidenceFile, FrameworkVersion, Response, Round
 from .presenters import answer_sheet, score_table
 
@@ -85,10 +97,12 @@ def _version(request, version_id) -> FrameworkVersion:
 @route(org("view"))
 def version(request, lgcode, version_id):
     version = _version(request, version_id)
+    can_manage = access.can(request.user, "manage", request.org)
     context = {
         "version": version,
         "definition": frameworks.definition_of(version),
-        "can_manage": access.can(request.user, "manage", request.org),
+        "can_manage": can_manage,
+        "editing": can_manage and not version.is_published,
     }
     return render(request, "assessments/version.html", context)
 
@@ -661,3 +675,322 @@ def round_excel_upload(request, lgcode, round_id):
         return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)
     messages.success(request, _("%(n)s 団体の回答を取り込みました。") % {"n": count})
     return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)
+
+
+# --- editing a draft framework -----------------------------------------------------------------
+
+FROZEN = _(
+    "公開済みの版は変更できません。「この版をもとに新しい版を作る」で下書きを作ってから"
+    "変更してください。"
+)
+
+
+def _draft(request, version_id):
+    """(version, definition) of a draft the user may edit; (version, None) when it is frozen."""
+    version = _version(request, version_id)
+    if version.is_published:
+        messages.error(request, FROZEN)
+        return version, None
+    return version, frameworks.definition_of(version)
+
+
+def _to_version(version):
+    return redirect(
+        "assessments:version", lgcode=version.framework.organization.code, version_id=version.pk
+    )
+
+
+def _edit_page(request, template, context, form, problems=()):
+    context = context | {"form": form, "problems": list(problems)}
+    failed = request.method == "POST"
+    return render(request, template, context, status=400 if failed else 200)
+
+
+def _apply(request, service, **kwargs) -> list[str] | None:
+    """Run an editing service: None when saved, else the problems to show on the form."""
+    try:
+        service(acting_user=request.user, **kwargs)
+    except DefinitionError as error:
+        return error.problems
+    except ServiceError as refused:
+        return [str(refused)]
+    return None
+
+
+def _find(items, code):
+    found = next((item for item in items if item.code == code), None)
+    if found is None:
+        raise Http404
+    return found
+
+
+@route(org("manage"))
+def framework_new(request, lgcode):
+    _prefecture_only(request)
+    form = FrameworkForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            version = services.create_framework(
+                acting_user=request.user,
+                organization=request.org,
+                code=data["code"],
+                title=data["title"],
+                description=data["description"],
+            )
+        except ServiceError as refused:
+            form.add_error("code", str(refused))
+        else:
+            messages.success(
+                request,
+                _("「%(title)s」を作りました。観点と設問を追加してください。")
+                % {"title": data["title"]},
+            )
+            return _to_version(version)
+    return render(
+        request,
+        "assessments/framework_new.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@route(org("manage"))
+def version_edit(request, lgcode, version_id):
+    version, definition = _draft(request, version_id)
+    if definition is None:
+        return _to_version(version)
+    framework = version.framework
+    initial = {
+        "title": framework.title,
+        "description": framework.description,
+        "source": framework.source,
+        "change_note": version.change_note,
+    }
+    form = VersionInfoForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        problems = _apply(
+            request, services.update_version_info, version=version, **form.cleaned_data
+        )
+        if problems is None:
+            messages.success(request, _("名称などを保存しました。"))
+            return _to_version(version)
+        return _edit_page(
+            request, "assessments/version_edit.html", {"version": version}, form, problems
+        )
+    return _edit_page(request, "assessments/version_edit.html", {"version": version}, form)
+
+
+def _dimension_page(request, version, definition, form, problems=(), dimension=None):
+    context = {"version": version, "dimension": dimension}
+    return _edit_page(request, "assessments/dimension_form.html", context, form, problems)
+
+
+@route(org("manage"))
+def dimension_new(request, lgcode, version_id):
+    version, definition = _draft(request, version_id)
+    if definition is None:
+        return _to_version(version)
+    initial = {"weight": 1, "parent": request.GET.get("parent", "")}
+    form = DimensionForm(_posted(request), initial=initial, definition=definition)
+    if request.method == "POST" and form.is_valid():
+        problems = _apply(
+            request,
+            services.save_dimension,
+            version=version,
+            fields=form.fields_data(),
+            parent=form.cleaned_data["parent"],
+        )
+        if problems is None:
+            messages.success(request, _("観点を追加しました。"))
+            return _to_version(version)
+        return _dimension_page(request, version, definition, form, problems)
+    return _dimension_page(request, version, definition, form)
+
+
+@route(org("manage"))
+def dimension_edit(request, lgcode, version_id, dimension_code):
+    version, definition = _draft(request, version_id)
+    if definition is None:
+        return _to_version(version)
+    dimension = _find(definition.all_dimensions(), dimension_code)
+    parent = next((d.code for d in definition.all_dimensions() if dimension in d.children), "")
+    initial = {
+        "code": dimension.code,
+        "title": dimension.title,
+        "description": dimension.description,
+        "weight": forms_shown(dimension.weight),
+        "parent": parent,
+    }
+    form = DimensionForm(
+        _posted(request), initial=initial, definition=definition, exclude=dimension.code
+    )
+    if request.method == "POST" and form.is_valid():
+        problems = _apply(
+            request,
+            services.save_dimension,
+            version=version,
+            fields=form.fields_data(),
+            parent=form.cleaned_data["parent"],
+            old_code=dimension.code,
+        )
+        if problems is None:
+            messages.success(request, _("観点を保存しました。"))
+            return _to_version(version)
+        return _dimension_page(request, version, definition, form, problems, dimension)
+    return _dimension_page(request, version, definition, form, dimension=dimension)
+
+
+def _post_edit(request, version_id, service, done: str, **kwargs):
+    """A one-button change (delete, move): its result as a message on the version page."""
+    version, definition = _draft(request, version_id)
+    if definition is not None:
+        try:
+            service(acting_user=request.user, version=version, **kwargs)
+        except DefinitionError as error:
+            messages.error(request, " ".join(error.problems))
+        except ServiceError as refused:
+            messages.error(request, str(refused))
+        else:
+            if done:
+                messages.success(request, done)
+    return _to_version(version)
+
+
+def _step(request) -> int:
+    return -1 if request.POST.get("direction") == "up" else 1
+
+
+@route(org("manage"))
+@require_POST
+def dimension_delete(request, lgcode, version_id, dimension_code):
+    return _post_edit(
+        request,
+        version_id,
+        services.delete_dimension,
+        _("観点を削除しました。"),
+        code=dimension_code,
+    )
+
+
+@route(org("manage"))
+@require_POST
+def dimension_move(request, lgcode, version_id, dimension_code):
+    return _post_edit(
+        request, version_id, services.move_dimension, "", code=dimension_code, step=_step(request)
+    )
+
+
+def _question_page(request, version, form, problems=(), question=None):
+    context = {"version": version, "question": question, "types": QuestionType}
+    return _edit_page(request, "assessments/question_form.html", context, form, problems)
+
+
+@route(org("manage"))
+def question_new(request, lgcode, version_id):
+    version, definition = _draft(request, version_id)
+    if definition is None:
+        return _to_version(version)
+    if not definition.dimensions:
+        messages.error(request, _("先に観点を追加してください。設問は観点の中に作ります。"))
+        return _to_version(version)
+    initial = {"dimension": request.GET.get("dimension", ""), "weight": 1, "required": True}
+    form = QuestionForm(_posted(request), initial=initial, definition=definition)
+    if request.method == "POST" and form.is_valid():
+        problems = _apply(
+            request,
+            services.save_question,
+            version=version,
+            question=form.question_data(),
+            dimension=form.cleaned_data["dimension"],
+        )
+        if problems is None:
+            messages.success(request, _("設問を追加しました。"))
+            return _to_version(version)
+        return _question_page(request, version, form, problems)
+    return _question_page(request, version, form)
+
+
+@route(org("manage"))
+def question_edit(request, lgcode, version_id, question_code):
+    version, definition = _draft(request, version_id)
+    if definition is None:
+        return _to_version(version)
+    question = _find(definition.questions(), question_code)
+    form = QuestionForm(
+        _posted(request), initial=QuestionForm.initial_of(question), definition=definition
+    )
+    if request.method == "POST" and form.is_valid():
+        problems = _apply(
+            request,
+            services.save_question,
+            version=version,
+            question=form.question_data(),
+            dimension=form.cleaned_data["dimension"],
+            old_code=question.code,
+        )
+        if problems is None:
+            messages.success(request, _("設問を保存しました。"))
+            return _to_version(version)
+        return _question_page(request, version, form, problems, question)
+    return _question_page(request, version, form, question=question)
+
+
+@route(org("manage"))
+@require_POST
+def question_delete(request, lgcode, version_id, question_code):
+    return _post_edit(
+        request, version_id, services.delete_question, _("設問を削除しました。"), code=question_code
+    )
+
+
+@route(org("manage"))
+@require_POST
+def question_move(request, lgcode, version_id, question_code):
+    return _post_edit(
+        request, version_id, services.move_question, "", code=question_code, step=_step(request)
+    )
+
+
+@route(org("manage"))
+def validations(request, lgcode, version_id):
+    version, definition = _draft(request, version_id)
+    if definition is None:
+        return _to_version(version)
+    form = ValidationRuleForm(_posted(request), definition=definition)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        problems = _apply(request, services.add_validation, version=version, rule=form.rule())
+        if problems is None:
+            messages.success(request, _("設問間のチェックを追加しました。"))
+            return redirect("assessments:validations", lgcode=lgcode, version_id=version.pk)
+    questions = definition.question_map()
+    rules = [
+        {
+            "rule": rule,
+            "if_question": questions.get(rule["if"].get("question")),
+            "then_question": questions.get(rule["then"].get("question")),
+        }
+        for rule in definition.validations
+    ]
+    context = {"version": version, "rules": rules}
+    return _edit_page(request, "assessments/validations.html", context, form, problems or [])
+
+
+@route(org("manage"))
+@require_POST
+def validation_delete(request, lgcode, version_id):
+    try:
+        index = int(request.POST.get("index", ""))
+    except ValueError:
+        index = -1
+    version, definition = _draft(request, version_id)
+    if definition is None:
+        return _to_version(version)
+    try:
+        services.delete_validation(acting_user=request.user, version=version, index=index)
+    except (DefinitionError, ServiceError) as refused:
+        messages.error(request, " ".join(getattr(refused, "problems", [str(refused)])))
+    else:
+        messages.success(request, _("設問間のチェックを削除しました。"))
+    return redirect("assessments:validations", lgcode=lgcode, version_id=version.pk)
