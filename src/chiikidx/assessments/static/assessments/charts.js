@@ -13,7 +13,8 @@
   function radar(el) {
     var d = data(el);
     var close = function (values) { return values.concat(values.slice(0, 1)); };
-    var labels = close(d.labels);
+    // Long names wrap before their English gloss, so that they fit beside the circle on A4.
+    var labels = close(d.labels.map(function (l) { return l.length > 12 ? l.replace("(", "<br>(") : l; }));
     var trace = function (name, values, color, dash) {
       return { type: "scatterpolar", name: name, r: close(values), theta: labels, fill: dash ? "none" : "toself",
                line: { color: color, dash: dash || "solid" }, connectgaps: true };
@@ -22,7 +23,7 @@
       trace("この団体", d.own, "#0017c1"),
       trace("県平均", d.prefecture, "#626264", "dash"),
       trace("類似団体平均", d.peers, "#d97c00", "dot")
-    ], { polar: { radialaxis: { range: [0, 100] } }, font: font, margin: { t: 30, b: 30 },
+    ], { polar: { radialaxis: { range: [0, 100] } }, font: font, margin: { t: 30, b: 60, l: 110, r: 110 },
          legend: { orientation: "h" }, height: 460 }, config);
   }
 
@@ -64,7 +65,19 @@
   }
 
   var draw = { radar: radar, heatmap: heatmap, box: box, strip: strip };
-  document.querySelectorAll("[data-chart]").forEach(function (el) {
-    draw[el.getAttribute("data-chart")](el);
+  var charts = Array.prototype.slice.call(document.querySelectorAll("[data-chart]"));
+  charts.forEach(function (el) { draw[el.getAttribute("data-chart")](el); });
+
+  // On paper the charts take the printable width of A4 (180 mm), then go back to the screen's.
+  var PRINT_WIDTH = 680;
+  window.addEventListener("beforeprint", function () {
+    charts.forEach(function (el) { Plotly.relayout(el, { width: PRINT_WIDTH }); });
+  });
+  window.addEventListener("afterprint", function () {
+    charts.forEach(function (el) { Plotly.relayout(el, { width: null, autosize: true }); });
+  });
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
   });
 })();
