@@ -36,36 +36,46 @@ def chart_dimensions(definition: FrameworkDef) -> list[DimensionDef]:
 
 
 def build(definition: FrameworkDef, response: Response, user) -> dict:
-    data = benchmark.load(response.round)
+    data, numbers = aggregates(definition, response)
     disclosure = queries.settings_of(response.round.organization_id).disclosure
-    everyone = list(data.responses)
-    peers = data.peers(response.pk)
-    peers = peers if len(peers) >= benchmark.MIN_GROUP else everyone
-    rows = [_row(d, data, response.pk, everyone, peers) for d in chart_dimensions(definition)]
-    ranked = sorted((r for r in rows if r.gap is not None), key=lambda r: r.gap)
-    weaknesses = [r for r in ranked[:3] if r.gap < 0]
-    strengths = [r for r in reversed(ranked[-3:]) if r.gap > 0]
-    return {
-        "rows": rows,
-        "overall_prefecture": benchmark.position(data, response.pk, None, peers=False),
-        "overall_peers": benchmark.position(data, response.pk, None, peers=True),
-        "strengths": strengths,
-        "weaknesses": weaknesses,
+    weaknesses = numbers["weaknesses"]
+    if weaknesses:  # the others' scores only where this municipality is weak
+        data.scores = benchmark.scores_of([response.round_id], [w.code for w in weaknesses])
+    return numbers | {
         "hints": _hints(definition, response, weaknesses),
         "partners": _partners(data, response, weaknesses, user, disclosure),
         "trend": _trend(response),
-        "chart": _chart(rows),
+        "chart": _chart(numbers["rows"]),
         "distribution": _distribution(data, response, user, disclosure),
     }
 
 
-def _row(d: DimensionDef, data, response_id: int, everyone: list, peers: list) -> DimensionRow:
-    own = benchmark.decimal(data.score(response_id, d.code))
-    prefecture = benchmark.average(data, d.code, everyone)
-    gap = None if own is None or prefecture is None else own - prefecture
-    return DimensionRow(
-        d.code, d.title, own, prefecture, benchmark.average(data, d.code, peers), gap
-    )
+def aggregates(definition: FrameworkDef, response: Response) -> tuple:
+    """The report's numbers: each dimension's own score and averages (from the database),
+    positions, strengths and weaknesses. Returns the round's counted responses too."""
+    data = benchmark.load_rounds([response.round_id], dimensions=[])
+    peer_group = response.organization.peer_group
+    enough_peers = len(data.peers(response.pk)) >= benchmark.MIN_GROUP
+    averages = benchmark.dimension_averages(response.round_id, response.pk, peer_group)
+    rows = [_row(d, averages, enough_peers) for d in chart_dimensions(definition)]
+    ranked = sorted((r for r in rows if r.gap is not None), key=lambda r: r.gap)
+    return data, {
+        "rows": rows,
+        "overall_prefecture": benchmark.position(data, response.pk, None, peers=False),
+        "overall_peers": benchmark.position(data, response.pk, None, peers=True),
+        "strengths": [r for r in reversed(ranked[-3:]) if r.gap > 0],
+        "weaknesses": [r for r in ranked[:3] if r.gap < 0],
+    }
+
+
+def _row(d: DimensionDef, averages: dict, enough_peers: bool) -> DimensionRow:
+    """A small peer group is compared with the whole prefecture (as positions are)."""
+    own, everyone, peers = averages.get(d.code, (None, None, None))
+    score = benchmark.decimal(own)
+    prefecture = benchmark.decimal(everyone)
+    peer_average = benchmark.decimal(peers) if enough_peers else prefecture
+    gap = None if score is None or prefecture is None else score - prefecture
+    return DimensionRow(d.code, d.title, score, prefecture, peer_average, gap)
 
 
 def _hints(
