@@ -23,7 +23,7 @@ from .models import Answer, Framework, Response
 
 ROUNDS = {
     "chiiki-dx-taisei": [(2023, "令和5年度"), (2024, "令和6年度"), (2025, "令和7年度")],
-    "jichitai-dx-status": [(2024, "令和6年度"), (2025, "令和7年度")],
+    "jichitai-dx-status": [(2023, "令和5年度"), (2024, "令和6年度"), (2025, "令和7年度")],
 }
 
 
