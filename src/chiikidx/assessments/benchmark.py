@@ -132,17 +132,17 @@ def _counted_scores(round_ids: list[int]) -> QuerySet:
 
 def dimension_averages(round_id: int, response_id: int, peer_group: str) -> dict[str, tuple]:
     """Per dimension, (own score, prefecture average, peer-group average) over the counted
-    responses of the round, in one GROUP BY of the database."""
-    score = _float("score")
+    responses of the round, in one GROUP BY of the database. Values are floats or Decimals
+    (as the driver returns them; no CAST, which costs more than the averaging): show them
+    with `decimal()`."""
     rows = (
         _counted_scores([round_id])
-        .values("dimension_code")
+        .values("dimension_code")  # columns in this order: code, own, everyone, peers
         .annotate(
-            own=Max(score, filter=Q(response_id=response_id)),
-            everyone=Avg(score),
-            peers=Avg(score, filter=Q(response__organization__peer_group=peer_group)),
+            own=Max("score", filter=Q(response_id=response_id)),
+            everyone=Avg("score"),
+            peers=Avg("score", filter=Q(response__organization__peer_group=peer_group)),
         )
-        .values_list("dimension_code", "own", "everyone", "peers")
     )
     return {code: values for code, *values in fetch(rows)}
 
@@ -152,7 +152,8 @@ def _float(name: str) -> Cast:
 
 
 def fetch(queryset: QuerySet) -> list[tuple]:
-    """The rows of a values_list() queryset straight from the database cursor.
+    """The rows of a values()/values_list() queryset straight from the database cursor, as
+    tuples in the order of its columns.
 
     Skips Django's per-value conversion, which costs more than the query itself for thousands
     of values; callers select only integers, strings and floats (cast in SQL), which the
@@ -163,7 +164,7 @@ def fetch(queryset: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
-def decimal(value: float | None) -> Decimal | None:
+def decimal(value: float | Decimal | None) -> Decimal | None:
     """A score as shown: two decimals, like the stored value."""
     return None if value is None else Decimal(f"{value:.2f}")
 
