@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "axes",
     "chiikidx.core",
     "chiikidx.assessments",
+    "chiikidx.plans",
 ]
 
 MIDDLEWARE = [

@@ -56,4 +56,5 @@ urlpatterns = [
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("", include("chiikidx.core.urls")),
     path("", include("chiikidx.assessments.urls")),
+    path("", include("chiikidx.plans.urls")),
 ]

@@ -80,6 +80,10 @@ POST_ONLY = {
     "assessments:response_excel_upload",
     "assessments:evidence_upload",
     "assessments:evidence_delete",
+    "plans:measure_update",
+    "plans:measure_spawn",
+    "plans:action_new",
+    "plans:action_done",
 }
 
 
@@ -141,10 +145,53 @@ def sample_kwargs(route, lgcode):
             "pk": Department.objects.filter(organization__code=A_MUNI1).first().pk
         },
         "core:registry_detail": lambda: {},
+        "plans:plan": lambda: _plan_sample(lgcode),
+        "plans:plan_edit": lambda: _plan_sample(lgcode),
+        "plans:plan_advance": lambda: _plan_sample(lgcode),
+        "plans:policy_new": lambda: _plan_sample(lgcode),
+        "plans:policy_edit": lambda: _policy_sample(lgcode),
+        "plans:measure_new": lambda: _plan_sample(lgcode),
+        "plans:measure": lambda: _measure_sample(lgcode),
+        "plans:measure_edit": lambda: _measure_sample(lgcode),
+        "plans:measure_update": lambda: _measure_sample(lgcode),
+        "plans:measure_spawn": lambda: _measure_sample(lgcode),
+        "plans:action_new": lambda: _measure_sample(lgcode),
+        "plans:action_done": lambda: _action_sample(lgcode),
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
     return samplers[route.name]()
+
+
+def _plan_sample(lgcode):
+    """The organization's plan (あおば市's measure is owned by dept-staff-1's 福祉課)."""
+    from chiikidx.core.models import Organization
+
+    from ..plans.sample import sample_plan
+
+    return {"plan_id": sample_plan(Organization.objects.get(code=lgcode)).pk}
+
+
+def _policy_sample(lgcode):
+    from chiikidx.plans.models import Plan
+
+    plan = Plan.objects.get(pk=_plan_sample(lgcode)["plan_id"])
+    return {"plan_id": plan.pk, "policy_id": plan.policies.first().pk}
+
+
+def _measure_sample(lgcode):
+    from chiikidx.plans.models import Measure
+
+    plan_id = _plan_sample(lgcode)["plan_id"]
+    return {"measure_id": Measure.objects.filter(plan_id=plan_id).first().pk}
+
+
+def _action_sample(lgcode):
+    from chiikidx.plans.models import Action, Measure
+
+    measure = Measure.objects.get(**{"pk": _measure_sample(lgcode)["measure_id"]})
+    action = measure.actions.first() or Action.objects.create(measure=measure, title="仕様書")
+    return {"measure_id": measure.pk, "action_id": action.pk}
 
 
 def _framework_sample():
@@ -326,6 +373,20 @@ def object_expectation(name: str, role: str, method: str) -> set[int] | None:
     return None if needs and owner in rights.get(role, set()) else {403, 405}
 
 
+# Routes with an org("view") rule whose POST changes one measure: its organization's changers
+# and the 原課担当 of the measure's owner department (あおば市's sample: 福祉課 = dept-staff-1).
+DEPARTMENT_SCOPED = {"plans:measure_update", "plans:action_done"}
+DEPARTMENT_WRITERS = {"dept_staff": {A_MUNI1}}
+
+
+def department_scoped_post(role: str, lgcode: str) -> set[int] | None:
+    """The statuses a refused POST may have (None: allowed)."""
+    if lgcode not in ROLES[role][1]:
+        return {404}
+    writers = CHANGERS.get(role, set()) | DEPARTMENT_WRITERS.get(role, set())
+    return None if lgcode in writers else {403}
+
+
 def expected_status(
     rule: Rule, role: str, lgcode: str | None, post_only: bool, name=""
 ) -> set[int]:
@@ -454,6 +515,22 @@ REVIEWED_RULES = {
     "assessments:evidence_upload": "org:change",
     "assessments:evidence_download": "org:view",
     "assessments:evidence_delete": "org:change",
+    "plans:home": "org:view",
+    "plans:plan_new": "org:change",
+    "plans:mine": "org:view",
+    "plans:plan": "org:view",
+    "plans:plan_edit": "org:change",
+    "plans:plan_advance": "org:change",
+    "plans:policy_new": "org:change",
+    "plans:policy_edit": "org:change",
+    "plans:measure_new": "org:change",
+    "plans:measure": "org:view",
+    "plans:measure_edit": "org:change",
+    # 原課担当 update their department's measures: the view asks access.can per measure.
+    "plans:measure_update": "org:view",
+    "plans:measure_spawn": "org:change",
+    "plans:action_new": "org:change",
+    "plans:action_done": "org:view",
 }
 
 
@@ -477,6 +554,8 @@ POST_DATA = {
     "core:department_create": {"name": "権限テスト課", "sort_order": 1},
     "core:login": {"username": "nobody", "password": "wrong"},
     "api:token": {"username": "nobody", "password": "wrong"},
+    "plans:measure_update": {"status": "on_track", "progress": "10", "comment": "権限テスト"},
+    "plans:action_done": {"done": "1"},
 }
 
 
@@ -484,10 +563,14 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
+    from chiikidx.plans.models import Measure, MeasureUpdate, Plan
 
     return (
         Department.objects.count(),
         EvidenceFile.objects.count(),
+        Plan.objects.count(),
+        Measure.objects.count(),
+        MeasureUpdate.objects.count(),
         Membership.objects.filter(is_active=True).count(),
         AuditEntry.objects.count(),
     )
@@ -513,6 +596,8 @@ def test_post_is_refused_exactly_where_get_is(route, role, user_named):
         refused = expected_status(route.rule, role, lgcode, False, route.name) - {200, 302}
         if route.name in OBJECT_ROUTES and username:
             refused = object_expectation(route.name, role, "POST") or set()
+        if route.name in DEPARTMENT_SCOPED and username:
+            refused = department_scoped_post(role, lgcode) or set()
         if route.name.startswith("api:") and not username and route.rule.kind != "public":
             refused = {401, 403}
         elif refused == set() and username is None and route.rule.kind != "public":

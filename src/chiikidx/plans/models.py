@@ -1,0 +1,340 @@
+"""DX推進計画: vision → policies (基本方針) → measures (施策) → actions (取組), with approvals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chiikidx.core.models import AuditedModel, Department, Organization, TenantModel
+
+from .choices import (
+    STATUS_STYLE,
+    MeasureKind,
+    MeasureStatus,
+    PlanStatus,
+    PocDecision,
+    Priority,
+    default_level_names,
+)
+
+
+class Plan(TenantModel):
+    """A plan of an organization (a municipality, or a prefecture for wide-area plans)."""
+
+    title = models.CharField(_("計画名"), max_length=200)
+    vision = models.TextField(_("目指す地域像"), blank=True)
+    start_fy = models.PositiveIntegerField(_("開始年度"))
+    end_fy = models.PositiveIntegerField(_("終了年度"))
+    sogo_keikaku = models.TextField(
+        _("総合計画の該当項目"),
+        blank=True,
+        help_text=_("この計画が実現する総合計画の施策・項目を書きます。"),
+    )
+    status = models.CharField(
+        _("状態"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    level_names = models.JSONField(_("階層の名称"), default=default_level_names, blank=True)
+
+    class Meta:
+        ordering = ["organization", "-start_fy", "title"]
+        verbose_name = _("DX推進計画")
+        verbose_name_plural = _("DX推進計画")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_fy__gte=models.F("start_fy")),
+                name="plan_end_after_start",
+                violation_error_message=_("終了年度は開始年度以降にしてください。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def level(self, key: str) -> str:
+        return (self.level_names or {}).get(key) or default_level_names()[key]
+
+    @property
+    def policy_label(self) -> str:
+        return self.level("policy")
+
+    @property
+    def measure_label(self) -> str:
+        return self.level("measure")
+
+    @property
+    def action_label(self) -> str:
+        return self.level("action")
+
+
+class PlanPart(AuditedModel):
+    """Rows below a plan follow the plan's organization in access and audit."""
+
+    class Meta:
+        abstract = True
+
+    def audit_organization(self) -> Organization:
+        return self.plan.organization
+
+
+class PlanDecision(PlanPart):
+    """One approval step of a plan: who decided, when, in which meeting (議事録の所在)."""
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("計画")
+    )
+    from_status = models.CharField(_("変更前の状態"), max_length=10, choices=PlanStatus.choices)
+    to_status = models.CharField(_("変更後の状態"), max_length=10, choices=PlanStatus.choices)
+    decided_on = models.DateField(_("決定日"))
+    decided_by = models.CharField(_("決定した会議体・決裁者"), max_length=200)
+    meeting = models.CharField(_("会議名"), max_length=200, blank=True)
+    minutes_url = models.URLField(_("議事録のURL"), max_length=500, blank=True)
+    note = models.TextField(_("備考"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("記録した人"),
+    )
+    recorded_at = models.DateTimeField(_("記録日時"), default=timezone.now)
+
+    class Meta:
+        ordering = ["plan", "decided_on", "recorded_at"]
+        verbose_name = _("計画の決定")
+        verbose_name_plural = _("計画の決定")
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.get_to_status_display()}"
+
+
+class Policy(PlanPart):
+    """基本方針 (renameable per plan)."""
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="policies", verbose_name=_("計画")
+    )
+    code = models.CharField(_("番号"), max_length=20, blank=True)
+    order = models.PositiveIntegerField(_("表示順"), default=0)
+    title = models.CharField(_("名称"), max_length=200)
+    description = models.TextField(_("説明"), blank=True)
+
+    class Meta:
+        ordering = ["plan", "order", "pk"]
+        verbose_name = _("基本方針")
+        verbose_name_plural = _("基本方針")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}".strip()
+
+
+class Measure(PlanPart):
+    """施策: 誰が (owner), いつまでに (deadline), 何を (deliverable), どの水準まで (target)."""
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="measures", verbose_name=_("計画")
+    )
+    policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, related_name="measures", verbose_name=_("基本方針")
+    )
+    code = models.CharField(_("番号"), max_length=20, blank=True)
+    order = models.PositiveIntegerField(_("表示順"), default=0)
+    title = models.CharField(_("名称"), max_length=200)
+    description = models.TextField(_("概要"), blank=True)
+    owner_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="owned_measures",
+        verbose_name=_("担当部署"),
+    )
+    responsible = models.CharField(_("担当者名"), max_length=100, blank=True)
+    contributors = models.ManyToManyField(
+        Department,
+        blank=True,
+        through="MeasureContributor",
+        related_name="contributed_measures",
+        verbose_name=_("協力部署"),
+    )
+    start_date = models.DateField(_("開始日"), null=True, blank=True)
+    deadline = models.DateField(_("期限"), null=True, blank=True)
+    deliverable = models.TextField(_("成果物(何を)"), blank=True)
+    target_level = models.TextField(_("目標水準(どの水準まで)"), blank=True)
+    weight = models.DecimalField(
+        _("重み"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    priority = models.CharField(
+        _("優先度"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM
+    )
+    status = models.CharField(
+        _("状況"), max_length=12, choices=MeasureStatus.choices, default=MeasureStatus.NOT_STARTED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("進捗(%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    kind = models.CharField(
+        _("種類"), max_length=10, choices=MeasureKind.choices, default=MeasureKind.NORMAL
+    )
+    hypothesis = models.TextField(_("仮説"), blank=True)
+    success_criteria = models.TextField(_("成功基準"), blank=True)
+    poc_start = models.DateField(_("実証の開始日"), null=True, blank=True)
+    poc_end = models.DateField(_("実証の終了日"), null=True, blank=True)
+    result = models.TextField(_("実証の結果"), blank=True)
+    decision = models.CharField(
+        _("実証後の判断"), max_length=10, choices=PocDecision.choices, blank=True
+    )
+    spawned_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ons",
+        verbose_name=_("元になった実証"),
+    )
+
+    # 原課担当 update the measures their department owns (see core.access).
+    department_scoped = True
+
+    class Meta:
+        ordering = ["plan", "policy__order", "order", "pk"]
+        verbose_name = _("施策")
+        verbose_name_plural = _("施策")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100),
+                name="measure_progress_at_most_100",
+                violation_error_message=_("進捗は0〜100の範囲で入力してください。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}".strip()
+
+    @property
+    def department_id(self) -> int:
+        return self.owner_department_id
+
+    @property
+    def status_style(self) -> str:
+        return STATUS_STYLE.get(self.status, "neutral")
+
+    @property
+    def is_poc(self) -> bool:
+        return self.kind == MeasureKind.POC
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        closed = self.status in (MeasureStatus.DONE, MeasureStatus.CANCELLED)
+        return not closed and self.deadline is not None and self.deadline < today
+
+
+class MeasurePart(AuditedModel):
+    class Meta:
+        abstract = True
+
+    def audit_organization(self) -> Organization:
+        return self.measure.plan.organization
+
+
+class MeasureContributor(MeasurePart):
+    """A contributing department (協力部署); an audited row, so changes appear in the log."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, verbose_name=_("施策"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("部署")
+    )
+
+    class Meta:
+        verbose_name = _("協力部署")
+        verbose_name_plural = _("協力部署")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "department"], name="measure_contributor_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} / {self.department}"
+
+
+class MeasureBudget(MeasurePart):
+    """Budget of a measure in one 年度 (integer yen)."""
+
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="budgets", verbose_name=_("施策")
+    )
+    fiscal_year = models.PositiveIntegerField(_("年度"))
+    planned_yen = models.PositiveBigIntegerField(_("予算額(円)"), default=0)
+    actual_yen = models.PositiveBigIntegerField(_("決算額(円)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["measure", "fiscal_year"]
+        verbose_name = _("施策の予算")
+        verbose_name_plural = _("施策の予算")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "fiscal_year"],
+                name="measure_budget_one_per_year",
+                violation_error_message=_("同じ年度の予算がすでにあります。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.fiscal_year}"
+
+
+class MeasureUpdate(MeasurePart):
+    """One entry of a measure's update log (status, progress and the comment given)."""
+
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="updates", verbose_name=_("施策")
+    )
+    status = models.CharField(_("状況"), max_length=12, choices=MeasureStatus.choices)
+    progress = models.PositiveSmallIntegerField(_("進捗(%)"))
+    comment = models.TextField(_("コメント"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("更新した人"),
+    )
+    at = models.DateTimeField(_("更新日時"), default=timezone.now)
+
+    class Meta:
+        ordering = ["measure", "-at", "-pk"]
+        verbose_name = _("施策の更新記録")
+        verbose_name_plural = _("施策の更新記録")
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.get_status_display()} {self.progress}%"
+
+    @property
+    def status_style(self) -> str:
+        return STATUS_STYLE.get(self.status, "neutral")
+
+
+class Action(MeasurePart):
+    """取組・マイルストーン of a measure."""
+
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="actions", verbose_name=_("施策")
+    )
+    title = models.CharField(_("名称"), max_length=200)
+    due_on = models.DateField(_("期日"), null=True, blank=True)
+    done = models.BooleanField(_("完了"), default=False)
+
+    class Meta:
+        ordering = ["measure", "due_on", "pk"]
+        verbose_name = _("取組")
+        verbose_name_plural = _("取組")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,295 @@
+"""Writes of the plans app: atomic, with the acting user, audited through the models.
+
+Who may write is decided by `core.access`; the services check it again for the writes that
+原課担当 (department-scoped staff) may make, so a view or API can never widen their rights.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chiikidx.core import access, audit
+from chiikidx.core.services import ServiceError
+
+from .choices import NEXT_STATUSES, MeasureKind, MeasureStatus, PlanStatus, PocDecision
+from .models import Action, Measure, MeasureBudget, MeasureUpdate, Plan, PlanDecision, Policy
+
+PLAN_FIELDS = ("title", "vision", "start_fy", "end_fy", "sogo_keikaku", "level_names")
+POLICY_FIELDS = ("code", "order", "title", "description")
+MEASURE_FIELDS = (
+    "policy",
+    "code",
+    "order",
+    "title",
+    "description",
+    "owner_department",
+    "responsible",
+    "start_date",
+    "deadline",
+    "deliverable",
+    "target_level",
+    "weight",
+    "priority",
+    "status",
+    "progress",
+    "kind",
+    "hypothesis",
+    "success_criteria",
+    "poc_start",
+    "poc_end",
+    "result",
+    "decision",
+)
+
+
+# --- roll-up -------------------------------------------------------------------------------
+
+
+def weighted_progress(measures: Iterable) -> Decimal | None:
+    """Σ(progress × weight) / Σ weight over measures not cancelled (中止は除く), to one decimal.
+
+    None when nothing counts (no measures, or all weights zero)."""
+    total = weighted = Decimal(0)
+    for m in measures:
+        if m.status == MeasureStatus.CANCELLED:
+            continue
+        weight = Decimal(m.weight)
+        total += weight
+        weighted += weight * m.progress
+    if total == 0:
+        return None
+    return (weighted / total).quantize(Decimal("0.1"))
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+def _check_period(start_fy: int, end_fy: int) -> None:
+    if end_fy < start_fy:
+        raise ServiceError(_("終了年度は開始年度以降にしてください。"))
+
+
+def _check_change(user, obj) -> None:
+    if not access.can(user, "change", obj):
+        raise ServiceError(_("この計画を変更する権限がありません。"))
+
+
+@transaction.atomic
+def create_plan(*, acting_user, organization, **fields) -> Plan:
+    if not access.can(acting_user, "change", organization):
+        raise ServiceError(_("この団体の計画を作る権限がありません。"))
+    _check_period(fields["start_fy"], fields["end_fy"])
+    with audit.acting_as(acting_user):
+        return Plan.objects.create(
+            organization=organization, **{k: v for k, v in fields.items() if k in PLAN_FIELDS}
+        )
+
+
+@transaction.atomic
+def update_plan(*, acting_user, plan: Plan, **fields) -> Plan:
+    _check_change(acting_user, plan)
+    for name in PLAN_FIELDS:
+        if name in fields:
+            setattr(plan, name, fields[name])
+    _check_period(plan.start_fy, plan.end_fy)
+    with audit.acting_as(acting_user):
+        plan.save()
+    return plan
+
+
+def next_statuses(plan: Plan) -> tuple[str, ...]:
+    return NEXT_STATUSES.get(plan.status, ())
+
+
+@transaction.atomic
+def advance_plan(
+    *,
+    acting_user,
+    plan: Plan,
+    to_status: str,
+    decided_on: datetime.date,
+    decided_by: str,
+    meeting: str = "",
+    minutes_url: str = "",
+    note: str = "",
+) -> PlanDecision:
+    """Move the plan one step along the approval order and record the decision."""
+    plan = Plan.objects.select_for_update().select_related("organization").get(pk=plan.pk)
+    _check_change(acting_user, plan)
+    allowed = next_statuses(plan)
+    if to_status not in allowed:
+        raise ServiceError(
+            _("「%(current)s」から「%(target)s」へは進められません。次の段階は%(next)sです。")
+            % {
+                "current": PlanStatus(plan.status).label,
+                "target": PlanStatus(to_status).label if to_status in PlanStatus else to_status,
+                "next": "・".join(f"「{PlanStatus(s).label}」" for s in allowed),
+            }
+        )
+    if not decided_by.strip():
+        raise ServiceError(_("決定した会議体または決裁者を入力してください。"))
+    with audit.acting_as(acting_user):
+        decision = PlanDecision.objects.create(
+            plan=plan,
+            from_status=plan.status,
+            to_status=to_status,
+            decided_on=decided_on,
+            decided_by=decided_by.strip(),
+            meeting=meeting,
+            minutes_url=minutes_url,
+            note=note,
+            recorded_by=acting_user,
+            recorded_at=timezone.now(),
+        )
+        plan.status = to_status
+        plan.save()
+    return decision
+
+
+# --- policies and measures -----------------------------------------------------------------
+
+
+@transaction.atomic
+def save_policy(*, acting_user, plan: Plan, policy: Policy | None = None, **fields) -> Policy:
+    _check_change(acting_user, plan)
+    policy = policy or Policy(plan=plan)
+    if policy.plan_id != plan.pk:
+        raise ServiceError(_("この基本方針は別の計画のものです。"))
+    for name in POLICY_FIELDS:
+        if name in fields:
+            setattr(policy, name, fields[name])
+    with audit.acting_as(acting_user):
+        policy.save()
+    return policy
+
+
+def _check_measure_fields(plan: Plan, measure: Measure) -> None:
+    if measure.policy.plan_id != plan.pk:
+        raise ServiceError(_("基本方針はこの計画のものを選んでください。"))
+    if measure.owner_department.organization_id != plan.organization_id:
+        raise ServiceError(_("担当部署はこの団体の部署から選んでください。"))
+    if measure.start_date and measure.deadline and measure.deadline < measure.start_date:
+        raise ServiceError(_("期限は開始日以降にしてください。"))
+    if measure.kind != MeasureKind.POC and measure.decision:
+        raise ServiceError(_("実証後の判断は、種類が「実証(PoC)」の施策にだけ入力できます。"))
+
+
+@transaction.atomic
+def save_measure(
+    *,
+    acting_user,
+    plan: Plan,
+    measure: Measure | None = None,
+    contributors: Iterable | None = None,
+    budgets: dict[int, tuple[int, int | None]] | None = None,
+    **fields,
+) -> Measure:
+    """Create or edit a measure (admins and staff); `budgets`: 年度 → (planned, actual)."""
+    _check_change(acting_user, plan)
+    measure = measure or Measure(plan=plan)
+    if measure.plan_id != plan.pk:
+        raise ServiceError(_("この施策は別の計画のものです。"))
+    for name in MEASURE_FIELDS:
+        if name in fields:
+            setattr(measure, name, fields[name])
+    _check_measure_fields(plan, measure)
+    if measure.status == MeasureStatus.DONE:
+        measure.progress = 100
+    with audit.acting_as(acting_user):
+        measure.save()
+        if contributors is not None:
+            measure.contributors.set(
+                [d for d in contributors if d.organization_id == plan.organization_id]
+            )
+        if budgets is not None:
+            _save_budgets(measure, budgets)
+    return measure
+
+
+def _save_budgets(measure: Measure, budgets: dict[int, tuple[int, int | None]]) -> None:
+    stored = {b.fiscal_year: b for b in measure.budgets.all()}
+    for year, (planned, actual) in sorted(budgets.items()):
+        budget = stored.pop(year, None) or MeasureBudget(measure=measure, fiscal_year=year)
+        if (budget.pk, budget.planned_yen, budget.actual_yen) != (None, planned, actual):
+            budget.planned_yen, budget.actual_yen = planned, actual
+            budget.save()
+    for budget in stored.values():
+        budget.delete()
+
+
+@transaction.atomic
+def update_progress(
+    *, acting_user, measure: Measure, status: str, progress: int, comment: str = ""
+) -> MeasureUpdate:
+    """The owner's update: status, progress and a comment, logged as one update entry."""
+    if not access.can(acting_user, "change", measure):
+        raise ServiceError(_("この施策を更新できるのは、担当部署の職員と計画の担当者だけです。"))
+    if status not in MeasureStatus.values:
+        raise ServiceError(_("状況を一覧から選んでください。"))
+    if not 0 <= progress <= 100:
+        raise ServiceError(_("進捗は0〜100の範囲で入力してください。"))
+    if status == MeasureStatus.DONE:
+        progress = 100
+    with audit.acting_as(acting_user):
+        measure.status, measure.progress = status, progress
+        measure.save(update_fields=["status", "progress"])
+        return MeasureUpdate.objects.create(
+            measure=measure,
+            status=status,
+            progress=progress,
+            comment=comment.strip(),
+            by=acting_user,
+            at=timezone.now(),
+        )
+
+
+@transaction.atomic
+def add_action(
+    *, acting_user, measure: Measure, title: str, due_on: datetime.date | None = None
+) -> Action:
+    _check_change(acting_user, measure.plan)
+    with audit.acting_as(acting_user):
+        return Action.objects.create(measure=measure, title=title, due_on=due_on)
+
+
+@transaction.atomic
+def set_action_done(*, acting_user, action: Action, done: bool) -> Action:
+    if not access.can(acting_user, "change", action.measure):
+        raise ServiceError(_("この取組を更新できるのは、担当部署の職員と計画の担当者だけです。"))
+    if action.done != done:
+        with audit.acting_as(acting_user):
+            action.done = done
+            action.save(update_fields=["done"])
+    return action
+
+
+@transaction.atomic
+def spawn_follow_on(*, acting_user, measure: Measure) -> Measure:
+    """A PoC decided 本格導入 becomes a normal measure (same policy and owner), linked back."""
+    _check_change(acting_user, measure.plan)
+    if measure.kind != MeasureKind.POC or measure.decision != PocDecision.ADOPT:
+        raise ServiceError(_("後継の施策を作れるのは、判断が「本格導入」の実証(PoC)だけです。"))
+    if measure.follow_ons.exists():
+        raise ServiceError(_("この実証からはすでに後継の施策が作られています。"))
+    with audit.acting_as(acting_user):
+        follow_on = Measure.objects.create(
+            plan=measure.plan,
+            policy=measure.policy,
+            order=measure.order + 1,
+            title=_("%(title)s(本格導入)") % {"title": measure.title},
+            description=measure.result,
+            owner_department=measure.owner_department,
+            responsible=measure.responsible,
+            target_level=measure.success_criteria,
+            weight=measure.weight,
+            priority=measure.priority,
+            spawned_from=measure,
+        )
+        follow_on.contributors.set(measure.contributors.all())
+    return follow_on

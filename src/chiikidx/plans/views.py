@@ -1,0 +1,324 @@
+"""Pages of the plans app. Access is declared with @route; objects are looked up inside the
+organization of the URL, so another organization's id is a 404. Updates that 原課担当 may make
+(progress, actions) are routed with org("view") and decided per measure by `access.can`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chiikidx.core import access
+from chiikidx.core.access import org, route
+from chiikidx.core.services import ServiceError
+
+from . import queries, services
+from .choices import MeasureStatus, PlanStatus
+from .forms import ActionForm, DecisionForm, MeasureForm, PlanForm, PolicyForm, ProgressForm
+from .models import Action, Measure, Plan, Policy
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _plan(request, plan_id) -> Plan:
+    try:
+        return queries.plan_of(request.org, plan_id)
+    except Plan.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _measure(request, measure_id) -> Measure:
+    try:
+        return queries.measure_of(request.org, measure_id)
+    except Measure.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _can_change(request) -> bool:
+    return access.can(request.user, "change", request.org)
+
+
+@route(org("view"))
+def home(request, lgcode):
+    context = {
+        "plans": queries.plans_of(request.org),
+        "can_change": _can_change(request),
+        "has_department": bool(queries.user_departments(request.user, request.org)),
+    }
+    return render(request, "plans/home.html", context)
+
+
+@route(org("change"))
+def plan_new(request, lgcode):
+    form = PlanForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.create_plan(
+                acting_user=request.user, organization=request.org, **form.values()
+            )
+        except ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("「%(title)s」を作りました。") % {"title": plan.title})
+            return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
+    context = {"form": form, "plan": None}
+    return render(request, "plans/plan_form.html", context, status=400 if form.errors else 200)
+
+
+@route(org("view"))
+def plan_detail(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    departments = list(queries.departments_for(request.org))
+    department_id = _int(request.GET.get("department"))
+    status = request.GET.get("status", "")
+    status = status if status in MeasureStatus.values else ""
+    tree = queries.plan_tree(plan, department_id=department_id, status=status)
+    context = {
+        "plan": plan,
+        "tree": tree,
+        "departments": departments,
+        "statuses": MeasureStatus.choices,
+        "status_counts": [(label, tree.status_counts[v]) for v, label in MeasureStatus.choices],
+        "selected_department": department_id,
+        "selected_status": status,
+        "can_change": _can_change(request),
+        "next_statuses": services.next_statuses(plan),
+    }
+    return render(request, "plans/plan.html", context)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@route(org("change"))
+def plan_edit(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    form = PlanForm(_posted(request), instance=plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_plan(acting_user=request.user, plan=plan, **form.values())
+        except ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("計画を保存しました。"))
+            return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
+    context = {"form": form, "plan": plan}
+    return render(request, "plans/plan_form.html", context, status=400 if form.errors else 200)
+
+
+@route(org("change"))
+def plan_advance(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    choices = [(s, PlanStatus(s).label) for s in services.next_statuses(plan)]
+    form = DecisionForm(_posted(request), choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.advance_plan(acting_user=request.user, plan=plan, **form.cleaned_data)
+        except ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            plan.refresh_from_db()
+            messages.success(
+                request,
+                _("計画の状態を「%(status)s」にしました。") % {"status": plan.get_status_display()},
+            )
+            return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
+    context = {"form": form, "plan": plan}
+    return render(request, "plans/advance.html", context, status=400 if form.errors else 200)
+
+
+@route(org("change"))
+def policy_new(request, lgcode, plan_id):
+    return _policy_form(request, _plan(request, plan_id), None)
+
+
+@route(org("change"))
+def policy_edit(request, lgcode, plan_id, policy_id):
+    plan = _plan(request, plan_id)
+    policy = Policy.objects.filter(plan=plan, pk=policy_id).first()
+    if policy is None:
+        raise Http404
+    return _policy_form(request, plan, policy)
+
+
+def _policy_form(request, plan, policy):
+    form = PolicyForm(_posted(request), instance=policy or Policy(plan=plan))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_policy(
+                acting_user=request.user, plan=plan, policy=policy, **form.cleaned_data
+            )
+        except ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("%(level)sを保存しました。") % {"level": plan.policy_label})
+            return redirect("plans:plan", lgcode=plan.organization.code, plan_id=plan.pk)
+    context = {"form": form, "plan": plan, "policy": policy}
+    return render(request, "plans/policy_form.html", context, status=400 if form.errors else 200)
+
+
+@route(org("change"))
+def measure_new(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    if not plan.policies.exists():
+        messages.error(
+            request,
+            _("先に%(level)sを登録してください。") % {"level": plan.policy_label},
+        )
+        return redirect("plans:policy_new", lgcode=lgcode, plan_id=plan.pk)
+    return _measure_form(request, plan, None)
+
+
+@route(org("change"))
+def measure_edit(request, lgcode, measure_id):
+    measure = _measure(request, measure_id)
+    return _measure_form(request, measure.plan, measure)
+
+
+def _measure_form(request, plan, measure):
+    initial = {"policy": request.GET.get("policy")} if measure is None else None
+    form = MeasureForm(
+        _posted(request), instance=measure or Measure(plan=plan), plan=plan, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_measure(
+                acting_user=request.user,
+                plan=plan,
+                measure=measure,
+                contributors=form.cleaned_data["contributors"],
+                budgets=form.budgets(),
+                **form.values(),
+            )
+        except ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("「%(title)s」を保存しました。") % {"title": saved.title})
+            return redirect("plans:measure", lgcode=plan.organization.code, measure_id=saved.pk)
+    context = {"form": form, "plan": plan, "measure": measure}
+    return render(request, "plans/measure_form.html", context, status=400 if form.errors else 200)
+
+
+@route(org("view"))
+def measure_detail(request, lgcode, measure_id):
+    measure = _measure(request, measure_id)
+    budgets = list(measure.budgets.all())
+    context = {
+        "measure": measure,
+        "plan": measure.plan,
+        "budgets": budgets,
+        "budget_total": sum(b.planned_yen for b in budgets),
+        "actual_total": sum(b.actual_yen or 0 for b in budgets),
+        "contributors": list(measure.contributors.all()),
+        "updates": list(measure.updates.select_related("by")[:50]),
+        "actions": list(measure.actions.all()),
+        "follow_ons": list(measure.follow_ons.all()),
+        "can_update": access.can(request.user, "change", measure),
+        "can_change": _can_change(request),
+        "progress_form": ProgressForm(measure=measure),
+        "action_form": ActionForm(),
+    }
+    return render(request, "plans/measure.html", context)
+
+
+def _back(request, measure) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("plans:measure", args=[measure.plan.organization.code, measure.pk])
+
+
+def _require_update_right(request, measure) -> None:
+    """原課担当 of the owner department, or the organization's staff (see core.access)."""
+    if not access.can(request.user, "change", measure):
+        raise PermissionDenied
+
+
+@route(org("view"))
+@require_POST
+def measure_update(request, lgcode, measure_id):
+    measure = _measure(request, measure_id)
+    _require_update_right(request, measure)
+    form = ProgressForm(request.POST)
+    if not form.is_valid():
+        problems = [e for errors in form.errors.values() for e in errors]
+        messages.error(request, _("更新できませんでした: %(p)s") % {"p": " / ".join(problems)})
+        return redirect(_back(request, measure))
+    try:
+        services.update_progress(acting_user=request.user, measure=measure, **form.cleaned_data)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("「%(title)s」を「%(status)s・%(progress)s%%」に更新しました。")
+            % {
+                "title": measure.title,
+                "status": measure.get_status_display(),
+                "progress": measure.progress,
+            },
+        )
+    return redirect(_back(request, measure))
+
+
+@route(org("change"))
+@require_POST
+def measure_spawn(request, lgcode, measure_id):
+    measure = _measure(request, measure_id)
+    try:
+        follow_on = services.spawn_follow_on(acting_user=request.user, measure=measure)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+        return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
+    messages.success(request, _("後継の施策を作りました。期限と予算を入力してください。"))
+    return redirect("plans:measure_edit", lgcode=lgcode, measure_id=follow_on.pk)
+
+
+@route(org("change"))
+@require_POST
+def action_new(request, lgcode, measure_id):
+    measure = _measure(request, measure_id)
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        services.add_action(acting_user=request.user, measure=measure, **form.cleaned_data)
+        messages.success(request, _("取組を追加しました。"))
+    else:
+        messages.error(request, _("取組の名称を入力してください(期日は和暦でも入力できます)。"))
+    return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
+
+
+@route(org("view"))
+@require_POST
+def action_done(request, lgcode, measure_id, action_id):
+    measure = _measure(request, measure_id)
+    action = Action.objects.filter(measure=measure, pk=action_id).first()
+    if action is None:
+        raise Http404
+    action.measure = measure
+    _require_update_right(request, measure)
+    services.set_action_done(
+        acting_user=request.user, action=action, done=request.POST.get("done") == "1"
+    )
+    return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
+
+
+@route(org("view"))
+def mine(request, lgcode):
+    measures = list(queries.my_measures(request.user, request.org))
+    rows = [(m, ProgressForm(measure=m), access.can(request.user, "change", m)) for m in measures]
+    context = {
+        "rows": rows,
+        "has_department": bool(queries.user_departments(request.user, request.org)),
+    }
+    return render(request, "plans/mine.html", context)
