@@ -15,7 +15,8 @@ How the schedule is computed (shown on the Gantt page):
     predecessor starts at the earliest.
   - 完了待ち (`blocks`): the follower may not start before the predecessor is done. For the
     dates this is 終了→開始 with no lag; besides, the page shows the gate as closed until the
-    predecessor is marked done.
+    predecessor is marked done. Being done changes nothing else: a done measure is scheduled
+    from its dates like any other.
 - Earliest dates: measures are taken in dependency order. A measure starts on its planned start,
   unless a predecessor does not let it start that early: then it starts on the first day its
   predecessors allow. It never starts before its planned start. Its earliest finish is its
