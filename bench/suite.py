@@ -9,6 +9,7 @@ import time
 
 import assessments_suite
 import datagen
+import plans_suite
 from django.contrib.auth import get_user_model
 from django.test import Client
 from measure import Result, Target, median, ms, p95, progress, samples, timed
@@ -46,10 +47,11 @@ PAGES = [
 
 def run_all() -> list[Result]:
     """The foundation benchmarks, then the assessments ones (assessments_suite.py) on data of
-    their own, built after the foundation figures are taken."""
+    their own, built after the foundation figures are taken, then the plans ones
+    (plans_suite.py: pure computation, no database)."""
     results: list[Result] = []
     foundation = (bench_registry, bench_demo, build_tenants, bench_audit, bench_pages, bench_access)
-    for step in (*foundation, *assessments_suite.steps()):
+    for step in (*foundation, *assessments_suite.steps(), *plans_suite.steps()):
         started = time.perf_counter()
         progress(step.__doc__.splitlines()[0])
         results.extend(step())
@@ -250,4 +252,5 @@ def describe_data() -> str:
         f"{Department.objects.count():,} departments, "
         f"{AuditEntry.objects.count():,} audit entries"
     )
-    return "\n".join(line for line in (foundation, assessments_suite.describe()) if line)
+    described = (foundation, assessments_suite.describe(), plans_suite.describe())
+    return "\n".join(line for line in described if line)
