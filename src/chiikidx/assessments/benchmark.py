@@ -95,19 +95,37 @@ def load(round_: Round) -> RoundData:
     return load_rounds([round_.pk])
 
 
-def load_rounds(round_ids: list[int], dimensions: list[str] | None = None) -> RoundData:
+NAMELESS_FIELDS = ("pk", "round_id", "organization_id", "organization__peer_group", "overall")
+
+
+def load_rounds(
+    round_ids: list[int], dimensions: list[str] | None = None, *, names: bool = True
+) -> RoundData:
     """Every counted response of these rounds, in code order, with their scores of `dimensions`
-    (None: all; an empty list: none, one query less). Two queries, no model objects."""
+    (None: all; an empty list: none, one query less). Two queries, no model objects.
+    Without `names`, entries carry only what positions need (see `fill_names`)."""
     counted = Response.objects.filter(round_id__in=round_ids, status__in=SCORED_STATUSES)
-    entries = (
-        counted.annotate(overall=_float("overall_score"))
-        .order_by("organization__code")
-        .values_list(*ENTRY_FIELDS)
-    )
-    data = RoundData(responses={row[0]: Entry(*row) for row in fetch(entries)})
+    ordered = counted.annotate(overall=_float("overall_score")).order_by("organization__code")
+    if names:
+        rows = {row[0]: Entry(*row) for row in fetch(ordered.values_list(*ENTRY_FIELDS))}
+    else:
+        rows = {
+            pk: Entry(pk, round_id, org_id, "", "", "", group, "", overall)
+            for pk, round_id, org_id, group, overall in fetch(ordered.values_list(*NAMELESS_FIELDS))
+        }
+    data = RoundData(responses=rows)
     if dimensions != []:
         data.scores = scores_of(round_ids, dimensions)
     return data
+
+
+def fill_names(data: RoundData, response_ids: list[int]) -> None:
+    """Codes and names of a few entries loaded without them (one query)."""
+    rows = Response.objects.filter(pk__in=response_ids).values_list(
+        "pk", "organization__code", "organization__name"
+    )
+    for pk, code, name in rows:
+        data.responses[pk].code, data.responses[pk].name = code, name
 
 
 def scores_of(round_ids: list[int], dimensions: list[str] | None = None) -> dict:

@@ -53,7 +53,7 @@ def build(definition: FrameworkDef, response: Response, user) -> dict:
 def aggregates(definition: FrameworkDef, response: Response) -> tuple:
     """The report's numbers: each dimension's own score and averages (from the database),
     positions, strengths and weaknesses. Returns the round's counted responses too."""
-    data = benchmark.load_rounds([response.round_id], dimensions=[])
+    data = benchmark.load_rounds([response.round_id], dimensions=[], names=False)
     peer_group = response.organization.peer_group
     enough_peers = len(data.peers(response.pk)) >= benchmark.MIN_GROUP
     averages = benchmark.dimension_averages(response.round_id, response.pk, peer_group)
@@ -127,18 +127,20 @@ def _partners(
                 -item[1],
             )
         )
-        top = others[:PARTNERS_PER_WEAKNESS]
-        result.append(
-            {
-                "dimension": weakness.title,
-                "own": weakness.own,
-                "partners": [
-                    _partner(data.responses[rid], score, i, sees_names, own_group)
-                    for i, (rid, score) in enumerate(top)
-                ],
-            }
-        )
-    return result
+        result.append((weakness, others[:PARTNERS_PER_WEAKNESS]))
+    if sees_names:
+        benchmark.fill_names(data, [rid for _weak, top in result for rid, _score in top])
+    return [
+        {
+            "dimension": weakness.title,
+            "own": weakness.own,
+            "partners": [
+                _partner(data.responses[rid], score, i, sees_names, own_group)
+                for i, (rid, score) in enumerate(top)
+            ],
+        }
+        for weakness, top in result
+    ]
 
 
 def _partner(other: benchmark.Entry, score, index: int, sees_names: bool, own_group: str) -> dict:
