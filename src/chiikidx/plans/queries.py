@@ -150,3 +150,39 @@ def _task(measure: Measure, today) -> Task:
         gettext("DX推進計画"),
         measure.deadline,
     )
+
+
+def plan_versions(plan: Plan) -> list[Plan]:
+    """Every version (版) of the plan, oldest first; `plan` itself is one of them."""
+    earlier = []
+    current = plan
+    while current.previous_id:
+        current = Plan.objects.only("pk", "title", "version", "status", "previous_id").get(
+            pk=current.previous_id
+        )
+        earlier.append(current)
+    later = list(
+        Plan.objects.filter(version__gt=plan.version, organization_id=plan.organization_id)
+        .filter(pk__in=_descendants(plan))
+        .order_by("version")
+    )
+    return [*reversed(earlier), plan, *later]
+
+
+def _descendants(plan: Plan) -> list[int]:
+    found, frontier = [], [plan.pk]
+    while frontier:
+        frontier = list(Plan.objects.filter(previous_id__in=frontier).values_list("pk", flat=True))
+        found += frontier
+    return found
+
+
+def baselines_of(versions: list[Plan]) -> QuerySet:
+    """Baselines of the given versions of a plan, oldest first."""
+    from .models import Baseline
+
+    return (
+        Baseline.objects.filter(plan__in=[p.pk for p in versions])
+        .select_related("taken_by", "plan")
+        .order_by("taken_at", "pk")
+    )

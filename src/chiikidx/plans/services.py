@@ -17,8 +17,18 @@ from django.utils.translation import gettext as _
 from chiikidx.core import access, audit
 from chiikidx.core.services import ServiceError
 
+from . import baselines
 from .choices import NEXT_STATUSES, MeasureKind, MeasureStatus, PlanStatus, PocDecision
-from .models import Action, Measure, MeasureBudget, MeasureUpdate, Plan, PlanDecision, Policy
+from .models import (
+    Action,
+    Baseline,
+    Measure,
+    MeasureBudget,
+    MeasureUpdate,
+    Plan,
+    PlanDecision,
+    Policy,
+)
 
 PLAN_FIELDS = ("title", "vision", "start_fy", "end_fy", "sogo_keikaku", "level_names")
 POLICY_FIELDS = ("code", "order", "title", "description")
@@ -78,6 +88,16 @@ def _check_period(start_fy: int, end_fy: int) -> None:
 def _check_change(user, obj) -> None:
     if not access.can(user, "change", obj):
         raise ServiceError(_("この計画を変更する権限がありません。"))
+    _check_current(obj)
+
+
+def _check_current(plan: Plan) -> None:
+    """A revised plan (改定前の版) keeps its history as it was: it is read-only."""
+    if isinstance(plan, Plan) and plan.is_superseded:
+        raise ServiceError(
+            _("この計画は改定前の版(第%(v)s版)なので変更できません。新しい版を変更してください。")
+            % {"v": plan.version}
+        )
 
 
 @transaction.atomic
@@ -118,8 +138,11 @@ def advance_plan(
     meeting: str = "",
     minutes_url: str = "",
     note: str = "",
+    with_baseline: bool = False,
 ) -> PlanDecision:
-    """Move the plan one step along the approval order and record the decision."""
+    """Move the plan one step along the approval order and record the decision.
+
+    With `with_baseline`, reaching 議会報告・承認 also takes a baseline labelled by the step."""
     plan = Plan.objects.select_for_update().select_related("organization").get(pk=plan.pk)
     _check_change(acting_user, plan)
     allowed = next_statuses(plan)
@@ -149,7 +172,32 @@ def advance_plan(
         )
         plan.status = to_status
         plan.save()
+    if with_baseline and to_status == PlanStatus.GIKAI:
+        take_baseline(
+            acting_user=acting_user,
+            plan=plan,
+            label=baselines.step_label(to_status, decided_on),
+            note=decided_by.strip(),
+        )
     return decision
+
+
+@transaction.atomic
+def take_baseline(*, acting_user, plan: Plan, label: str, note: str = "") -> Baseline:
+    """Snapshot the plan as it is now (ベースライン)."""
+    _check_change(acting_user, plan)
+    label = label.strip()
+    if not label:
+        raise ServiceError(_("ベースラインの名称を入力してください(例: 議会承認時)。"))
+    with audit.acting_as(acting_user):
+        return Baseline.objects.create(
+            plan=plan,
+            label=label[:100],
+            note=note.strip(),
+            taken_by=acting_user,
+            taken_at=timezone.now(),
+            snapshot=baselines.snapshot(plan),
+        )
 
 
 # --- policies and measures -----------------------------------------------------------------
@@ -230,6 +278,7 @@ def update_progress(
     """The owner's update: status, progress and a comment, logged as one update entry."""
     if not access.can(acting_user, "change", measure):
         raise ServiceError(_("この施策を更新できるのは、担当部署の職員と計画の担当者だけです。"))
+    _check_current(measure.plan)
     if status not in MeasureStatus.values:
         raise ServiceError(_("状況を一覧から選んでください。"))
     if not 0 <= progress <= 100:
@@ -262,6 +311,7 @@ def add_action(
 def set_action_done(*, acting_user, action: Action, done: bool) -> Action:
     if not access.can(acting_user, "change", action.measure):
         raise ServiceError(_("この取組を更新できるのは、担当部署の職員と計画の担当者だけです。"))
+    _check_current(action.measure.plan)
     if action.done != done:
         with audit.acting_as(acting_user):
             action.done = done

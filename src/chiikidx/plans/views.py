@@ -17,9 +17,17 @@ from chiikidx.core import access
 from chiikidx.core.access import org, route
 from chiikidx.core.services import ServiceError
 
-from . import queries, services
+from . import baselines, queries, services
 from .choices import MeasureStatus, PlanStatus
-from .forms import ActionForm, DecisionForm, MeasureForm, PlanForm, PolicyForm, ProgressForm
+from .forms import (
+    ActionForm,
+    BaselineForm,
+    DecisionForm,
+    MeasureForm,
+    PlanForm,
+    PolicyForm,
+    ProgressForm,
+)
 from .models import Action, Measure, Plan, Policy
 
 
@@ -322,3 +330,54 @@ def mine(request, lgcode):
         "has_department": bool(queries.user_departments(request.user, request.org)),
     }
     return render(request, "plans/mine.html", context)
+
+
+# --- baselines ------------------------------------------------------------------------------
+
+
+@route(org("view"))
+def baseline_list(request, lgcode, plan_id):
+    """Baselines of the plan (and of its earlier versions), and the comparison of two states."""
+    plan = _plan(request, plan_id)
+    versions = queries.plan_versions(plan)
+    found = list(queries.baselines_of(versions))
+    by_key = {str(b.pk): b for b in found}
+    a_key = request.GET.get("a") or (str(found[-1].pk) if found else "")
+    b_key = request.GET.get("b") or "current"
+    comparison = None
+    if {a_key, b_key} <= {*by_key, "current"} and a_key != b_key:
+        current = baselines.state_of(plan) if "current" in (a_key, b_key) else None
+        states = [
+            current if k == "current" else baselines.state_of(by_key[k]) for k in (a_key, b_key)
+        ]
+        comparison = baselines.compare(*states)
+    context = {
+        "plan": plan,
+        "baselines": found,
+        "a_key": a_key,
+        "b_key": b_key,
+        "comparison": comparison,
+        "same": a_key == b_key and bool(found),
+        "can_change": _can_change(request) and not plan.is_superseded,
+        "form": BaselineForm(),
+    }
+    return render(request, "plans/baselines.html", context)
+
+
+@route(org("change"))
+@require_POST
+def baseline_new(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    form = BaselineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("ベースラインの名称を入力してください(例: 議会承認時)。"))
+        return redirect("plans:baselines", lgcode=lgcode, plan_id=plan.pk)
+    try:
+        taken = services.take_baseline(acting_user=request.user, plan=plan, **form.cleaned_data)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, _("ベースライン「%(label)s」を保存しました。") % {"label": taken.label}
+        )
+    return redirect("plans:baselines", lgcode=lgcode, plan_id=plan.pk)
