@@ -541,6 +541,8 @@ REVIEWED_RULES = {
     "plans:action_done": "org:view",
     "plans:baselines": "org:view",
     "plans:baseline_new": "org:change",
+    "plans:excel": "org:view",
+    "plans:excel_upload": "org:change",
 }
 
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access
+from chiikidx.core import access, tabular
 from chiikidx.core.access import org, route
 from chiikidx.core.services import ServiceError
 
-from . import baselines, queries, services
+from . import baselines, excel, queries, services
 from .choices import MeasureStatus, PlanStatus
 from .forms import (
     ActionForm,
@@ -27,6 +27,7 @@ from .forms import (
     PlanForm,
     PolicyForm,
     ProgressForm,
+    UploadForm,
 )
 from .models import Action, Measure, Plan, Policy
 
@@ -98,6 +99,7 @@ def plan_detail(request, lgcode, plan_id):
         "selected_status": status,
         "can_change": _can_change(request),
         "next_statuses": services.next_statuses(plan),
+        "importable": plan.status in excel.IMPORTABLE_STATUSES,
     }
     return render(request, "plans/plan.html", context)
 
@@ -381,3 +383,44 @@ def baseline_new(request, lgcode, plan_id):
             request, _("ベースライン「%(label)s」を保存しました。") % {"label": taken.label}
         )
     return redirect("plans:baselines", lgcode=lgcode, plan_id=plan.pk)
+
+
+# --- Excel 工程表 --------------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@route(org("view"))
+def plan_excel(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    download = HttpResponse(excel.workbook(plan), content_type=XLSX)
+    name = f"koteihyo-{lgcode}-{plan.pk}-v{plan.version}.xlsx"
+    download["Content-Disposition"] = f'attachment; filename="{name}"'
+    return download
+
+
+@route(org("change"))
+@require_POST
+def plan_excel_upload(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("取り込む工程表(Excel または CSV)を選んでください。"))
+        return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
+    try:
+        done = excel.import_upload(
+            acting_user=request.user, plan=plan, data=upload.read(), filename=upload.name
+        )
+    except (tabular.TableImportError, tabular.TableFileError) as failed:
+        problems = [str(e) for e in getattr(failed, "errors", [])] or [str(failed)]
+        context = {"plan": plan, "problems": problems, "form": UploadForm()}
+        return render(request, "plans/excel_errors.html", context, status=400)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("工程表を取り込みました: 追加 %(c)s件・更新 %(u)s件・変更なし %(n)s件。")
+            % {"c": done.created, "u": done.updated, "n": done.unchanged},
+        )
+    return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
