@@ -543,6 +543,7 @@ REVIEWED_RULES = {
     "plans:baseline_new": "org:change",
     "plans:excel": "org:view",
     "plans:excel_upload": "org:change",
+    "plans:plan_revise": "org:change",
 }
 
 

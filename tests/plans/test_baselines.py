@@ -260,3 +260,91 @@ def test_compare_page_query_count_does_not_grow_with_measures(aoba_plan, user_na
     services.take_baseline(acting_user=user, plan=aoba_plan, label="年度末")
     assert count() == small
     assert small <= 14, small
+
+
+# --- revisions (改定) ---------------------------------------------------------------------
+
+
+def _approved(plan):
+    Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.GIKAI)
+    plan.refresh_from_db()
+    return plan
+
+
+def test_revision_copies_the_plan_and_keeps_the_old_version(aoba_plan):
+    user = admin_of(aoba_plan.organization)
+    first = aoba_plan.measures.order_by("pk").first()
+    services.save_measure(
+        acting_user=user, plan=aoba_plan, measure=first, budgets={2025: (500_000, 400_000)}
+    )
+    services.add_action(acting_user=user, measure=first, title="仕様書の作成")
+    services.update_progress(acting_user=user, measure=first, status="on_track", progress=30)
+    approved = services.take_baseline(acting_user=user, plan=_approved(aoba_plan), label="承認時")
+    before = AuditEntry.objects.count()
+
+    new = services.revise_plan(acting_user=user, plan=aoba_plan, note="中間見直し")
+
+    assert (new.version, new.previous, new.status) == (2, aoba_plan, PlanStatus.REVISING)
+    assert new.title == aoba_plan.title and new.start_fy == aoba_plan.start_fy
+    assert [p.title for p in new.policies.all()] == ["行政手続のDX"]
+    copies = list(new.measures.order_by("pk"))
+    assert [m.title for m in copies] == ["施策1", "施策2", "施策3"]
+    copy = copies[0]
+    assert copy.pk != first.pk and copy.origin == first.pk and copy.progress == 30
+    assert copy.policy.plan == new
+    assert [(b.fiscal_year, b.planned_yen, b.actual_yen) for b in copy.budgets.all()] == [
+        (2025, 500_000, 400_000)
+    ]
+    assert [a.title for a in copy.actions.all()] == ["仕様書の作成"]
+    assert new.decisions.get().note == "中間見直し"
+    assert AuditEntry.objects.count() > before  # every copied row is audited
+    # the old version keeps its history and is read-only
+    aoba_plan = Plan.objects.get(pk=aoba_plan.pk)
+    assert aoba_plan.is_superseded and aoba_plan.next_version == new
+    assert first.updates.count() == 1 and aoba_plan.baselines.get() == approved
+    with pytest.raises(ServiceError, match="改定前の版"):
+        services.update_plan(acting_user=user, plan=aoba_plan, title="変更")
+    with pytest.raises(ServiceError, match="改定前の版"):
+        services.update_progress(acting_user=user, measure=first, status="done", progress=100)
+    with pytest.raises(ServiceError, match="改定前の版"):
+        services.revise_plan(acting_user=user, plan=aoba_plan)
+    # the old baseline still compares with the new version, measure by measure
+    services.save_measure(acting_user=user, plan=new, measure=copy, title="施策1(改称)")
+    c = compare(approved, new)
+    assert not c.added and not c.removed
+    assert [m.title for m in c.changed] == ["施策1(改称)"]
+
+
+def test_a_draft_is_edited_not_revised(aoba_plan):
+    with pytest.raises(ServiceError, match="下書き"):
+        services.revise_plan(acting_user=admin_of(aoba_plan.organization), plan=aoba_plan)
+
+
+def test_plan_page_shows_versions_and_the_old_one_links_to_the_new(aoba_plan, user_named):
+    client = Client()
+    client.force_login(user_named("muni-admin-1"))
+    _approved(aoba_plan)
+    url = reverse("plans:plan_revise", args=[AOBA, aoba_plan.pk])
+    assert (
+        "改定を始める"
+        in client.get(reverse("plans:plan", args=[AOBA, aoba_plan.pk])).content.decode()
+    )
+    response = client.post(url, {"note": "中間見直し"})
+    new = Plan.objects.get(previous=aoba_plan)
+    assert response.status_code == 302 and response["Location"].endswith(f"/{new.pk}/")
+    old_page = client.get(reverse("plans:plan", args=[AOBA, aoba_plan.pk])).content.decode()
+    assert "改定前の版" in old_page
+    assert reverse("plans:plan", args=[AOBA, new.pk]) in old_page
+    assert "段階を進める" not in old_page and "改定を始める" not in old_page
+    new_page = client.get(reverse("plans:plan", args=[AOBA, new.pk])).content.decode()
+    assert "第2版" in new_page and "版の履歴" in new_page
+
+
+def test_only_changers_revise(aoba_plan, user_named):
+    _approved(aoba_plan)
+    url = reverse("plans:plan_revise", args=[AOBA, aoba_plan.pk])
+    for username in ("executive-1", "dept-staff-1"):
+        client = Client()
+        client.force_login(user_named(username))
+        assert client.post(url).status_code == 403
+    assert Plan.objects.filter(previous=aoba_plan).count() == 0

@@ -15,6 +15,7 @@ urlpatterns = [
     path(P + "<int:plan_id>/advance/", views.plan_advance, name="plan_advance"),
     path(P + "<int:plan_id>/baselines/", views.baseline_list, name="baselines"),
     path(P + "<int:plan_id>/baselines/new/", views.baseline_new, name="baseline_new"),
+    path(P + "<int:plan_id>/revise/", views.plan_revise, name="plan_revise"),
     path(P + "<int:plan_id>/excel/", views.plan_excel, name="excel"),
     path(P + "<int:plan_id>/excel/upload/", views.plan_excel_upload, name="excel_upload"),
     path(P + "<int:plan_id>/policies/new/", views.policy_new, name="policy_new"),

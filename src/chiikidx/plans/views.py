@@ -27,6 +27,7 @@ from .forms import (
     PlanForm,
     PolicyForm,
     ProgressForm,
+    ReviseForm,
     UploadForm,
 )
 from .models import Action, Measure, Plan, Policy
@@ -89,6 +90,8 @@ def plan_detail(request, lgcode, plan_id):
     status = request.GET.get("status", "")
     status = status if status in MeasureStatus.values else ""
     tree = queries.plan_tree(plan, department_id=department_id, status=status)
+    versions = queries.plan_versions(plan)
+    can_change = _can_change(request) and not plan.is_superseded
     context = {
         "plan": plan,
         "tree": tree,
@@ -97,9 +100,12 @@ def plan_detail(request, lgcode, plan_id):
         "status_counts": [(label, tree.status_counts[v]) for v, label in MeasureStatus.choices],
         "selected_department": department_id,
         "selected_status": status,
-        "can_change": _can_change(request),
+        "can_change": can_change,
         "next_statuses": services.next_statuses(plan),
         "importable": plan.status in excel.IMPORTABLE_STATUSES,
+        "versions": versions,
+        "revisable": can_change and plan.status in services.REVISABLE_STATUSES,
+        "revise_form": ReviseForm(),
     }
     return render(request, "plans/plan.html", context)
 
@@ -424,3 +430,22 @@ def plan_excel_upload(request, lgcode, plan_id):
             % {"c": done.created, "u": done.updated, "n": done.unchanged},
         )
     return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
+
+
+@route(org("change"))
+@require_POST
+def plan_revise(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    form = ReviseForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        new = services.revise_plan(acting_user=request.user, plan=plan, note=note)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+        return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
+    messages.success(
+        request,
+        _("第%(v)s版を作りました(改定中)。第%(old)s版は改定前の版として残ります。")
+        % {"v": new.version, "old": plan.version},
+    )
+    return redirect("plans:plan", lgcode=lgcode, plan_id=new.pk)
