@@ -348,3 +348,25 @@ def test_only_changers_revise(aoba_plan, user_named):
         client.force_login(user_named(username))
         assert client.post(url).status_code == 403
     assert Plan.objects.filter(previous=aoba_plan).count() == 0
+
+
+def test_writes_to_the_old_version_are_refused_with_a_message(aoba_plan, user_named):
+    user = admin_of(aoba_plan.organization)
+    measure = aoba_plan.measures.first()
+    action = services.add_action(acting_user=user, measure=measure, title="仕様書")
+    services.revise_plan(acting_user=user, plan=_approved(aoba_plan))
+    client = Client()
+    client.force_login(user_named("muni-admin-1"))
+    before = AuditEntry.objects.count()
+    posts = [
+        (reverse("plans:action_new", args=[AOBA, measure.pk]), {"title": "追加"}),
+        (reverse("plans:action_done", args=[AOBA, measure.pk, action.pk]), {"done": "1"}),
+        (
+            reverse("plans:measure_update", args=[AOBA, measure.pk]),
+            {"status": "done", "progress": "100"},
+        ),
+        (reverse("plans:baseline_new", args=[AOBA, aoba_plan.pk]), {"label": "x"}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 302, url
+    assert AuditEntry.objects.count() == before

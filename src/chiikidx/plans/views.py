@@ -307,8 +307,12 @@ def action_new(request, lgcode, measure_id):
     measure = _measure(request, measure_id)
     form = ActionForm(request.POST)
     if form.is_valid():
-        services.add_action(acting_user=request.user, measure=measure, **form.cleaned_data)
-        messages.success(request, _("取組を追加しました。"))
+        try:
+            services.add_action(acting_user=request.user, measure=measure, **form.cleaned_data)
+        except ServiceError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("取組を追加しました。"))
     else:
         messages.error(request, _("取組の名称を入力してください(期日は和暦でも入力できます)。"))
     return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
@@ -323,9 +327,12 @@ def action_done(request, lgcode, measure_id, action_id):
         raise Http404
     action.measure = measure
     _require_update_right(request, measure)
-    services.set_action_done(
-        acting_user=request.user, action=action, done=request.POST.get("done") == "1"
-    )
+    try:
+        services.set_action_done(
+            acting_user=request.user, action=action, done=request.POST.get("done") == "1"
+        )
+    except ServiceError as refused:
+        messages.error(request, str(refused))
     return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
 
 
