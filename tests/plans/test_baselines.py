@@ -370,3 +370,19 @@ def test_writes_to_the_old_version_are_refused_with_a_message(aoba_plan, user_na
     for url, data in posts:
         assert client.post(url, data).status_code == 302, url
     assert AuditEntry.objects.count() == before
+
+
+def test_my_measures_and_the_plan_list_after_a_revision(aoba_plan, user_named):
+    from chiikidx.plans import queries
+
+    new = services.revise_plan(
+        acting_user=admin_of(aoba_plan.organization), plan=_approved(aoba_plan)
+    )
+    staff = user_named("dept-staff-1")
+    assert {m.plan_id for m in queries.my_measures(staff, aoba_plan.organization)} == {new.pk}
+    listed = list(queries.plans_of(aoba_plan.organization))
+    assert [(p.pk, p.revised) for p in listed] == [(new.pk, False), (aoba_plan.pk, True)]
+    client = Client()
+    client.force_login(staff)
+    page = client.get(reverse("plans:home", args=[AOBA])).content.decode()
+    assert "第2版" in page and "改定前の版" in page
