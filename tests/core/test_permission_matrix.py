@@ -84,6 +84,9 @@ POST_ONLY = {
     "plans:measure_spawn",
     "plans:action_new",
     "plans:action_done",
+    "plans:baseline_new",
+    "plans:plan_revise",
+    "plans:excel_upload",
 }
 
 
@@ -157,6 +160,11 @@ def sample_kwargs(route, lgcode):
         "plans:measure_spawn": lambda: _measure_sample(lgcode),
         "plans:action_new": lambda: _measure_sample(lgcode),
         "plans:action_done": lambda: _action_sample(lgcode),
+        "plans:baselines": lambda: _plan_sample(lgcode),
+        "plans:baseline_new": lambda: _plan_sample(lgcode),
+        "plans:plan_revise": lambda: _plan_sample(lgcode),
+        "plans:excel": lambda: _plan_sample(lgcode),
+        "plans:excel_upload": lambda: _plan_sample(lgcode),
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -531,6 +539,11 @@ REVIEWED_RULES = {
     "plans:measure_spawn": "org:change",
     "plans:action_new": "org:change",
     "plans:action_done": "org:view",
+    "plans:baselines": "org:view",
+    "plans:baseline_new": "org:change",
+    "plans:excel": "org:view",
+    "plans:excel_upload": "org:change",
+    "plans:plan_revise": "org:change",
 }
 
 
@@ -563,9 +576,10 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
-    from chiikidx.plans.models import Measure, MeasureUpdate, Plan
+    from chiikidx.plans.models import Baseline, Measure, MeasureUpdate, Plan
 
     return (
+        Baseline.objects.count(),
         Department.objects.count(),
         EvidenceFile.objects.count(),
         Plan.objects.count(),

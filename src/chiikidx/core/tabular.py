@@ -35,6 +35,7 @@ __all__ = [
     "TableImportError",
     "TableResult",
     "boolean",
+    "cell_text",
     "choice",
     "date_",
     "decimal_",
@@ -226,6 +227,8 @@ class TableResult:
     errors: list[RowError] = field(default_factory=list)
     header_row: int | None = None
     sheet: str | None = None
+    # keys of the columns found in the header (an absent optional column reads as None)
+    present: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -445,6 +448,11 @@ def _missing_columns_error(grid: _Grid, r: int, missing: list[Column]) -> RowErr
 _CSV_FORMULA_GUARD = re.compile(r"^'(?=[=+\-@])")
 
 
+def cell_text(value: str) -> str:
+    """Text as read_table returns it (NFKC, trimmed), to tell a real edit from a round-trip."""
+    return _cell_text(value)
+
+
 def _cell_text(value: str) -> str:
     # NFKC and trimmed, but line breaks inside a cell (addresses, notes) are kept.
     folded = unicodedata.normalize("NFKC", value).replace("\r\n", "\n").replace("\r", "\n")
@@ -482,7 +490,7 @@ def _parse_cell(column: Column, raw: Any, row_no: int) -> tuple[Any, RowError | 
 def _read_rows(
     grid: _Grid, header: int, positions: dict[str, int], columns: list[Column]
 ) -> TableResult:
-    result = TableResult(header_row=header + 1, sheet=grid.name)
+    result = TableResult(header_row=header + 1, sheet=grid.name, present=set(positions))
     present = [c for c in columns if c.key in positions]
     seen: dict[str, dict[Any, int]] = {c.key: {} for c in present if c.unique}
     for r in range(header + 1, len(grid.cells)):

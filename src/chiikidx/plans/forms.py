@@ -78,6 +78,15 @@ class DecisionForm(forms.Form):
     note = forms.CharField(
         label=_("備考"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+    with_baseline = forms.BooleanField(
+        label=_("この時点の計画をベースラインとして保存する"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "「議会報告・承認」に進めるときに、段階名と決定日を名称にしたベースラインを取ります。"
+            "後で現在の計画と比べられます。"
+        ),
+    )
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,3 +212,25 @@ class ProgressForm(forms.Form):
 class ActionForm(forms.Form):
     title = forms.CharField(label=_("名称"), max_length=200)
     due_on = WarekiDateField(label=_("期日"), required=False)
+
+
+class BaselineForm(forms.Form):
+    label = forms.CharField(
+        label=_("名称"), max_length=100, help_text=_("例: 議会承認時、令和7年度末")
+    )
+    note = forms.CharField(
+        label=_("備考"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class ReviseForm(forms.Form):
+    note = forms.CharField(
+        label=_("改定の理由"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("例: 中間見直しによる施策の追加"),
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("工程表(Excel または CSV)"))

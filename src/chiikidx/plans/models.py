@@ -39,6 +39,15 @@ class Plan(TenantModel):
         _("状態"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
     level_names = models.JSONField(_("階層の名称"), default=default_level_names, blank=True)
+    version = models.PositiveIntegerField(_("版"), default=1)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions",
+        verbose_name=_("改定前の版"),
+    )
 
     class Meta:
         ordering = ["organization", "-start_fy", "title"]
@@ -54,6 +63,17 @@ class Plan(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_superseded(self) -> bool:
+        """A revised plan (改定前の版) is kept read-only; `revisions` is its newer version."""
+        return self.next_version is not None
+
+    @property
+    def next_version(self):
+        if not hasattr(self, "_next_version"):
+            self._next_version = Plan.objects.filter(previous=self).first()
+        return self._next_version
 
     def level(self, key: str) -> str:
         return (self.level_names or {}).get(key) or default_level_names()[key]
@@ -189,6 +209,15 @@ class Measure(PlanPart):
     result = models.TextField(_("実証の結果"), blank=True)
     decision = models.CharField(
         _("実証後の判断"), max_length=10, choices=PocDecision.choices, blank=True
+    )
+    origin = models.PositiveBigIntegerField(
+        _("最初の版の施策ID"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "改定で写した施策が、どの施策から続いているか(ベースラインとの比較に使います)。"
+        ),
     )
     spawned_from = models.ForeignKey(
         "self",
@@ -338,3 +367,33 @@ class Action(MeasurePart):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Baseline(PlanPart):
+    """A snapshot of a plan (ベースライン), e.g. at 議会承認, to compare later states against.
+
+    `snapshot` holds the plan's fields and every policy and measure as they were (see
+    `baselines.snapshot`), so a baseline never changes when the plan does."""
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="baselines", verbose_name=_("計画")
+    )
+    label = models.CharField(_("名称"), max_length=100)
+    taken_at = models.DateTimeField(_("取得日時"), default=timezone.now)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("取得した人"),
+    )
+    note = models.TextField(_("備考"), blank=True)
+    snapshot = models.JSONField(_("内容"), default=dict)
+
+    class Meta:
+        ordering = ["plan", "taken_at", "pk"]
+        verbose_name = _("ベースライン")
+        verbose_name_plural = _("ベースライン")
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.label}"

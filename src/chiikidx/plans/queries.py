@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -23,9 +23,19 @@ from .services import weighted_progress
 def plans_of(org) -> QuerySet:
     return (
         Plan.objects.filter(organization=org)
-        .annotate(measure_count=Count("measures"))
-        .order_by("-start_fy", "title")
+        .annotate(measure_count=Count("measures"), revised=_revised())
+        .order_by("revised", "-start_fy", "title", "-version")
     )
+
+
+def _revised():
+    """Whether a plan has been revised (改定前の版: read-only, kept as history)."""
+    return Exists(Plan.objects.filter(previous_id=OuterRef("pk")))
+
+
+def current_measures() -> QuerySet:
+    """Measures of plans that are not 改定前の版 (the ones that can still be updated)."""
+    return Measure.objects.exclude(plan__revisions__isnull=False)
 
 
 def plan_of(org, plan_id) -> Plan:
@@ -113,7 +123,8 @@ def my_measures(user, org) -> QuerySet:
     """Measures of the user's departments in `org`, open ones first, by deadline."""
     departments = user_departments(user, org)
     return (
-        Measure.objects.filter(plan__organization=org, owner_department_id__in=departments)
+        current_measures()
+        .filter(plan__organization=org, owner_department_id__in=departments)
         .select_related("plan", "plan__organization", "policy", "owner_department")
         .order_by("plan__title", "deadline", "pk")
     )
@@ -127,7 +138,8 @@ def measure_tasks(user) -> Iterable[Task]:
     today = timezone.localdate()
     late = Q(status=MeasureStatus.DELAYED) | Q(deadline__lt=today)
     found = (
-        Measure.objects.filter(owner_department_id__in=departments, status__in=OPEN_STATUSES)
+        current_measures()
+        .filter(owner_department_id__in=departments, status__in=OPEN_STATUSES)
         .filter(late)
         .select_related("plan__organization")
     )
@@ -149,4 +161,39 @@ def _task(measure: Measure, today) -> Task:
         org,
         gettext("DX推進計画"),
         measure.deadline,
+    )
+
+
+def plan_versions(plan: Plan) -> list[Plan]:
+    """Every version (版) of the plan, oldest first; `plan` itself is one of them.
+
+    Also tells `plan` its next version, so `plan.is_superseded` needs no further query."""
+    earlier = []
+    current = plan
+    while current.previous_id:
+        current = Plan.objects.only("pk", "title", "version", "status", "previous_id").get(
+            pk=current.previous_id
+        )
+        earlier.append(current)
+    later, frontier = [], [plan.pk]
+    while frontier:
+        found = list(
+            Plan.objects.filter(previous_id__in=frontier).only(
+                "pk", "title", "version", "status", "previous_id"
+            )
+        )
+        later += found
+        frontier = [p.pk for p in found]
+    plan._next_version = next((p for p in later if p.previous_id == plan.pk), None)
+    return [*reversed(earlier), plan, *sorted(later, key=lambda p: p.version)]
+
+
+def baselines_of(versions: list[Plan]) -> QuerySet:
+    """Baselines of the given versions of a plan, oldest first."""
+    from .models import Baseline
+
+    return (
+        Baseline.objects.filter(plan__in=[p.pk for p in versions])
+        .select_related("taken_by", "plan")
+        .order_by("taken_at", "pk")
     )

@@ -17,8 +17,18 @@ from django.utils.translation import gettext as _
 from chiikidx.core import access, audit
 from chiikidx.core.services import ServiceError
 
+from . import baselines
 from .choices import NEXT_STATUSES, MeasureKind, MeasureStatus, PlanStatus, PocDecision
-from .models import Action, Measure, MeasureBudget, MeasureUpdate, Plan, PlanDecision, Policy
+from .models import (
+    Action,
+    Baseline,
+    Measure,
+    MeasureBudget,
+    MeasureUpdate,
+    Plan,
+    PlanDecision,
+    Policy,
+)
 
 PLAN_FIELDS = ("title", "vision", "start_fy", "end_fy", "sogo_keikaku", "level_names")
 POLICY_FIELDS = ("code", "order", "title", "description")
@@ -78,6 +88,17 @@ def _check_period(start_fy: int, end_fy: int) -> None:
 def _check_change(user, obj) -> None:
     if not access.can(user, "change", obj):
         raise ServiceError(_("この計画を変更する権限がありません。"))
+    _check_current(obj)
+
+
+def _check_current(plan: Plan) -> None:
+    """A revised plan (改定前の版) keeps its history as it was: it is read-only."""
+    # Asked afresh, not from the instance's cache: a revision may have just been made.
+    if isinstance(plan, Plan) and Plan.objects.filter(previous_id=plan.pk).exists():
+        raise ServiceError(
+            _("この計画は改定前の版(第%(v)s版)なので変更できません。新しい版を変更してください。")
+            % {"v": plan.version}
+        )
 
 
 @transaction.atomic
@@ -118,8 +139,11 @@ def advance_plan(
     meeting: str = "",
     minutes_url: str = "",
     note: str = "",
+    with_baseline: bool = False,
 ) -> PlanDecision:
-    """Move the plan one step along the approval order and record the decision."""
+    """Move the plan one step along the approval order and record the decision.
+
+    With `with_baseline`, reaching 議会報告・承認 also takes a baseline labelled by the step."""
     plan = Plan.objects.select_for_update().select_related("organization").get(pk=plan.pk)
     _check_change(acting_user, plan)
     allowed = next_statuses(plan)
@@ -149,7 +173,32 @@ def advance_plan(
         )
         plan.status = to_status
         plan.save()
+    if with_baseline and to_status == PlanStatus.GIKAI:
+        take_baseline(
+            acting_user=acting_user,
+            plan=plan,
+            label=baselines.step_label(to_status, decided_on),
+            note=decided_by.strip(),
+        )
     return decision
+
+
+@transaction.atomic
+def take_baseline(*, acting_user, plan: Plan, label: str, note: str = "") -> Baseline:
+    """Snapshot the plan as it is now (ベースライン)."""
+    _check_change(acting_user, plan)
+    label = label.strip()
+    if not label:
+        raise ServiceError(_("ベースラインの名称を入力してください(例: 議会承認時)。"))
+    with audit.acting_as(acting_user):
+        return Baseline.objects.create(
+            plan=plan,
+            label=label[:100],
+            note=note.strip(),
+            taken_by=acting_user,
+            taken_at=timezone.now(),
+            snapshot=baselines.snapshot(plan),
+        )
 
 
 # --- policies and measures -----------------------------------------------------------------
@@ -230,6 +279,7 @@ def update_progress(
     """The owner's update: status, progress and a comment, logged as one update entry."""
     if not access.can(acting_user, "change", measure):
         raise ServiceError(_("この施策を更新できるのは、担当部署の職員と計画の担当者だけです。"))
+    _check_current(measure.plan)
     if status not in MeasureStatus.values:
         raise ServiceError(_("状況を一覧から選んでください。"))
     if not 0 <= progress <= 100:
@@ -262,6 +312,7 @@ def add_action(
 def set_action_done(*, acting_user, action: Action, done: bool) -> Action:
     if not access.can(acting_user, "change", action.measure):
         raise ServiceError(_("この取組を更新できるのは、担当部署の職員と計画の担当者だけです。"))
+    _check_current(action.measure.plan)
     if action.done != done:
         with audit.acting_as(acting_user):
             action.done = done
@@ -293,3 +344,82 @@ def spawn_follow_on(*, acting_user, measure: Measure) -> Measure:
         )
         follow_on.contributors.set(measure.contributors.all())
     return follow_on
+
+
+# --- revisions (改定) ----------------------------------------------------------------------
+
+REVISABLE_STATUSES = (PlanStatus.GENKA, PlanStatus.HONBU, PlanStatus.GIKAI)
+COPIED_MEASURE_FIELDS = [f for f in MEASURE_FIELDS if f != "policy"]
+
+
+@transaction.atomic
+def revise_plan(*, acting_user, plan: Plan, note: str = "") -> Plan:
+    """Start a revision: a new version (版) of the plan with copies of its policies, measures,
+    budgets, contributors and actions, in 「改定中」. The old version keeps its history and
+    becomes read-only (改定前の版)."""
+    plan = Plan.objects.select_for_update().select_related("organization").get(pk=plan.pk)
+    _check_change(acting_user, plan)
+    if plan.status not in REVISABLE_STATUSES:
+        raise ServiceError(
+            _("「%(status)s」の計画は改定できません。下書きの計画はそのまま編集してください。")
+            % {"status": plan.get_status_display()}
+        )
+    with audit.acting_as(acting_user):
+        new = Plan.objects.create(
+            organization=plan.organization,
+            visibility=plan.visibility,
+            status=PlanStatus.REVISING,
+            version=plan.version + 1,
+            previous=plan,
+            **{name: getattr(plan, name) for name in PLAN_FIELDS},
+        )
+        _copy_parts(plan, new)
+        PlanDecision.objects.create(
+            plan=new,
+            from_status=plan.status,
+            to_status=PlanStatus.REVISING,
+            decided_on=timezone.localdate(),
+            decided_by=_display_name(acting_user),
+            note=note.strip() or _("第%(v)s版を改定") % {"v": plan.version},
+            recorded_by=acting_user,
+            recorded_at=timezone.now(),
+        )
+    return new
+
+
+def _display_name(user) -> str:
+    return f"{user.last_name} {user.first_name}".strip() or user.get_username()
+
+
+def _copy_parts(old: Plan, new: Plan) -> None:
+    policies = {}
+    for policy in Policy.objects.filter(plan=old):
+        policies[policy.pk] = Policy.objects.create(
+            plan=new, **{name: getattr(policy, name) for name in POLICY_FIELDS}
+        )
+    measures = {}
+    old_measures = list(
+        Measure.objects.filter(plan=old).prefetch_related("budgets", "actions", "contributors")
+    )
+    for m in old_measures:
+        measures[m.pk] = Measure.objects.create(
+            plan=new,
+            policy=policies[m.policy_id],
+            origin=m.origin or m.pk,
+            **{name: getattr(m, name) for name in COPIED_MEASURE_FIELDS},
+        )
+    for m in old_measures:
+        copy = measures[m.pk]
+        if m.spawned_from_id:
+            copy.spawned_from = measures.get(m.spawned_from_id) or m.spawned_from
+            copy.save(update_fields=["spawned_from"])
+        copy.contributors.set(m.contributors.all())
+        for b in m.budgets.all():
+            MeasureBudget.objects.create(
+                measure=copy,
+                fiscal_year=b.fiscal_year,
+                planned_yen=b.planned_yen,
+                actual_yen=b.actual_yen,
+            )
+        for a in m.actions.all():
+            Action.objects.create(measure=copy, title=a.title, due_on=a.due_on, done=a.done)

@@ -6,20 +6,30 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access
+from chiikidx.core import access, tabular
 from chiikidx.core.access import org, route
 from chiikidx.core.services import ServiceError
 
-from . import queries, services
+from . import baselines, excel, queries, services
 from .choices import MeasureStatus, PlanStatus
-from .forms import ActionForm, DecisionForm, MeasureForm, PlanForm, PolicyForm, ProgressForm
+from .forms import (
+    ActionForm,
+    BaselineForm,
+    DecisionForm,
+    MeasureForm,
+    PlanForm,
+    PolicyForm,
+    ProgressForm,
+    ReviseForm,
+    UploadForm,
+)
 from .models import Action, Measure, Plan, Policy
 
 
@@ -80,6 +90,8 @@ def plan_detail(request, lgcode, plan_id):
     status = request.GET.get("status", "")
     status = status if status in MeasureStatus.values else ""
     tree = queries.plan_tree(plan, department_id=department_id, status=status)
+    versions = queries.plan_versions(plan)
+    can_change = _can_change(request) and not plan.is_superseded
     context = {
         "plan": plan,
         "tree": tree,
@@ -88,8 +100,12 @@ def plan_detail(request, lgcode, plan_id):
         "status_counts": [(label, tree.status_counts[v]) for v, label in MeasureStatus.choices],
         "selected_department": department_id,
         "selected_status": status,
-        "can_change": _can_change(request),
+        "can_change": can_change,
         "next_statuses": services.next_statuses(plan),
+        "importable": plan.status in excel.IMPORTABLE_STATUSES,
+        "versions": versions,
+        "revisable": can_change and plan.status in services.REVISABLE_STATUSES,
+        "revise_form": ReviseForm(),
     }
     return render(request, "plans/plan.html", context)
 
@@ -291,8 +307,12 @@ def action_new(request, lgcode, measure_id):
     measure = _measure(request, measure_id)
     form = ActionForm(request.POST)
     if form.is_valid():
-        services.add_action(acting_user=request.user, measure=measure, **form.cleaned_data)
-        messages.success(request, _("取組を追加しました。"))
+        try:
+            services.add_action(acting_user=request.user, measure=measure, **form.cleaned_data)
+        except ServiceError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("取組を追加しました。"))
     else:
         messages.error(request, _("取組の名称を入力してください(期日は和暦でも入力できます)。"))
     return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
@@ -307,9 +327,12 @@ def action_done(request, lgcode, measure_id, action_id):
         raise Http404
     action.measure = measure
     _require_update_right(request, measure)
-    services.set_action_done(
-        acting_user=request.user, action=action, done=request.POST.get("done") == "1"
-    )
+    try:
+        services.set_action_done(
+            acting_user=request.user, action=action, done=request.POST.get("done") == "1"
+        )
+    except ServiceError as refused:
+        messages.error(request, str(refused))
     return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
 
 
@@ -322,3 +345,114 @@ def mine(request, lgcode):
         "has_department": bool(queries.user_departments(request.user, request.org)),
     }
     return render(request, "plans/mine.html", context)
+
+
+# --- baselines ------------------------------------------------------------------------------
+
+
+@route(org("view"))
+def baseline_list(request, lgcode, plan_id):
+    """Baselines of the plan (and of its earlier versions), and the comparison of two states."""
+    plan = _plan(request, plan_id)
+    versions = queries.plan_versions(plan)
+    found = list(queries.baselines_of(versions))
+    by_key = {str(b.pk): b for b in found}
+    a_key = request.GET.get("a") or (str(found[-1].pk) if found else "")
+    b_key = request.GET.get("b") or "current"
+    comparison = None
+    if {a_key, b_key} <= {*by_key, "current"} and a_key != b_key:
+        current = baselines.state_of(plan) if "current" in (a_key, b_key) else None
+        states = [
+            current if k == "current" else baselines.state_of(by_key[k]) for k in (a_key, b_key)
+        ]
+        comparison = baselines.compare(*states)
+    context = {
+        "plan": plan,
+        "baselines": found,
+        "a_key": a_key,
+        "b_key": b_key,
+        "comparison": comparison,
+        "same": a_key == b_key and bool(found),
+        "can_change": _can_change(request) and not plan.is_superseded,
+        "form": BaselineForm(),
+    }
+    return render(request, "plans/baselines.html", context)
+
+
+@route(org("change"))
+@require_POST
+def baseline_new(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    form = BaselineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("ベースラインの名称を入力してください(例: 議会承認時)。"))
+        return redirect("plans:baselines", lgcode=lgcode, plan_id=plan.pk)
+    try:
+        taken = services.take_baseline(acting_user=request.user, plan=plan, **form.cleaned_data)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, _("ベースライン「%(label)s」を保存しました。") % {"label": taken.label}
+        )
+    return redirect("plans:baselines", lgcode=lgcode, plan_id=plan.pk)
+
+
+# --- Excel 工程表 --------------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@route(org("view"))
+def plan_excel(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    download = HttpResponse(excel.workbook(plan), content_type=XLSX)
+    name = f"koteihyo-{lgcode}-{plan.pk}-v{plan.version}.xlsx"
+    download["Content-Disposition"] = f'attachment; filename="{name}"'
+    return download
+
+
+@route(org("change"))
+@require_POST
+def plan_excel_upload(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("取り込む工程表(Excel または CSV)を選んでください。"))
+        return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
+    try:
+        done = excel.import_upload(
+            acting_user=request.user, plan=plan, data=upload.read(), filename=upload.name
+        )
+    except (tabular.TableImportError, tabular.TableFileError) as failed:
+        problems = [str(e) for e in getattr(failed, "errors", [])] or [str(failed)]
+        context = {"plan": plan, "problems": problems, "form": UploadForm()}
+        return render(request, "plans/excel_errors.html", context, status=400)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("工程表を取り込みました: 追加 %(c)s件・更新 %(u)s件・変更なし %(n)s件。")
+            % {"c": done.created, "u": done.updated, "n": done.unchanged},
+        )
+    return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
+
+
+@route(org("change"))
+@require_POST
+def plan_revise(request, lgcode, plan_id):
+    plan = _plan(request, plan_id)
+    form = ReviseForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        new = services.revise_plan(acting_user=request.user, plan=plan, note=note)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+        return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
+    messages.success(
+        request,
+        _("第%(v)s版を作りました(改定中)。第%(old)s版は改定前の版として残ります。")
+        % {"v": new.version, "old": plan.version},
+    )
+    return redirect("plans:plan", lgcode=lgcode, plan_id=new.pk)
