@@ -1,4 +1,4 @@
-"""Reads of the plans app shared by pages (and later the API)."""
+"""Reads of the plans app shared by pages, the API and other apps (assessments)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,16 @@ def plans_of(org) -> QuerySet:
         .annotate(measure_count=Count("measures"))
         .order_by("-start_fy", "title")
     )
+
+
+def visible_plans(user) -> QuerySet:
+    """Plans the user may read (the only door for the API: Plan.objects.visible_to)."""
+    return Plan.objects.visible_to(user)
+
+
+def visible_measures(user) -> QuerySet:
+    """Measures of the plans the user may read."""
+    return Measure.objects.filter(plan__in=visible_plans(user).values("pk"))
 
 
 def plan_of(org, plan_id) -> Plan:
