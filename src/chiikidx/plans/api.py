@@ -152,6 +152,8 @@ class MeasureSerializer(serializers.ModelSerializer):
             "status_label",
             "progress",
             "kind",
+            "source_kind",
+            "source_ref",
             "updates",
         ]
         read_only_fields = fields

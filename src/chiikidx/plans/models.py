@@ -19,6 +19,7 @@ from .choices import (
     PlanStatus,
     PocDecision,
     Priority,
+    SourceKind,
     default_level_names,
 )
 
@@ -198,6 +199,11 @@ class Measure(PlanPart):
         related_name="follow_ons",
         verbose_name=_("元になった実証"),
     )
+    # The weak point a measure answers, e.g. "response:12:question:L1" of an assessment.
+    source_kind = models.CharField(
+        _("きっかけの種類"), max_length=20, choices=SourceKind.choices, blank=True
+    )
+    source_ref = models.CharField(_("きっかけ"), max_length=100, blank=True, db_index=True)
 
     # 原課担当 update the measures their department owns (see core.access).
     department_scoped = True
