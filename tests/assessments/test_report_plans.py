@@ -59,6 +59,8 @@ def test_a_weak_question_becomes_a_candidate_measure_with_its_link(client, wakab
 
     page = client.get(_report(client, response)).content.decode()
     assert "対応する施策:" in page and f"/o/{WAKABA}/plans/measures/{measure.pk}/" in page
+    measure_page = client.get(f"/o/{WAKABA}/plans/measures/{measure.pk}/").content.decode()
+    assert _report(client, response) in measure_page  # きっかけ: back to the report
     # the same weak point twice: refused, nothing more created
     again = _post(client, wakaba, ref)
     assert again.status_code == 302

@@ -157,3 +157,17 @@ def test_done_sets_progress_to_100_and_form_posts_work(aoba_plan, user_named):
 def test_anonymous_is_refused(aoba_plan):
     assert APIClient().get("/api/v1/plans/").status_code in (401, 403)
     assert APIClient().get("/api/v1/plan-measures/").status_code in (401, 403)
+
+
+def test_list_query_counts_do_not_grow_with_plans_and_measures(
+    aoba_plan, org_coded, user_named, django_assert_max_num_queries
+):
+    for i in range(3):
+        make_plan(org_coded(AOBA), user_named("muni-admin-1"), title=f"計画{i}", measures=4)
+    api = client_for(user_named, "pref-staff")
+    with django_assert_max_num_queries(6):
+        plans = api.get("/api/v1/plans/").json()
+    assert plans["count"] >= 4
+    with django_assert_max_num_queries(6):
+        measures = api.get("/api/v1/plan-measures/").json()
+    assert measures["count"] >= 14

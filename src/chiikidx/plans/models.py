@@ -232,6 +232,14 @@ class Measure(PlanPart):
         return STATUS_STYLE.get(self.status, "neutral")
 
     @property
+    def source_response_id(self) -> int | None:
+        """The assessment response of a measure made from the report ("response:<id>:…")."""
+        parts = self.source_ref.split(":")
+        if self.source_kind != SourceKind.ASSESSMENT or parts[0] != "response":
+            return None
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+    @property
     def is_poc(self) -> bool:
         return self.kind == MeasureKind.POC
 
