@@ -257,6 +257,11 @@ SPECTACULAR_SETTINGS = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
+    # Several apps have a "status"; name each set so clients get stable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "chiikidx.plans.choices.PlanStatus",
+        "MeasureStatusEnum": "chiikidx.plans.choices.MeasureStatus",
+    },
 }
 
 LOGGING = {

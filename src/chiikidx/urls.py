@@ -8,6 +8,7 @@ from .assessments import api as assessments_api
 from .core import api as core_api
 from .core.access import PUBLIC
 from .core.middleware import CHART_CONTENT_SECURITY_POLICY
+from .plans import api as plans_api
 
 
 class APIRootView(routers.APIRootView):
@@ -43,6 +44,8 @@ router.register("assessment-rounds", assessments_api.RoundViewSet, basename="ass
 router.register(
     "assessment-responses", assessments_api.ResponseViewSet, basename="assessment-response"
 )
+router.register("plans", plans_api.PlanViewSet, basename="plan")
+router.register("plan-measures", plans_api.MeasureViewSet, basename="plan-measure")
 
 api_urlpatterns = [
     path("auth/token/", core_api.TokenView.as_view(), name="token"),

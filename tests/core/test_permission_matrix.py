@@ -81,6 +81,8 @@ POST_ONLY = {
     "assessments:evidence_upload",
     "assessments:evidence_delete",
     "plans:measure_update",
+    "api:plan-measure-update",
+    "assessments:report_measure",
     "plans:measure_spawn",
     "plans:action_new",
     "plans:action_done",
@@ -127,6 +129,7 @@ def sample_kwargs(route, lgcode):
         "assessments:round_excel_upload": lambda: {"round_id": _round_sample(lgcode)},
         "assessments:response": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:report": lambda: {"response_id": _response_sample(lgcode)},
+        "assessments:report_measure": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_excel": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_excel_upload": lambda: {"response_id": _response_sample(lgcode)},
         "assessments:response_save": lambda: {"response_id": _response_sample(lgcode)},
@@ -148,6 +151,9 @@ def sample_kwargs(route, lgcode):
             "pk": Department.objects.filter(organization__code=A_MUNI1).first().pk
         },
         "core:registry_detail": lambda: {},
+        "api:plan-detail": lambda: {"pk": _plan_sample(A_MUNI1)["plan_id"]},
+        "api:plan-measure-detail": lambda: {"pk": _measure_sample(A_MUNI1)["measure_id"]},
+        "api:plan-measure-update": lambda: {"pk": _measure_sample(A_MUNI1)["measure_id"]},
         "plans:plan": lambda: _plan_sample(lgcode),
         "plans:plan_edit": lambda: _plan_sample(lgcode),
         "plans:plan_advance": lambda: _plan_sample(lgcode),
@@ -332,6 +338,7 @@ MUNICIPALITY_ONLY = {
     "assessments:response_excel",
     "assessments:response_excel_upload",
     "assessments:report",
+    "assessments:report_measure",
     "assessments:response_save",
     "assessments:response_submit",
     "assessments:response_review",
@@ -365,6 +372,10 @@ OBJECT_ROUTES = {
     "api:assessment-response-answers": (A_MUNI1, None, "change"),
     "api:assessment-response-submit": (A_MUNI1, None, "change"),
     "api:assessment-response-review": (A_MUNI1, None, "review"),
+    "api:plan-detail": (A_MUNI1, None, None),
+    "api:plan-measure-detail": (A_MUNI1, None, None),
+    # あおば市's sample measure is owned by 福祉課: its 原課担当 may update it too.
+    "api:plan-measure-update": (A_MUNI1, None, "change_measure"),
 }
 
 
@@ -377,14 +388,18 @@ def object_expectation(name: str, role: str, method: str) -> set[int] | None:
         return {404}
     if method == "GET":
         return {405} if needs else {200}
-    rights = {"change": CHANGERS, "review": REVIEWERS}.get(needs, {})
-    return None if needs and owner in rights.get(role, set()) else {403, 405}
+    rights = {"change": CHANGERS, "review": REVIEWERS, "change_measure": MEASURE_WRITERS}
+    return None if needs and owner in rights.get(needs, {}).get(role, set()) else {403, 405}
 
 
 # Routes with an org("view") rule whose POST changes one measure: its organization's changers
 # and the 原課担当 of the measure's owner department (あおば市's sample: 福祉課 = dept-staff-1).
 DEPARTMENT_SCOPED = {"plans:measure_update", "plans:action_done"}
 DEPARTMENT_WRITERS = {"dept_staff": {A_MUNI1}}
+MEASURE_WRITERS = {
+    role: CHANGERS.get(role, set()) | DEPARTMENT_WRITERS.get(role, set())
+    for role in CHANGERS.keys() | DEPARTMENT_WRITERS.keys()
+}
 
 
 def department_scoped_post(role: str, lgcode: str) -> set[int] | None:
@@ -456,6 +471,11 @@ REVIEWED_RULES = {
     "api:assessment-response-answers": "login",
     "api:assessment-response-submit": "login",
     "api:assessment-response-review": "login",
+    "api:plan-list": "login",
+    "api:plan-detail": "login",
+    "api:plan-measure-list": "login",
+    "api:plan-measure-detail": "login",
+    "api:plan-measure-update": "login",
     "api:api-root": "public",
     "core:home": "public",
     "core:login": "public",
@@ -515,6 +535,8 @@ REVIEWED_RULES = {
     "assessments:round_excel_upload": "org:change",
     "assessments:response": "org:view",
     "assessments:report": "org:view",
+    # a candidate measure goes into the municipality's plan: those who may change its plans
+    "assessments:report_measure": "org:change",
     "assessments:response_excel": "org:view",
     "assessments:response_excel_upload": "org:change",
     "assessments:response_save": "org:change",
@@ -569,6 +591,7 @@ POST_DATA = {
     "api:token": {"username": "nobody", "password": "wrong"},
     "plans:measure_update": {"status": "on_track", "progress": "10", "comment": "権限テスト"},
     "plans:action_done": {"done": "1"},
+    "api:plan-measure-update": {"status": "on_track", "progress": "10", "comment": "権限テスト"},
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -27,6 +27,22 @@ class DimensionRow:
     gap: Decimal | None  # own − prefecture average
 
 
+@dataclass
+class WeakPoint:
+    """A weak dimension or a weak question's hint, as it becomes a candidate measure (施策)."""
+
+    ref: str  # "response:<id>:dimension:<code>" or "response:<id>:question:<code>"
+    title: str
+    description: str
+    target_level: str
+    measure: object = None  # the measure made from it, filled in by the page
+    extra: dict = field(default_factory=dict)
+
+
+def point_ref(response: Response, kind: str, code: str) -> str:
+    return f"response:{response.pk}:{kind}:{code}"
+
+
 def chart_dimensions(definition: FrameworkDef) -> list[DimensionDef]:
     """The radar's axes: the second level where there is one, else the top level."""
     axes = []
@@ -41,8 +57,10 @@ def build(definition: FrameworkDef, response: Response, user) -> dict:
     weaknesses = numbers["weaknesses"]
     if weaknesses:  # the others' scores only where this municipality is weak
         data.scores = benchmark.scores_of([response.round_id], [w.code for w in weaknesses])
+    hints = _hints(definition, response, weaknesses)
     return numbers | {
-        "hints": _hints(definition, response, weaknesses),
+        "hints": hints,
+        "weak_points": weak_points(response, weaknesses, hints),
         "partners": _partners(data, response, weaknesses, user, disclosure),
         "trend": _trend(response),
         "chart": _chart(numbers["rows"]),
@@ -95,6 +113,7 @@ def _hints(
                 hints.append(
                     {
                         "dimension": dimension.title,
+                        "dimension_code": dimension.code,
                         "question": q,
                         "level": level,
                         "descriptor": current["descriptor"],
@@ -102,6 +121,65 @@ def _hints(
                     }
                 )
     return hints
+
+
+def weak_points_of(definition: FrameworkDef, response: Response) -> list[WeakPoint]:
+    """Every weak point of a response's report: the weak dimensions, then the hints."""
+    _data, numbers = aggregates(definition, response)
+    hints = _hints(definition, response, numbers["weaknesses"])
+    return weak_points(response, numbers["weaknesses"], hints) + [h["point"] for h in hints]
+
+
+def weak_points(response: Response, weaknesses: list[DimensionRow], hints: list[dict]) -> list:
+    """One point per weak dimension (its row in `extra`) and one per hint (`hint["point"]`)."""
+    points = [_dimension_point(response, w, hints) for w in weaknesses]
+    for hint in hints:
+        hint["point"] = _question_point(response, hint)
+    return points
+
+
+def _dimension_point(response: Response, row: DimensionRow, hints: list[dict]) -> WeakPoint:
+    steps = [
+        f"・{h['question'].code} {h['question'].text}: {h['next']}"
+        for h in hints
+        if h["dimension_code"] == row.code and h["next"]
+    ]
+    description = _(
+        "アセスメント「%(round)s」で、観点「%(title)s」のスコアは%(own)s(県平均%(pref)s)でした。"
+    ) % {"round": response.round.title, "title": row.title, "own": row.own, "pref": row.prefecture}
+    if steps:
+        description += "\n" + _("次の一歩:") + "\n" + "\n".join(steps)
+    return WeakPoint(
+        ref=point_ref(response, "dimension", row.code),
+        title=_("%(title)sの底上げ") % {"title": row.title},
+        description=description,
+        target_level=_("観点「%(title)s」のスコアを県平均(%(pref)s)以上にする")
+        % {"title": row.title, "pref": row.prefecture},
+        extra={"row": row},
+    )
+
+
+def _question_point(response: Response, hint: dict) -> WeakPoint:
+    q, level = hint["question"], int(hint["level"])
+    upper = q.levels[level + 1]["descriptor"]
+    description = _(
+        "アセスメント「%(round)s」の設問 %(code)s「%(text)s」はレベル%(level)s(%(now)s)でした。"
+    ) % {
+        "round": response.round.title,
+        "code": q.code,
+        "text": q.text,
+        "level": level,
+        "now": hint["descriptor"],
+    }
+    if hint["next"]:
+        description += "\n" + _("次の一歩: %(next)s") % {"next": hint["next"]}
+    return WeakPoint(
+        ref=point_ref(response, "question", q.code),
+        title=str(q.text),
+        description=description,
+        target_level=_("レベル%(level)s: %(descriptor)s")
+        % {"level": level + 1, "descriptor": upper},
+    )
 
 
 def _partners(

@@ -83,6 +83,11 @@ urlpatterns = [
     ),
     path(P + "responses/<int:response_id>/", views.response_detail, name="response"),
     path(P + "responses/<int:response_id>/report/", views.response_report, name="report"),
+    path(
+        P + "responses/<int:response_id>/report/measure/",
+        views.report_measure,
+        name="report_measure",
+    ),
     path(P + "responses/<int:response_id>/save/", views.response_save, name="response_save"),
     path(P + "responses/<int:response_id>/excel/", views.response_excel, name="response_excel"),
     path(

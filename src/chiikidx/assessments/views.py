@@ -15,6 +15,9 @@ from chiikidx.core import access, tabular
 from chiikidx.core.access import SUPERUSER, org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
+from chiikidx.plans import queries as plan_queries
+from chiikidx.plans import services as plan_services
+from chiikidx.plans.choices import SourceKind
 
 from . import (
     evidence,
@@ -436,11 +439,88 @@ def response_report(request, lgcode, response_id):
     response = _response(request, response_id)
     definition = services.definition_for(response)
     counted = response.status in (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED)
-    context = {
-        "response": response,
-        "report": report.build(definition, response, request.user) if counted else None,
-    }
+    built = report.build(definition, response, request.user) if counted else None
+    context = {"response": response, "report": built}
+    if built:
+        context |= _plan_links(request, built)
     return render(request, "assessments/report.html", context)
+
+
+def _plan_links(request, built: dict) -> dict:
+    """「施策の候補にする」: the municipality's plans that take candidates, and the measures
+    already made from each weak point (through the plans app's queries)."""
+    points = built["weak_points"] + [h["point"] for h in built["hints"]]
+    made = plan_queries.measures_from(request.org, SourceKind.ASSESSMENT, [p.ref for p in points])
+    for point in points:
+        point.measure = made.get(point.ref)
+    if not access.can(request.user, "change", request.org):
+        return {"can_plan": False}
+    return {
+        "can_plan": True,
+        "candidate_plans": list(plan_queries.candidate_plans(request.org)),
+        "plan_departments": list(plan_queries.departments_for(request.org)),
+    }
+
+
+@route(org("change"))
+@require_POST
+def report_measure(request, lgcode, response_id):
+    """Turn one weak point of the report into a candidate measure of a chosen plan."""
+    response = _response(request, response_id)
+    back = reverse("assessments:report", args=[lgcode, response.pk])
+    if response.status not in (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED):
+        messages.error(request, _("結果は回答を提出すると表示されます。"))
+        return redirect(back)
+    definition = services.definition_for(response)
+    points = {p.ref: p for p in report.weak_points_of(definition, response)}
+    point = points.get(request.POST.get("point", ""))
+    plan = plan_queries.candidate_plans(request.org).filter(pk=_int(request.POST.get("plan")))
+    department = plan_queries.departments_for(request.org).filter(
+        pk=_int(request.POST.get("department"))
+    )
+    if point is None:
+        messages.error(
+            request, _("施策の候補にする弱みが見つかりません。結果を開き直してください。")
+        )
+    elif not plan.exists():
+        messages.error(request, _("候補を入れる計画(下書き・改定中)を選んでください。"))
+    elif not department.exists():
+        messages.error(request, _("施策の担当部署を選んでください。"))
+    else:
+        return _create_candidate(request, point, plan.get(), department.get(), back)
+    return redirect(back)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _create_candidate(request, point, plan, department, back):
+    try:
+        measure = plan_services.create_candidate_measure(
+            acting_user=request.user,
+            plan=plan,
+            owner_department=department,
+            source_kind=SourceKind.ASSESSMENT,
+            source_ref=point.ref,
+            title=point.title,
+            description=point.description,
+            target_level=point.target_level,
+        )
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+        return redirect(back)
+    messages.success(
+        request,
+        _(
+            "「%(plan)s」に施策の候補「%(title)s」を作りました(未着手)。期限と予算を入力してください。"
+        )
+        % {"plan": plan.title, "title": measure.title},
+    )
+    return redirect(back)
 
 
 @route(org("view"))

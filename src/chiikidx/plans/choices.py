@@ -59,6 +59,17 @@ class MeasureKind(models.TextChoices):
     POC = "poc", _("実証(PoC)")
 
 
+class SourceKind(models.TextChoices):
+    """Where a measure came from, when another part of the system proposed it."""
+
+    ASSESSMENT = "assessment", _("アセスメント")
+
+
+# Candidates from the assessment go only into plans still being written: an approved plan
+# changes through a revision (改定中), which goes back through the approval steps.
+CANDIDATE_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.REVISING)
+
+
 class PocDecision(models.TextChoices):
     ADOPT = "adopt", _("本格導入")
     IMPROVE = "improve", _("改善して継続")

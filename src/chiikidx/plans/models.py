@@ -19,6 +19,7 @@ from .choices import (
     PlanStatus,
     PocDecision,
     Priority,
+    SourceKind,
     default_level_names,
 )
 
@@ -227,6 +228,11 @@ class Measure(PlanPart):
         related_name="follow_ons",
         verbose_name=_("元になった実証"),
     )
+    # The weak point a measure answers, e.g. "response:12:question:L1" of an assessment.
+    source_kind = models.CharField(
+        _("きっかけの種類"), max_length=20, choices=SourceKind.choices, blank=True
+    )
+    source_ref = models.CharField(_("きっかけ"), max_length=100, blank=True, db_index=True)
 
     # 原課担当 update the measures their department owns (see core.access).
     department_scoped = True
@@ -253,6 +259,14 @@ class Measure(PlanPart):
     @property
     def status_style(self) -> str:
         return STATUS_STYLE.get(self.status, "neutral")
+
+    @property
+    def source_response_id(self) -> int | None:
+        """The assessment response of a measure made from the report ("response:<id>:…")."""
+        parts = self.source_ref.split(":")
+        if self.source_kind != SourceKind.ASSESSMENT or parts[0] != "response":
+            return None
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
 
     @property
     def is_poc(self) -> bool:

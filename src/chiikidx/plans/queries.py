@@ -1,4 +1,4 @@
-"""Reads of the plans app shared by pages (and later the API)."""
+"""Reads of the plans app shared by pages, the API and other apps (assessments)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from chiikidx.core import access
 from chiikidx.core.models import Department
 from chiikidx.core.tasks import Task
 
-from .choices import OPEN_STATUSES, MeasureStatus
+from .choices import CANDIDATE_PLAN_STATUSES, OPEN_STATUSES, MeasureStatus
 from .models import Measure, Plan, PlanDecision, Policy
 from .services import weighted_progress
 
@@ -36,6 +36,38 @@ def _revised():
 def current_measures() -> QuerySet:
     """Measures of plans that are not 改定前の版 (the ones that can still be updated)."""
     return Measure.objects.exclude(plan__revisions__isnull=False)
+
+
+def visible_plans(user) -> QuerySet:
+    """Plans the user may read (the only door for the API: Plan.objects.visible_to)."""
+    return Plan.objects.visible_to(user)
+
+
+def visible_measures(user) -> QuerySet:
+    """Measures of the plans the user may read."""
+    return Measure.objects.filter(plan__in=visible_plans(user).values("pk"))
+
+
+def candidate_plans(org) -> QuerySet:
+    """Plans of `org` that may take a candidate measure (下書き・改定中)."""
+    return Plan.objects.filter(organization=org, status__in=CANDIDATE_PLAN_STATUSES).order_by(
+        "-start_fy", "title"
+    )
+
+
+def measures_from(org, source_kind: str, refs: Iterable[str]) -> dict[str, Measure]:
+    """The measures of `org` made from the given weak points (source_ref → measure)."""
+    found = (
+        Measure.objects.filter(
+            plan__organization=org, source_kind=source_kind, source_ref__in=list(refs)
+        )
+        .select_related("plan__organization")
+        .order_by("pk")
+    )
+    result: dict[str, Measure] = {}
+    for m in found:
+        result.setdefault(m.source_ref, m)
+    return result
 
 
 def plan_of(org, plan_id) -> Plan:

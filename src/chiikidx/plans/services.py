@@ -18,7 +18,14 @@ from chiikidx.core import access, audit
 from chiikidx.core.services import ServiceError
 
 from . import baselines
-from .choices import NEXT_STATUSES, MeasureKind, MeasureStatus, PlanStatus, PocDecision
+from .choices import (
+    CANDIDATE_PLAN_STATUSES,
+    NEXT_STATUSES,
+    MeasureKind,
+    MeasureStatus,
+    PlanStatus,
+    PocDecision,
+)
 from .models import (
     Action,
     Baseline,
@@ -423,3 +430,61 @@ def _copy_parts(old: Plan, new: Plan) -> None:
             )
         for a in m.actions.all():
             Action.objects.create(measure=copy, title=a.title, due_on=a.due_on, done=a.done)
+
+
+# --- candidates from other parts of the system (the assessment report) ----------------------
+
+
+@transaction.atomic
+def create_candidate_measure(
+    *,
+    acting_user,
+    plan: Plan,
+    owner_department,
+    source_kind: str,
+    source_ref: str,
+    title: str,
+    description: str = "",
+    target_level: str = "",
+) -> Measure:
+    """A 未着手 normal measure proposed from a weak point, linked back by `source_ref`.
+
+    It goes under the plan's first policy (a 「アセスメントからの候補」 policy when there is none);
+    the planners move it, add a deadline and a budget afterwards."""
+    _check_change(acting_user, plan)
+    if plan.status not in CANDIDATE_PLAN_STATUSES:
+        raise ServiceError(
+            _(
+                "施策の候補を入れられるのは「下書き」か「改定中」の計画だけです。"
+                "承認済みの計画は、改定を始めてから追加してください。"
+            )
+        )
+    if owner_department is None or owner_department.organization_id != plan.organization_id:
+        raise ServiceError(_("担当部署はこの団体の部署から選んでください。"))
+    existing = Measure.objects.filter(
+        plan__organization_id=plan.organization_id,
+        source_kind=source_kind,
+        source_ref=source_ref,
+    ).first()
+    if existing is not None:
+        raise ServiceError(
+            _("この弱みにはすでに施策「%(title)s」があります。") % {"title": existing.title}
+        )
+    with audit.acting_as(acting_user):
+        policy = plan.policies.order_by("order", "pk").first() or Policy.objects.create(
+            plan=plan, title=_("アセスメントからの候補")
+        )
+        last = plan.measures.filter(policy=policy).order_by("-order").first()
+        return Measure.objects.create(
+            plan=plan,
+            policy=policy,
+            order=(last.order + 1) if last else 0,
+            title=title[:200],
+            description=description,
+            target_level=target_level,
+            owner_department=owner_department,
+            status=MeasureStatus.NOT_STARTED,
+            kind=MeasureKind.NORMAL,
+            source_kind=source_kind,
+            source_ref=source_ref[:100],
+        )
