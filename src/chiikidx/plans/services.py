@@ -356,7 +356,8 @@ def spawn_follow_on(*, acting_user, measure: Measure) -> Measure:
 # --- revisions (改定) ----------------------------------------------------------------------
 
 REVISABLE_STATUSES = (PlanStatus.GENKA, PlanStatus.HONBU, PlanStatus.GIKAI)
-COPIED_MEASURE_FIELDS = [f for f in MEASURE_FIELDS if f != "policy"]
+# A revision keeps where a measure came from (the assessment weak point it answers).
+COPIED_MEASURE_FIELDS = [*(f for f in MEASURE_FIELDS if f != "policy"), "source_kind", "source_ref"]
 
 
 @transaction.atomic
