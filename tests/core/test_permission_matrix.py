@@ -84,6 +84,9 @@ POST_ONLY = {
     "plans:measure_spawn",
     "plans:action_new",
     "plans:action_done",
+    "plans:dependency_new",
+    "plans:dependency_delete",
+    "plans:slip",
 }
 
 
@@ -157,6 +160,11 @@ def sample_kwargs(route, lgcode):
         "plans:measure_spawn": lambda: _measure_sample(lgcode),
         "plans:action_new": lambda: _measure_sample(lgcode),
         "plans:action_done": lambda: _action_sample(lgcode),
+        "plans:dependency_new": lambda: _measure_sample(lgcode),
+        "plans:dependency_delete": lambda: _dependency_sample(lgcode),
+        "plans:schedule": lambda: _plan_sample(lgcode),
+        "plans:slip": lambda: _plan_sample(lgcode),
+        "plans:gantt": lambda: _plan_sample(lgcode),
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -192,6 +200,23 @@ def _action_sample(lgcode):
     measure = Measure.objects.get(**{"pk": _measure_sample(lgcode)["measure_id"]})
     action = measure.actions.first() or Action.objects.create(measure=measure, title="仕様書")
     return {"measure_id": measure.pk, "action_id": action.pk}
+
+
+def _dependency_sample(lgcode):
+    """A link into the sample measure (its successor) from a second measure of the plan."""
+    from chiikidx.plans.models import Dependency, Measure
+
+    measure = Measure.objects.get(pk=_measure_sample(lgcode)["measure_id"])
+    link = Dependency.objects.filter(successor=measure).first()
+    if link is None:
+        other = Measure.objects.create(
+            plan=measure.plan,
+            policy=measure.policy,
+            title="先行する施策",
+            owner_department=measure.owner_department,
+        )
+        link = Dependency.objects.create(predecessor=other, successor=measure)
+    return {"measure_id": measure.pk, "dependency_id": link.pk}
 
 
 def _framework_sample():
@@ -375,7 +400,12 @@ def object_expectation(name: str, role: str, method: str) -> set[int] | None:
 
 # Routes with an org("view") rule whose POST changes one measure: its organization's changers
 # and the 原課担当 of the measure's owner department (あおば市's sample: 福祉課 = dept-staff-1).
-DEPARTMENT_SCOPED = {"plans:measure_update", "plans:action_done"}
+DEPARTMENT_SCOPED = {
+    "plans:measure_update",
+    "plans:action_done",
+    "plans:dependency_new",
+    "plans:dependency_delete",
+}
 DEPARTMENT_WRITERS = {"dept_staff": {A_MUNI1}}
 
 
@@ -531,6 +561,12 @@ REVIEWED_RULES = {
     "plans:measure_spawn": "org:change",
     "plans:action_new": "org:change",
     "plans:action_done": "org:view",
+    # A measure's 原課担当 may change what it waits for (decided per measure, as above).
+    "plans:dependency_new": "org:view",
+    "plans:dependency_delete": "org:view",
+    "plans:schedule": "org:view",
+    "plans:slip": "org:change",
+    "plans:gantt": "org:view",
 }
 
 
@@ -563,9 +599,10 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
-    from chiikidx.plans.models import Measure, MeasureUpdate, Plan
+    from chiikidx.plans.models import Dependency, Measure, MeasureUpdate, Plan
 
     return (
+        Dependency.objects.count(),
         Department.objects.count(),
         EvidenceFile.objects.count(),
         Plan.objects.count(),
