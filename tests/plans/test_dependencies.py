@@ -176,3 +176,13 @@ def test_department_staff_link_only_their_own_measures(org_coded, admin, user_na
         services.remove_dependency(acting_user=user_named("executive-1"), dependency=link)
     services.remove_dependency(acting_user=staff, dependency=link)
     assert not Dependency.objects.exists()
+
+
+def test_department_staff_may_not_apply_a_slip_even_to_their_own_measures(chain, user_named):
+    plan, a, *_ = chain  # owned by 福祉課, dept-staff-1's department
+    before = _db_state()
+    with pytest.raises(ServiceError, match="権限がありません"):
+        services.apply_slip(
+            acting_user=user_named("dept-staff-1"), plan=plan, measure=a, days=3, reason="遅延"
+        )
+    assert _db_state() == before

@@ -512,6 +512,7 @@ def what_if(plan: Plan, measure: Measure, days: int) -> schedule.Impact:
 def apply_slip(*, acting_user, plan: Plan, measure: Measure, days: int, reason: str) -> list:
     """Move the slipped measure and every measure the what-if moves to their new dates, with
     a log entry on each saying why. All or nothing."""
+    _check_change(acting_user, plan)  # the plan's staff: 原課担当 may not move others' dates
     reason = reason.strip()
     if not reason:
         raise ServiceError(_("遅れを反映する理由を入力してください。"))
@@ -521,7 +522,7 @@ def apply_slip(*, acting_user, plan: Plan, measure: Measure, days: int, reason: 
     moved = Measure.objects.select_for_update().select_related("plan__organization")
     by_id = moved.in_bulk([m.id for m in impact.moves])
     for target in by_id.values():
-        _check_change(acting_user, target)
+        _check_change(acting_user, target.plan)
     now = timezone.now()
     with audit.acting_as(acting_user):
         for move in impact.moves:
