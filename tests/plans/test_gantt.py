@@ -80,6 +80,9 @@ def test_what_if_on_the_page_changes_nothing_and_the_slip_is_applied_by_post(sma
         {"measure": measures[0].pk, "days": 10, "reason": ""},
     )
     assert missing.status_code == 400 and _state() == before
+    refused = missing.content.decode()
+    assert 'class="field__error"' in refused
+    assert 'id="impact-moves"' in refused  # the impact is shown again beside the error
     response = client.post(
         reverse("plans:slip", args=[AOBA, plan.pk]),
         {"measure": measures[0].pk, "days": 10, "reason": "入札不調のため再公告"},

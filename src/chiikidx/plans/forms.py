@@ -245,8 +245,15 @@ class WhatIfForm(forms.Form):
 
 
 class SlipForm(WhatIfForm):
+    """Applies the what-if shown above it: the measure and days are carried, not re-chosen."""
+
     reason = forms.CharField(
         label=_("反映する理由"),
         max_length=500,
         help_text=_("各施策の更新の記録に残ります。例: 入札不調のため再公告"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].widget = forms.HiddenInput()
+        self.fields["days"].widget = forms.HiddenInput()

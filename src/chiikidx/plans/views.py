@@ -448,8 +448,17 @@ def plan_slip(request, lgcode, plan_id):
                 _("遅れを反映し、%(n)s件の施策の日程を移しました。") % {"n": len(moves)},
             )
             return redirect("plans:schedule", lgcode=lgcode, plan_id=plan.pk)
-    what_if_form = WhatIfForm(choices=choices)
-    return _schedule_page(request, plan, found, what_if_form, None, form, status=400)
+    # Refused: show the impact being applied again beside the errors.
+    asked = {k: request.POST.get(k, "") for k in ("measure", "days")}
+    what_if_form = WhatIfForm(asked, choices=choices)
+    impact = None
+    if what_if_form.is_valid():
+        chosen = found.measures[what_if_form.cleaned_data["measure"]]
+        try:
+            impact = services.what_if(plan, chosen, what_if_form.cleaned_data["days"])
+        except ServiceError:
+            impact = None
+    return _schedule_page(request, plan, found, what_if_form, impact, form, status=400)
 
 
 @route(org("view"))
