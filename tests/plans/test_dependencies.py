@@ -174,8 +174,15 @@ def test_department_staff_link_only_their_own_measures(org_coded, admin, user_na
         _link(user_named("executive-1"), others, own)
     with pytest.raises(ServiceError):
         services.remove_dependency(acting_user=user_named("executive-1"), dependency=link)
+    link_id = link.pk
     services.remove_dependency(acting_user=staff, dependency=link)
     assert not Dependency.objects.exists()
+    audited = AuditEntry.objects.filter(model_label="plans.Dependency", object_id=str(link_id))
+    assert set(audited.values_list("action", "actor__username")) == {
+        ("create", "dept-staff-1"),
+        ("delete", "dept-staff-1"),
+    }
+    assert audited.first().organization == org
 
 
 def test_department_staff_may_not_apply_a_slip_even_to_their_own_measures(chain, user_named):
