@@ -14,8 +14,10 @@
     var order = [];
     d.bars.forEach(function (b) {
       if (!groups[b.status]) {
+        // One trace per status (the legend names it); widths are fixed, since Plotly would
+        // otherwise size each trace's bars by the gaps between its own rows.
         groups[b.status] = { type: "bar", orientation: "h", name: b.status_label, base: [], x: [], y: [],
-                             hovertext: [], hoverinfo: "text",
+                             width: [], hovertext: [], hoverinfo: "text",
                              marker: { color: b.colour, line: { color: [], width: [] } } };
         order.push(b.status);
       }
@@ -23,6 +25,7 @@
       g.base.push(b.start);
       g.x.push(ms(b.end) - ms(b.start));
       g.y.push(b.y);
+      g.width.push(0.6);
       g.hovertext.push(b.hover);
       g.marker.line.color.push(b.critical ? "#1a1a1c" : b.colour);
       g.marker.line.width.push(b.critical ? 3 : 0);
@@ -37,10 +40,10 @@
                        yanchor: "bottom", font: { color: "#ec0000" } });
     var layout = {
       font: font, barmode: "overlay", bargap: 0.35, height: Math.max(320, 28 * d.bars.length + 140),
-      margin: { l: 320, r: 30, t: 40, b: 80 }, legend: { orientation: "h", y: -0.12 },
+      margin: { l: 20, r: 30, t: 40, b: 40 }, legend: { orientation: "h", y: -0.25 },
       xaxis: { type: "date", tickvals: d.ticks.values, ticktext: d.ticks.text, range: d.ticks.range,
-               tickangle: -45, showgrid: true },
-      yaxis: { tickvals: d.bars.map(function (b) { return b.y; }),
+               tickangle: -45, showgrid: true, automargin: true },
+      yaxis: { automargin: true, tickvals: d.bars.map(function (b) { return b.y; }),
                ticktext: d.bars.map(function (b) { return b.label; }), autorange: "reversed" },
       shapes: [{ type: "line", x0: d.today, x1: d.today, y0: 0, y1: 1, xref: "x", yref: "paper",
                  line: { color: "#ec0000", width: 2, dash: "dot" } }],
