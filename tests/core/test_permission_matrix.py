@@ -89,6 +89,9 @@ POST_ONLY = {
     "plans:baseline_new",
     "plans:plan_revise",
     "plans:excel_upload",
+    "plans:dependency_new",
+    "plans:dependency_delete",
+    "plans:slip",
 }
 
 
@@ -171,6 +174,11 @@ def sample_kwargs(route, lgcode):
         "plans:plan_revise": lambda: _plan_sample(lgcode),
         "plans:excel": lambda: _plan_sample(lgcode),
         "plans:excel_upload": lambda: _plan_sample(lgcode),
+        "plans:dependency_new": lambda: _measure_sample(lgcode),
+        "plans:dependency_delete": lambda: _dependency_sample(lgcode),
+        "plans:schedule": lambda: _plan_sample(lgcode),
+        "plans:slip": lambda: _plan_sample(lgcode),
+        "plans:gantt": lambda: _plan_sample(lgcode),
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -206,6 +214,23 @@ def _action_sample(lgcode):
     measure = Measure.objects.get(**{"pk": _measure_sample(lgcode)["measure_id"]})
     action = measure.actions.first() or Action.objects.create(measure=measure, title="仕様書")
     return {"measure_id": measure.pk, "action_id": action.pk}
+
+
+def _dependency_sample(lgcode):
+    """A link into the sample measure (its successor) from a second measure of the plan."""
+    from chiikidx.plans.models import Dependency, Measure
+
+    measure = Measure.objects.get(pk=_measure_sample(lgcode)["measure_id"])
+    link = Dependency.objects.filter(successor=measure).first()
+    if link is None:
+        other = Measure.objects.create(
+            plan=measure.plan,
+            policy=measure.policy,
+            title="先行する施策",
+            owner_department=measure.owner_department,
+        )
+        link = Dependency.objects.create(predecessor=other, successor=measure)
+    return {"measure_id": measure.pk, "dependency_id": link.pk}
 
 
 def _framework_sample():
@@ -394,7 +419,12 @@ def object_expectation(name: str, role: str, method: str) -> set[int] | None:
 
 # Routes with an org("view") rule whose POST changes one measure: its organization's changers
 # and the 原課担当 of the measure's owner department (あおば市's sample: 福祉課 = dept-staff-1).
-DEPARTMENT_SCOPED = {"plans:measure_update", "plans:action_done"}
+DEPARTMENT_SCOPED = {
+    "plans:measure_update",
+    "plans:action_done",
+    "plans:dependency_new",
+    "plans:dependency_delete",
+}
 DEPARTMENT_WRITERS = {"dept_staff": {A_MUNI1}}
 MEASURE_WRITERS = {
     role: CHANGERS.get(role, set()) | DEPARTMENT_WRITERS.get(role, set())
@@ -566,6 +596,12 @@ REVIEWED_RULES = {
     "plans:excel": "org:view",
     "plans:excel_upload": "org:change",
     "plans:plan_revise": "org:change",
+    # A measure's 原課担当 may change what it waits for (decided per measure, as above).
+    "plans:dependency_new": "org:view",
+    "plans:dependency_delete": "org:view",
+    "plans:schedule": "org:view",
+    "plans:slip": "org:change",
+    "plans:gantt": "org:view",
 }
 
 
@@ -599,10 +635,11 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
-    from chiikidx.plans.models import Baseline, Measure, MeasureUpdate, Plan
+    from chiikidx.plans.models import Baseline, Dependency, Measure, MeasureUpdate, Plan
 
     return (
         Baseline.objects.count(),
+        Dependency.objects.count(),
         Department.objects.count(),
         EvidenceFile.objects.count(),
         Plan.objects.count(),

@@ -6,8 +6,8 @@ import pytest
 
 from chiikidx.core import demo as core_demo
 from chiikidx.core.models import Organization
-from chiikidx.plans import demo, queries
-from chiikidx.plans.models import Measure, MeasureBudget, Plan
+from chiikidx.plans import demo, queries, services
+from chiikidx.plans.models import Dependency, Measure, MeasureBudget, Plan
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +30,13 @@ def test_demo_plan_is_varied_and_idempotent():
     assert MeasureBudget.objects.filter(measure__plan=plan).count() > 12
     assert isinstance(queries.plan_tree(plan).progress, Decimal)
     assert Plan.objects.filter(organization__code=core_demo.code(spec, "301")).count() == 1
+    links = Dependency.objects.filter(successor__plan=plan).select_related(
+        "predecessor", "successor"
+    )
+    assert 8 <= links.count() <= 12
+    assert links.filter(kind="blocks").exists()
+    assert any(d.predecessor.policy_id != d.successor.policy_id for d in links)
+    found = services.schedule_of(plan)
+    assert not found.error and found.result.critical_paths
+    late = {r.measure.title for r in found.rows if r.days_late}
+    assert late == {"子育て手続のワンストップ化", "庁内データ分析基盤の整備"}

@@ -48,6 +48,14 @@ OPEN_STATUSES = frozenset(
 )
 
 
+class DependencyKind(models.TextChoices):
+    """How a measure waits for another (rules: plans.schedule)."""
+
+    FS = "fs", _("終了→開始")
+    SS = "ss", _("開始→開始")
+    BLOCKS = "blocks", _("完了待ち(ゲート)")
+
+
 class Priority(models.TextChoices):
     HIGH = "high", _("高")
     MEDIUM = "medium", _("中")

@@ -77,7 +77,7 @@ MEASURES = [
         "delayed",
         60,
         5,
-        (2026, 1, 31),
+        (2026, 6, 30),  # the delay: first due 令和8年1月31日; its followers now start late
         (90000, 40000, 0, 0),
     ),
     (
@@ -105,6 +105,65 @@ MEASURES = [
     (2, "観光デジタルマップ", "観光課", "cancelled", 10, 1, (2026, 3, 31), (1200, 0, 0, 0)),
 ]
 POC_TITLES = {"AI議事録作成の実証", "見守りセンサーの実証"}
+# Planned starts (the rest start on 令和7年4月1日).
+STARTS = {
+    "書かない窓口の導入": (2025, 10, 1),
+    "子育て手続のワンストップ化": (2026, 2, 1),
+    "AI議事録作成の実証": (2025, 6, 1),
+    "RPAによる定型業務の自動化": (2026, 1, 5),
+    "庁内データ分析基盤の整備": (2026, 4, 1),
+    "見守りセンサーの実証": (2025, 6, 1),
+    "防災情報の一元配信": (2025, 10, 1),
+}
+# (predecessor, successor, kind, lag in days, note). The 標準化 delay pushes 子育て手続 and
+# データ分析基盤 past their deadlines: the schedule shows both as 期限超過.
+DEPENDENCIES = [
+    (
+        "情報システムの標準化・ガバメントクラウド移行",
+        "子育て手続のワンストップ化",
+        "fs",
+        1,
+        "標準準拠システムの稼働後に手続を統合する",
+    ),
+    (
+        "情報システムの標準化・ガバメントクラウド移行",
+        "庁内データ分析基盤の整備",
+        "fs",
+        60,
+        "ガバメントクラウド上のデータを使う",
+    ),
+    (
+        "AI議事録作成の実証",
+        "RPAによる定型業務の自動化",
+        "blocks",
+        0,
+        "実証の判断が出てから自動化の対象を決める",
+    ),
+    ("AI議事録作成の実証", "庁内データ分析基盤の整備", "fs", 0, ""),
+    (
+        "オンライン申請の拡充(主要50手続)",
+        "子育て手続のワンストップ化",
+        "ss",
+        120,
+        "電子申請の基盤を使う",
+    ),
+    ("オンライン申請の拡充(主要50手続)", "書かない窓口の導入", "ss", 60, ""),
+    (
+        "キャッシュレス決済の全窓口導入",
+        "書かない窓口の導入",
+        "ss",
+        90,
+        "窓口の決済端末を先に入れる",
+    ),
+    (
+        "オンライン申請の拡充(主要50手続)",
+        "高齢者向けスマホ相談会",
+        "ss",
+        0,
+        "相談会でオンライン申請の使い方を案内する",
+    ),
+    ("高齢者向けスマホ相談会", "防災情報の一元配信", "ss", 0, "相談会で防災アプリを案内する"),
+]
 DECISIONS = [
     ("genka", datetime.date(2025, 2, 14), "部長会議(原課との合意)", "第3回 部長会議"),
     (
@@ -166,6 +225,7 @@ def _plan(admin, org, rows, decisions) -> Plan:
         [_measure(plan, policies, departments, i, row) for i, row in enumerate(rows)]
     )
     _details(admin, measures, rows, departments)
+    _dependencies(admin, measures)
     for to_status, day, by, meeting in decisions:
         services.advance_plan(
             acting_user=admin,
@@ -189,7 +249,7 @@ def _measure(plan, policies, departments, i, row) -> Measure:
         title=title,
         owner_department=departments.get(dept) or next(iter(departments.values())),
         responsible=f"{dept} 係長",
-        start_date=datetime.date(2025, 4, 1),
+        start_date=datetime.date(*STARTS.get(title, (2025, 4, 1))),
         deadline=datetime.date(*deadline),
         deliverable=f"{title}の運用開始",
         target_level="対象業務・手続の8割以上で利用",
@@ -238,6 +298,20 @@ def _details(admin, measures, rows, departments) -> None:
     MeasureBudget.objects.bulk_create(budgets)
     MeasureUpdate.objects.bulk_create(updates)
     MeasureContributor.objects.bulk_create(contributors)
+
+
+def _dependencies(admin, measures) -> None:
+    by_title = {m.title: m for m in measures}
+    for before, after, kind, lag, note in DEPENDENCIES:
+        if before in by_title and after in by_title:
+            services.add_dependency(
+                acting_user=admin,
+                predecessor=by_title[before],
+                successor=by_title[after],
+                kind=kind,
+                lag_days=lag,
+                note=note,
+            )
 
 
 def _comment(status: str) -> str:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from chiikidx.core.forms import WarekiDateField
 from chiikidx.core.japanese import nendo_label, parse_nendo
 
-from .choices import DEFAULT_LEVEL_NAMES, MeasureStatus
+from .choices import DEFAULT_LEVEL_NAMES, DependencyKind, MeasureStatus
 from .models import Measure, Plan, Policy
 from .queries import departments_for
 
@@ -234,3 +234,57 @@ class ReviseForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("工程表(Excel または CSV)"))
+
+
+class DependencyForm(forms.Form):
+    """On a measure's page: a measure this one waits for (its predecessor)."""
+
+    predecessor = forms.ModelChoiceField(label=_("先行施策(この施策が待つ施策)"), queryset=None)
+    kind = forms.ChoiceField(label=_("種類"), choices=DependencyKind.choices)
+    lag_days = forms.IntegerField(
+        label=_("ずれ(日)"),
+        initial=0,
+        min_value=-3650,
+        max_value=3650,
+        help_text=_("終了→開始・開始→開始のとき、後続が始められるまでの日数(マイナスは重なり)"),
+    )
+    note = forms.CharField(label=_("メモ"), max_length=200, required=False)
+
+    def __init__(self, *args, measure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["predecessor"].queryset = (
+            Measure.objects.filter(plan__organization_id=measure.plan.organization_id)
+            .exclude(pk=measure.pk)
+            .select_related("plan")
+            .order_by("plan__title", "policy__order", "order", "pk")
+        )
+        self.fields["predecessor"].label_from_instance = self._label
+        self.plan_id = measure.plan_id
+
+    def _label(self, m: Measure) -> str:
+        name = f"{m.code} {m.title}".strip()
+        return name if m.plan_id == self.plan_id else f"{name}({m.plan.title})"
+
+
+class WhatIfForm(forms.Form):
+    measure = forms.TypedChoiceField(label=_("遅れる施策"), coerce=int)
+    days = forms.IntegerField(label=_("遅れる日数"), min_value=1, max_value=3650)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].choices = choices
+
+
+class SlipForm(WhatIfForm):
+    """Applies the what-if shown above it: the measure and days are carried, not re-chosen."""
+
+    reason = forms.CharField(
+        label=_("反映する理由"),
+        max_length=500,
+        help_text=_("各施策の更新の記録に残ります。例: 入札不調のため再公告"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].widget = forms.HiddenInput()
+        self.fields["days"].widget = forms.HiddenInput()

@@ -14,6 +14,7 @@ from chiikidx.core.models import AuditedModel, Department, Organization, TenantM
 
 from .choices import (
     STATUS_STYLE,
+    DependencyKind,
     MeasureKind,
     MeasureStatus,
     PlanStatus,
@@ -411,3 +412,58 @@ class Baseline(PlanPart):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.label}"
+
+
+class Dependency(AuditedModel):
+    """The successor waits for the predecessor (終了→開始, 開始→開始 or 完了待ち), with a lag in
+    days. Both measures belong to plans of the same organization; plans may differ."""
+
+    predecessor = models.ForeignKey(
+        Measure,
+        on_delete=models.CASCADE,
+        related_name="successor_links",
+        verbose_name=_("先行施策"),
+    )
+    successor = models.ForeignKey(
+        Measure,
+        on_delete=models.CASCADE,
+        related_name="predecessor_links",
+        verbose_name=_("後続施策"),
+    )
+    kind = models.CharField(
+        _("種類"), max_length=10, choices=DependencyKind.choices, default=DependencyKind.FS
+    )
+    lag_days = models.IntegerField(
+        _("ずれ(日)"),
+        default=0,
+        help_text=_("終了→開始・開始→開始で、後続が始められるまでの日数。マイナスは重なりです。"),
+    )
+    note = models.CharField(_("メモ"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["successor", "predecessor"]
+        verbose_name = _("依存関係")
+        verbose_name_plural = _("依存関係")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"],
+                name="dependency_unique",
+                violation_error_message=_("この2つの施策の依存関係はすでにあります。"),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(predecessor=models.F("successor")),
+                name="dependency_not_self",
+                violation_error_message=_("施策は自分自身に依存できません。"),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="blocks") | models.Q(lag_days=0),
+                name="dependency_blocks_without_lag",
+                violation_error_message=_("完了待ちの依存関係には日数のずれを指定できません。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor}"
+
+    def audit_organization(self) -> Organization:
+        return self.successor.plan.organization

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,14 +10,16 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from chiikidx.core import access
+from chiikidx.core.japanese import fiscal_year, nendo_label, wareki
 from chiikidx.core.models import Department
 from chiikidx.core.tasks import Task
 
 from .choices import CANDIDATE_PLAN_STATUSES, OPEN_STATUSES, MeasureStatus
-from .models import Measure, Plan, PlanDecision, Policy
+from .models import Dependency, Measure, Plan, PlanDecision, Policy
 from .services import weighted_progress
 
 
@@ -229,3 +232,123 @@ def baselines_of(versions: list[Plan]) -> QuerySet:
         .select_related("taken_by", "plan")
         .order_by("taken_at", "pk")
     )
+
+
+def predecessors_of(measure: Measure) -> list[Dependency]:
+    """What the measure waits for (with the other plan's title for cross-plan links)."""
+    found = Dependency.objects.filter(successor=measure).select_related("predecessor__plan")
+    return list(found.order_by("predecessor__start_date", "pk"))
+
+
+def successors_of(measure: Measure) -> list[Dependency]:
+    found = Dependency.objects.filter(predecessor=measure).select_related("successor__plan")
+    return list(found.order_by("successor__start_date", "pk"))
+
+
+# --- Gantt ---------------------------------------------------------------------------------
+
+# Bar colours by status; the status is also written in the hover, the legend and the table.
+GANTT_COLOURS = {
+    MeasureStatus.NOT_STARTED: "#949497",
+    MeasureStatus.ON_TRACK: "#259d63",
+    MeasureStatus.CAUTION: "#d97c00",
+    MeasureStatus.DELAYED: "#ec0000",
+    MeasureStatus.DONE: "#0017c1",
+    MeasureStatus.CANCELLED: "#626264",
+}
+CRITICAL_OUTLINE = "#1a1a1c"
+
+
+@dataclass
+class Gantt:
+    schedule: object  # services.PlanSchedule
+    rows: list  # the schedule rows shown (after filters), in plan order
+    chart: dict  # JSON for gantt.js
+
+
+def gantt(plan: Plan, *, policy_id=None, department_id=None, status: str = "") -> Gantt:
+    """Bars by date (earliest dates of the schedule), dependency arrows, 年度/quarter ticks.
+    Filters only hide bars; the schedule is always computed over the whole plan."""
+    from .services import measure_name, schedule_of
+
+    measures = Measure.objects.filter(plan=plan).select_related("owner_department", "policy")
+    found = schedule_of(plan, measures)
+    filtered = bool(policy_id or department_id or status)
+    rows = [
+        r
+        for r in found.rows
+        if not (r.external and filtered)
+        and (r.external or _gantt_shown(r.measure, policy_id, department_id, status))
+    ]
+    index = {r.measure.pk: i for i, r in enumerate(rows)}
+    bars = [_bar(i, r, measure_name(r.measure)) for i, r in enumerate(rows)]
+    critical = set(found.result.critical_links) if found.result else set()
+    arrows = []
+    for d in found.dependencies:
+        if d.predecessor_id in index and d.successor_id in index:
+            p, s = bars[index[d.predecessor_id]], bars[index[d.successor_id]]
+            arrows.append(
+                {
+                    "x0": p["start"] if d.kind == "ss" else p["finish"],
+                    "y0": p["y"],
+                    "x1": s["start"],
+                    "y1": s["y"],
+                    "critical": (d.predecessor_id, d.successor_id) in critical,
+                }
+            )
+    chart = {"bars": bars, "arrows": arrows, "today": timezone.localdate().isoformat()}
+    chart["ticks"] = _quarter_ticks(plan, rows)
+    return Gantt(schedule=found, rows=rows, chart=chart)
+
+
+def _gantt_shown(m: Measure, policy_id, department_id, status: str) -> bool:
+    if policy_id and m.policy_id != policy_id:
+        return False
+    return _shown(m, department_id, status)
+
+
+def _bar(i: int, row, name: str) -> dict:
+    c, m = row.computed, row.measure
+    name = escape(name)  # Plotly reads labels as a small subset of HTML
+    label = f"★ {name}" if c.critical else name
+    if row.external:
+        label += gettext("(他の計画)")
+    return {
+        "y": i,
+        "label": label,
+        "start": c.earliest_start.isoformat(),
+        "finish": c.earliest_finish.isoformat(),
+        # A bar covers its last day too, so one-day measures stay visible.
+        "end": (c.earliest_finish + datetime.timedelta(days=1)).isoformat(),
+        "status": m.status,
+        "status_label": str(m.get_status_display()),
+        "colour": GANTT_COLOURS.get(m.status, "#949497"),
+        "critical": c.critical,
+        "hover": gettext(
+            "%(name)s<br>状況: %(status)s<br>%(start)s〜%(finish)s<br>余裕 %(slack)s日"
+        )
+        % {
+            "name": name,
+            "status": m.get_status_display(),
+            "start": wareki(c.earliest_start),
+            "finish": wareki(c.earliest_finish),
+            "slack": c.slack_days,
+        }
+        + (gettext("<br>★ 重要経路") if c.critical else "")
+        + (gettext("<br>期限超過 %(n)s日") % {"n": row.days_late} if row.days_late else ""),
+    }
+
+
+def _quarter_ticks(plan: Plan, rows) -> dict:
+    """A tick at the start of every quarter of each 年度, labelled 令和7年度 Q1."""
+    first, last = plan.start_fy, plan.end_fy
+    for r in rows:
+        first = min(first, fiscal_year(r.computed.earliest_start))
+        last = max(last, fiscal_year(r.computed.earliest_finish))
+    values, text = [], []
+    for fy in range(first, last + 1):
+        for q, (year, month) in enumerate(((fy, 4), (fy, 7), (fy, 10), (fy + 1, 1)), start=1):
+            values.append(datetime.date(year, month, 1).isoformat())
+            text.append(f"{nendo_label(fy)} Q{q}" if q == 1 else f"Q{q}")
+    end = datetime.date(last + 1, 4, 1).isoformat()
+    return {"values": values, "text": text, "range": [values[0], end]}

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chiikidx.core import access, audit
+from chiikidx.core.japanese import wareki
 from chiikidx.core.services import ServiceError
 
-from . import baselines
+from . import baselines, schedule
 from .choices import (
     CANDIDATE_PLAN_STATUSES,
     NEXT_STATUSES,
+    DependencyKind,
     MeasureKind,
     MeasureStatus,
     PlanStatus,
@@ -29,6 +32,7 @@ from .choices import (
 from .models import (
     Action,
     Baseline,
+    Dependency,
     Measure,
     MeasureBudget,
     MeasureUpdate,
@@ -431,6 +435,23 @@ def _copy_parts(old: Plan, new: Plan) -> None:
             )
         for a in m.actions.all():
             Action.objects.create(measure=copy, title=a.title, due_on=a.due_on, done=a.done)
+    _copy_dependencies(measures)
+
+
+def _copy_dependencies(measures: dict[int, Measure]) -> None:
+    """The new version waits for what the old one did: links inside the plan join the copies;
+    links to measures of other plans join the copy to the same other measure."""
+    links = Dependency.objects.filter(
+        models.Q(predecessor_id__in=list(measures)) | models.Q(successor_id__in=list(measures))
+    )
+    for link in links:
+        Dependency.objects.create(
+            predecessor=measures.get(link.predecessor_id) or link.predecessor,
+            successor=measures.get(link.successor_id) or link.successor,
+            kind=link.kind,
+            lag_days=link.lag_days,
+            note=link.note,
+        )
 
 
 # --- candidates from other parts of the system (the assessment report) ----------------------
@@ -489,3 +510,243 @@ def create_candidate_measure(
             source_kind=source_kind,
             source_ref=source_ref[:100],
         )
+
+
+# --- dependencies and the schedule ---------------------------------------------------------
+
+
+def measure_name(measure: Measure) -> str:
+    return f"{measure.code} {measure.title}".strip()
+
+
+def _check_link_right(user, successor: Measure) -> None:
+    """The waiting measure's owner (原課担当) or the plan's staff may change what it waits for."""
+    if not access.can(user, "change", successor):
+        raise ServiceError(
+            _(
+                "この依存関係を変更できるのは、後続の施策「%(title)s」の担当部署の職員と"
+                "計画の担当者だけです。"
+            )
+            % {"title": successor.title}
+        )
+
+
+def _organization_graph(organization_id: int, extra: Dependency) -> tuple[list, list]:
+    """Every measure and dependency of the organization, plus `extra` (dates do not matter)."""
+    day = datetime.date(2000, 1, 1)
+    measures = Measure.objects.filter(plan__organization_id=organization_id).values_list(
+        "pk", "code", "title"
+    )
+    tasks = [
+        schedule.Task(pk, day, day, label=f"{code} {title}".strip())
+        for pk, code, title in measures.order_by("plan_id", "policy__order", "order", "pk")
+    ]
+    found = Dependency.objects.filter(successor__plan__organization_id=organization_id)
+    links = [schedule.Link(p, s) for p, s in found.values_list("predecessor_id", "successor_id")]
+    links.append(schedule.Link(extra.predecessor_id, extra.successor_id))
+    return tasks, links
+
+
+@transaction.atomic
+def add_dependency(
+    *,
+    acting_user,
+    predecessor: Measure,
+    successor: Measure,
+    kind: str = DependencyKind.FS,
+    lag_days: int = 0,
+    note: str = "",
+) -> Dependency:
+    """`successor` waits for `predecessor`; refused if it would close a cycle (named)."""
+    _check_link_right(acting_user, successor)
+    org_id = successor.plan.organization_id
+    if predecessor.plan.organization_id != org_id:
+        raise ServiceError(
+            _("別の団体の施策とは依存関係を結べません。同じ団体の計画の施策を選んでください。")
+        )
+    if predecessor.pk == successor.pk:
+        raise ServiceError(_("施策は自分自身に依存できません。別の施策を選んでください。"))
+    if kind not in DependencyKind.values:
+        raise ServiceError(_("依存関係の種類を一覧から選んでください。"))
+    if kind == DependencyKind.BLOCKS and lag_days:
+        raise ServiceError(
+            _(
+                "完了待ちの依存関係には日数のずれを指定できません。0日にするか、終了→開始にしてください。"
+            )
+        )
+    if Dependency.objects.filter(predecessor=predecessor, successor=successor).exists():
+        raise ServiceError(
+            _("「%(p)s」→「%(s)s」の依存関係はすでにあります。変更するには一度外してください。")
+            % {"p": predecessor.title, "s": successor.title}
+        )
+    link = Dependency(
+        predecessor=predecessor, successor=successor, kind=kind, lag_days=lag_days, note=note
+    )
+    try:
+        schedule.check_cycles(*_organization_graph(org_id, link))
+    except schedule.ScheduleError as refused:
+        raise ServiceError(str(refused)) from refused
+    with audit.acting_as(acting_user):
+        link.save()
+    return link
+
+
+@transaction.atomic
+def remove_dependency(*, acting_user, dependency: Dependency) -> None:
+    _check_link_right(acting_user, dependency.successor)
+    with audit.acting_as(acting_user):
+        dependency.delete()
+
+
+@dataclass
+class PlanSchedule:
+    """The schedule of a plan's dated measures, with linked measures of its other plans."""
+
+    plan: Plan
+    measures: dict[int, Measure]  # every measure in the schedule, by id
+    external: set[int]  # measures of other plans of the organization
+    undated: list[Measure]  # measures of the plan left out: no start or no deadline
+    tasks: list[schedule.Task]
+    links: list[schedule.Link]
+    dependencies: list[Dependency]
+    result: schedule.Schedule | None = None
+    error: str = ""
+    rows: list[ScheduleRow] = field(default_factory=list)
+
+
+@dataclass
+class ScheduleRow:
+    measure: Measure
+    external: bool
+    computed: schedule.TaskSchedule
+    days_late: int  # earliest finish after the measure's 期限
+
+
+def _task(measure: Measure) -> schedule.Task:
+    # The deadline is the measure's planned finish: the schedule shows how far predecessors
+    # push it past that date (see `schedule_of`).
+    return schedule.Task(
+        measure.pk,
+        measure.start_date,
+        measure.deadline,
+        done=measure.status == MeasureStatus.DONE,
+        label=measure_name(measure),
+    )
+
+
+def schedule_inputs(plan: Plan, measures: Iterable[Measure] | None = None) -> PlanSchedule:
+    """Tasks and links of the plan (three queries when `measures` is not given)."""
+    if measures is None:
+        measures = Measure.objects.filter(plan=plan).select_related("owner_department", "policy")
+    own = list(measures)
+    ids = {m.pk for m in own}
+    deps = list(
+        Dependency.objects.filter(
+            models.Q(predecessor_id__in=ids) | models.Q(successor_id__in=ids)
+        ).order_by("pk")
+    )
+    other_ids = {d.predecessor_id for d in deps} | {d.successor_id for d in deps}
+    others = list(
+        Measure.objects.filter(pk__in=other_ids - ids, plan__organization_id=plan.organization_id)
+        .select_related("plan", "owner_department", "policy")
+        .order_by("plan_id", "start_date", "pk")
+    )
+    everything = {m.pk: m for m in [*own, *others]}
+    dated = {pk for pk, m in everything.items() if m.start_date and m.deadline}
+    links = [
+        schedule.Link(d.predecessor_id, d.successor_id, d.kind, d.lag_days)
+        for d in deps
+        if d.predecessor_id in dated and d.successor_id in dated
+    ]
+    return PlanSchedule(
+        plan=plan,
+        measures=everything,
+        external={m.pk for m in others},
+        undated=[m for m in own if m.pk not in dated],
+        tasks=[_task(m) for m in [*own, *others] if m.pk in dated],
+        links=links,
+        dependencies=deps,
+    )
+
+
+def schedule_of(plan: Plan, measures: Iterable[Measure] | None = None) -> PlanSchedule:
+    """Earliest and latest dates, slack and critical paths (schedule.compute). A measure runs
+    from its start date to its deadline (期限); no end date is given to the computation, so the
+    latest dates are taken against the finish of the last measure."""
+    found = schedule_inputs(plan, measures)
+    try:
+        found.result = schedule.compute(found.tasks, found.links)
+    except schedule.ScheduleError as refused:
+        found.error = str(refused)
+        return found
+    for computed in found.result.tasks:
+        measure = found.measures[computed.id]
+        late = max(0, (computed.earliest_finish - measure.deadline).days)
+        found.rows.append(ScheduleRow(measure, measure.pk in found.external, computed, late))
+    return found
+
+
+def what_if(plan: Plan, measure: Measure, days: int) -> schedule.Impact:
+    """What slipping `measure` by `days` days would move and which 期限 it would break.
+    Changes nothing."""
+    found = schedule_inputs(plan)
+    if measure.pk not in {t.id for t in found.tasks}:
+        raise ServiceError(
+            _("施策「%(title)s」は開始日か期限が未入力のため、工程に含まれていません。")
+            % {"title": measure.title}
+        )
+    # Against its 期限 a measure is late as soon as it finishes after its planned finish.
+    tasks = [
+        schedule.Task(t.id, t.start, t.finish, deadline=t.finish, done=t.done, label=t.label)
+        for t in found.tasks
+    ]
+    try:
+        return schedule.what_if(tasks, found.links, measure.pk, days)
+    except schedule.ScheduleError as refused:
+        raise ServiceError(str(refused)) from refused
+
+
+@transaction.atomic
+def apply_slip(*, acting_user, plan: Plan, measure: Measure, days: int, reason: str) -> list:
+    """Move the slipped measure and every measure the what-if moves to their new dates, with
+    a log entry on each saying why. All or nothing."""
+    _check_change(acting_user, plan)  # the plan's staff: 原課担当 may not move others' dates
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError(_("遅れを反映する理由を入力してください。"))
+    if days <= 0:
+        raise ServiceError(_("遅れの日数は1日以上で指定してください。"))
+    impact = what_if(plan, measure, days)
+    moved = Measure.objects.select_for_update().select_related("plan__organization")
+    by_id = moved.in_bulk([m.id for m in impact.moves])
+    for target in by_id.values():
+        _check_change(acting_user, target.plan)
+    now = timezone.now()
+    with audit.acting_as(acting_user):
+        for move in impact.moves:
+            target = by_id[move.id]
+            comment = _(
+                "「%(cause)s」の%(days)s日の遅れを反映し、日程を%(shift)s日後ろへ移しました"
+                "(開始日 %(old_start)s→%(new_start)s、期限 %(old_end)s→%(new_end)s)。"
+                "理由: %(reason)s"
+            ) % {
+                "cause": measure.title,
+                "days": days,
+                "shift": (move.new_finish - target.deadline).days,
+                "old_start": wareki(target.start_date),
+                "new_start": wareki(move.new_start),
+                "old_end": wareki(target.deadline),
+                "new_end": wareki(move.new_finish),
+                "reason": reason,
+            }
+            target.start_date, target.deadline = move.new_start, move.new_finish
+            target.save(update_fields=["start_date", "deadline"])
+            MeasureUpdate.objects.create(
+                measure=target,
+                status=target.status,
+                progress=target.progress,
+                comment=comment,
+                by=acting_user,
+                at=now,
+            )
+    return impact.moves

@@ -18,6 +18,9 @@ urlpatterns = [
     path(P + "<int:plan_id>/revise/", views.plan_revise, name="plan_revise"),
     path(P + "<int:plan_id>/excel/", views.plan_excel, name="excel"),
     path(P + "<int:plan_id>/excel/upload/", views.plan_excel_upload, name="excel_upload"),
+    path(P + "<int:plan_id>/schedule/", views.plan_schedule, name="schedule"),
+    path(P + "<int:plan_id>/schedule/slip/", views.plan_slip, name="slip"),
+    path(P + "<int:plan_id>/gantt/", views.plan_gantt, name="gantt"),
     path(P + "<int:plan_id>/policies/new/", views.policy_new, name="policy_new"),
     path(P + "<int:plan_id>/policies/<int:policy_id>/edit/", views.policy_edit, name="policy_edit"),
     path(P + "<int:plan_id>/measures/new/", views.measure_new, name="measure_new"),
@@ -26,6 +29,16 @@ urlpatterns = [
     path(P + "measures/<int:measure_id>/update/", views.measure_update, name="measure_update"),
     path(P + "measures/<int:measure_id>/spawn/", views.measure_spawn, name="measure_spawn"),
     path(P + "measures/<int:measure_id>/actions/new/", views.action_new, name="action_new"),
+    path(
+        P + "measures/<int:measure_id>/dependencies/new/",
+        views.dependency_new,
+        name="dependency_new",
+    ),
+    path(
+        P + "measures/<int:measure_id>/dependencies/<int:dependency_id>/delete/",
+        views.dependency_delete,
+        name="dependency_delete",
+    ),
     path(
         P + "measures/<int:measure_id>/actions/<int:action_id>/done/",
         views.action_done,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from chiikidx.core import access, tabular
 from chiikidx.core.access import org, route
+from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
 
 from . import baselines, excel, queries, services
@@ -23,14 +25,17 @@ from .forms import (
     ActionForm,
     BaselineForm,
     DecisionForm,
+    DependencyForm,
     MeasureForm,
     PlanForm,
     PolicyForm,
     ProgressForm,
     ReviseForm,
+    SlipForm,
     UploadForm,
+    WhatIfForm,
 )
-from .models import Action, Measure, Plan, Policy
+from .models import Action, Dependency, Measure, Plan, Policy
 
 
 def _posted(request):
@@ -244,6 +249,11 @@ def measure_detail(request, lgcode, measure_id):
         "can_change": _can_change(request),
         "progress_form": ProgressForm(measure=measure),
         "action_form": ActionForm(),
+        "dependency_tables": [
+            (_("この施策が待つ施策(先行)"), queries.predecessors_of(measure), "predecessor"),
+            (_("この施策を待つ施策(後続)"), queries.successors_of(measure), "successor"),
+        ],
+        "dependency_form": DependencyForm(measure=measure),
     }
     return render(request, "plans/measure.html", context)
 
@@ -379,6 +389,87 @@ def baseline_list(request, lgcode, plan_id):
     return render(request, "plans/baselines.html", context)
 
 
+# --- dependencies and the schedule ---------------------------------------------------------
+
+
+@route(org("view"))
+@require_POST
+def dependency_new(request, lgcode, measure_id):
+    """A predecessor for this measure: its department's 原課担当 or the plan's staff."""
+    measure = _measure(request, measure_id)
+    _require_update_right(request, measure)
+    form = DependencyForm(request.POST, measure=measure)
+    if not form.is_valid():
+        problems = [e for errors in form.errors.values() for e in errors]
+        messages.error(request, _("追加できませんでした: %(p)s") % {"p": " / ".join(problems)})
+        return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
+    try:
+        services.add_dependency(acting_user=request.user, successor=measure, **form.cleaned_data)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("依存関係を追加しました。"))
+    return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
+
+
+@route(org("view"))
+@require_POST
+def dependency_delete(request, lgcode, measure_id, dependency_id):
+    measure = _measure(request, measure_id)
+    dependency = (
+        Dependency.objects.filter(pk=dependency_id)
+        .filter(Q(predecessor=measure) | Q(successor=measure))
+        .select_related("successor__plan__organization", "predecessor")
+        .first()
+    )
+    if dependency is None:
+        raise Http404
+    _require_update_right(request, dependency.successor)
+    services.remove_dependency(acting_user=request.user, dependency=dependency)
+    messages.success(request, _("依存関係を外しました。"))
+    return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
+
+
+def _measure_choices(found) -> list[tuple[int, str]]:
+    return [(r.measure.pk, services.measure_name(r.measure)) for r in found.rows if not r.external]
+
+
+@route(org("view"))
+def plan_schedule(request, lgcode, plan_id):
+    """工程: the computed schedule, and a what-if that changes nothing."""
+    plan = _plan(request, plan_id)
+    found = services.schedule_of(plan)
+    choices = _measure_choices(found)
+    asked = request.GET if "measure" in request.GET else None
+    what_if_form = WhatIfForm(asked, choices=choices)
+    impact = slip_form = None
+    if asked is not None and what_if_form.is_valid():
+        chosen = found.measures[what_if_form.cleaned_data["measure"]]
+        try:
+            impact = services.what_if(plan, chosen, what_if_form.cleaned_data["days"])
+        except ServiceError as refused:
+            what_if_form.add_error(None, str(refused))
+        else:
+            slip_form = SlipForm(initial=what_if_form.cleaned_data, choices=choices)
+    return _schedule_page(request, plan, found, what_if_form, impact, slip_form)
+
+
+def _schedule_page(request, plan, found, what_if_form, impact, slip_form, status=200):
+    names = {pk: services.measure_name(m) for pk, m in found.measures.items()}
+    context = {
+        "plan": plan,
+        "schedule": found,
+        "critical_paths": [[names[i] for i in path] for path in found.result.critical_paths]
+        if found.result
+        else [],
+        "what_if_form": what_if_form,
+        "impact": impact,
+        "slip_form": slip_form,
+        "can_change": _can_change(request),
+    }
+    return render(request, "plans/schedule.html", context, status=status)
+
+
 @route(org("change"))
 @require_POST
 def baseline_new(request, lgcode, plan_id):
@@ -456,3 +547,65 @@ def plan_revise(request, lgcode, plan_id):
         % {"v": new.version, "old": plan.version},
     )
     return redirect("plans:plan", lgcode=lgcode, plan_id=new.pk)
+
+
+@route(org("change"))
+@require_POST
+def plan_slip(request, lgcode, plan_id):
+    """この遅れを反映する: a separate, audited action (plans.services.apply_slip)."""
+    plan = _plan(request, plan_id)
+    found = services.schedule_of(plan)
+    choices = _measure_choices(found)
+    form = SlipForm(request.POST, choices=choices)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            moves = services.apply_slip(
+                acting_user=request.user,
+                plan=plan,
+                measure=found.measures[data["measure"]],
+                days=data["days"],
+                reason=data["reason"],
+            )
+        except ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("遅れを反映し、%(n)s件の施策の日程を移しました。") % {"n": len(moves)},
+            )
+            return redirect("plans:schedule", lgcode=lgcode, plan_id=plan.pk)
+    # Refused: show the impact being applied again beside the errors.
+    asked = {k: request.POST.get(k, "") for k in ("measure", "days")}
+    what_if_form = WhatIfForm(asked, choices=choices)
+    impact = None
+    if what_if_form.is_valid():
+        chosen = found.measures[what_if_form.cleaned_data["measure"]]
+        try:
+            impact = services.what_if(plan, chosen, what_if_form.cleaned_data["days"])
+        except ServiceError:
+            impact = None
+    return _schedule_page(request, plan, found, what_if_form, impact, form, status=400)
+
+
+@route(org("view"))
+@allows_inline_styles
+def plan_gantt(request, lgcode, plan_id):
+    """ガントチャート by 年度 and quarter; filters by policy, department and status (GET)."""
+    plan = _plan(request, plan_id)
+    policy_id = _int(request.GET.get("policy"))
+    department_id = _int(request.GET.get("department"))
+    status = request.GET.get("status", "")
+    status = status if status in MeasureStatus.values else ""
+    chart = queries.gantt(plan, policy_id=policy_id, department_id=department_id, status=status)
+    context = {
+        "plan": plan,
+        "gantt": chart,
+        "policies": list(plan.policies.all()),
+        "departments": list(queries.departments_for(request.org)),
+        "statuses": MeasureStatus.choices,
+        "selected_policy": policy_id,
+        "selected_department": department_id,
+        "selected_status": status,
+    }
+    return render(request, "plans/gantt.html", context)
