@@ -206,4 +206,6 @@ def test_a_revision_copies_the_links_between_its_measures(chain, admin):
         for d in Dependency.objects.filter(successor__plan=new)
     }
     assert links == {(copies[a.pk].pk, copies[b.pk].pk, 1), (copies[b.pk].pk, copies[c.pk].pk, 1)}
-    assert Dependency.objects.filter(successor__plan=plan).count() == 2  # the old version keeps its links
+    assert (
+        Dependency.objects.filter(successor__plan=plan).count() == 2
+    )  # the old version keeps its links
