@@ -4,14 +4,14 @@ the organization of the URL, so another organization's id is a 404."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access, tabular
+from chiikidx.core import access, downloads, tabular
 from chiikidx.core.access import SUPERUSER, org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
@@ -114,17 +114,15 @@ def version(request, lgcode, version_id):
 def version_yaml(request, lgcode, version_id):
     version = _version(request, version_id)
     body = frameworks.write_yaml(frameworks.definition_of(version))
-    response = HttpResponse(body, content_type="application/x-yaml; charset=utf-8")
-    filename = f"{version.framework.code}-v{version.number}.yaml"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    name = f"{version.framework.code}-v{version.number}.yaml"
+    return downloads.attachment(body, name, downloads.YAML)
 
 
 @route(org("view"))
 def version_excel(request, lgcode, version_id):
     version = _version(request, version_id)
     body = framework_excel.write(frameworks.definition_of(version))
-    return _xlsx(body, f"{version.framework.code}-v{version.number}.xlsx")
+    return downloads.attachment(body, f"{version.framework.code}-v{version.number}.xlsx")
 
 
 @route(org("manage"))
@@ -547,7 +545,7 @@ def overview_excel(request, lgcode, round_id):
     survey = _round(request, round_id)
     definition = frameworks.cached_definition(survey.version)
     built = overview.build(definition, survey, request.user, **_overview_params(request))
-    return _xlsx(overview.workbook(built, survey), f"overview-{survey.pk}.xlsx")
+    return downloads.attachment(overview.workbook(built, survey), f"overview-{survey.pk}.xlsx")
 
 
 def _national(request) -> tuple[dict, dict]:
@@ -596,27 +594,15 @@ def national_excel(request):
         )
         return redirect("assessments:national")
     title = f"{context['title']} {context['year']}年度 全国の結果"
-    return _xlsx(national.workbook(built, title), f"national-{context['year']}.xlsx")
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(body: bytes, name: str) -> HttpResponse:
-    download = HttpResponse(body, content_type=XLSX)
-    download["Content-Disposition"] = f'attachment; filename="{name}"'
-    return download
-
-
-def _problems(failed) -> list[str]:
-    """Every problem of a failed import, one line each (a whole-file problem is one line)."""
-    return [str(e) for e in getattr(failed, "errors", [])] or [str(failed)]
+    return downloads.attachment(national.workbook(built, title), f"national-{context['year']}.xlsx")
 
 
 @route(org("view"))
 def response_excel(request, lgcode, response_id):
     response = _response(request, response_id)
-    return _xlsx(excel.template(response), f"{response.organization.code}-{response.round.pk}.xlsx")
+    return downloads.attachment(
+        excel.template(response), f"{response.organization.code}-{response.round.pk}.xlsx"
+    )
 
 
 @route(org("change"))
@@ -632,7 +618,9 @@ def response_excel_upload(request, lgcode, response_id):
             acting_user=request.user, response=response, data=upload.read(), filename=upload.name
         )
     except (tabular.TableImportError, tabular.TableFileError) as failed:
-        return _render_response(request, response, status=400, upload_problems=_problems(failed))
+        return _render_response(
+            request, response, status=400, upload_problems=tabular.problem_lines(failed)
+        )
     except ServiceError as refused:
         messages.error(request, str(refused))
     else:
@@ -733,7 +721,7 @@ def settings_edit(request, lgcode):
 def round_excel(request, lgcode, round_id):
     survey = _round(request, round_id)
     responses = list(queries.tracker(survey, request.user))
-    return _xlsx(excel.round_workbook(survey, responses), f"round-{survey.pk}.xlsx")
+    return downloads.attachment(excel.round_workbook(survey, responses), f"round-{survey.pk}.xlsx")
 
 
 @route(org("change"))
@@ -749,7 +737,7 @@ def round_excel_upload(request, lgcode, round_id):
             acting_user=request.user, round_=survey, data=upload.read(), filename=upload.name
         )
     except (tabular.TableImportError, tabular.TableFileError) as failed:
-        return _render_round(request, survey, _problems(failed), status=400)
+        return _render_round(request, survey, tabular.problem_lines(failed), status=400)
     except ServiceError as refused:
         messages.error(request, str(refused))
         return redirect("assessments:round", lgcode=lgcode, round_id=survey.pk)

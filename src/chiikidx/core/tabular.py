@@ -68,6 +68,11 @@ class TableImportError(Exception):
         super().__init__(f"取り込めない箇所が{len(self.errors)}件あります。\n{shown}{more}")
 
 
+def problem_lines(exc: TableFileError | TableImportError) -> list[str]:
+    """Every problem of a failed import, one line each (a whole-file problem is one line)."""
+    return [str(e) for e in getattr(exc, "errors", [])] or [str(exc)]
+
+
 def describe_failure(exc: TableFileError | TableImportError) -> str:
     """Every problem of a failed import, one per line (for command-line output and logs)."""
     if isinstance(exc, TableImportError):
@@ -549,7 +554,7 @@ def read_table(
 # --- Writing ----------------------------------------------------------------------------
 
 
-def _export_value(column: Column, value: Any) -> Any:
+def export_value(column: Column, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
@@ -598,8 +603,8 @@ def write_xlsx(
     r = header_row
     for r, row in enumerate(rows, start=header_row + 1):
         for i, column in enumerate(columns, start=1):
-            value = _export_value(column, row.get(column.key))
-            _write_cell(ws.cell(row=r, column=i), value)
+            value = export_value(column, row.get(column.key))
+            write_cell(ws.cell(row=r, column=i), value)
             if value is not None:
                 widths[i - 1] = max(widths[i - 1], _display_width(value))
     for i, width in enumerate(widths, start=1):
@@ -612,7 +617,7 @@ def write_xlsx(
     return buffer.getvalue()
 
 
-def _write_cell(cell: Any, value: Any) -> None:
+def write_cell(cell: Any, value: Any) -> None:
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)  # stray control characters break the file
     cell.value = value
@@ -652,5 +657,5 @@ def write_csv(columns: list[Column], rows: Iterable[dict]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.label for c in columns])
     for row in rows:
-        writer.writerow([_csv_value(_export_value(c, row.get(c.key))) for c in columns])
+        writer.writerow([_csv_value(export_value(c, row.get(c.key))) for c in columns])
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")

@@ -137,7 +137,7 @@ def workbook(plan: Plan) -> bytes:
     for r, measure in enumerate(measures, start=HEADER_ROW + 1):
         row = row_of(measure)
         for c, column in enumerate(cols, start=1):
-            _cell(sheet.cell(row=r, column=c), tabular._export_value(column, row.get(column.key)))
+            _cell(sheet.cell(row=r, column=c), tabular.export_value(column, row.get(column.key)))
         _bar(sheet, r, grid_start, plan, quarters_spanned(measure.start_date, measure.deadline))
     _layout(sheet, plan, cols, grid_start, HEADER_ROW + len(measures))
     _instructions(book.create_sheet("説明"), plan)
@@ -177,7 +177,7 @@ def _head(cell) -> None:
 
 
 def _cell(cell, value) -> None:
-    tabular._write_cell(cell, value)
+    tabular.write_cell(cell, value)
     cell.border = BORDER
     if isinstance(value, datetime.date):
         cell.number_format = "yyyy/mm/dd"
@@ -263,7 +263,7 @@ class ImportResult:
 
 
 def check_importable(acting_user, plan: Plan) -> None:
-    services._check_change(acting_user, plan)
+    services.check_change(acting_user, plan)
     if plan.status not in IMPORTABLE_STATUSES:
         raise ServiceError(
             _(

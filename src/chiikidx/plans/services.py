@@ -96,7 +96,7 @@ def _check_period(start_fy: int, end_fy: int) -> None:
         raise ServiceError(_("終了年度は開始年度以降にしてください。"))
 
 
-def _check_change(user, obj) -> None:
+def check_change(user, obj) -> None:
     if not access.can(user, "change", obj):
         raise ServiceError(_("この計画を変更する権限がありません。"))
     _check_current(obj)
@@ -125,7 +125,7 @@ def create_plan(*, acting_user, organization, **fields) -> Plan:
 
 @transaction.atomic
 def update_plan(*, acting_user, plan: Plan, **fields) -> Plan:
-    _check_change(acting_user, plan)
+    check_change(acting_user, plan)
     for name in PLAN_FIELDS:
         if name in fields:
             setattr(plan, name, fields[name])
@@ -156,7 +156,7 @@ def advance_plan(
 
     With `with_baseline`, reaching 議会報告・承認 also takes a baseline labelled by the step."""
     plan = Plan.objects.select_for_update().select_related("organization").get(pk=plan.pk)
-    _check_change(acting_user, plan)
+    check_change(acting_user, plan)
     allowed = next_statuses(plan)
     if to_status not in allowed:
         raise ServiceError(
@@ -197,7 +197,7 @@ def advance_plan(
 @transaction.atomic
 def take_baseline(*, acting_user, plan: Plan, label: str, note: str = "") -> Baseline:
     """Snapshot the plan as it is now (ベースライン)."""
-    _check_change(acting_user, plan)
+    check_change(acting_user, plan)
     label = label.strip()
     if not label:
         raise ServiceError(_("ベースラインの名称を入力してください(例: 議会承認時)。"))
@@ -217,7 +217,7 @@ def take_baseline(*, acting_user, plan: Plan, label: str, note: str = "") -> Bas
 
 @transaction.atomic
 def save_policy(*, acting_user, plan: Plan, policy: Policy | None = None, **fields) -> Policy:
-    _check_change(acting_user, plan)
+    check_change(acting_user, plan)
     policy = policy or Policy(plan=plan)
     if policy.plan_id != plan.pk:
         raise ServiceError(_("この基本方針は別の計画のものです。"))
@@ -251,7 +251,7 @@ def save_measure(
     **fields,
 ) -> Measure:
     """Create or edit a measure (admins and staff); `budgets`: 年度 → (planned, actual)."""
-    _check_change(acting_user, plan)
+    check_change(acting_user, plan)
     measure = measure or Measure(plan=plan)
     if measure.plan_id != plan.pk:
         raise ServiceError(_("この施策は別の計画のものです。"))
@@ -314,7 +314,7 @@ def update_progress(
 def add_action(
     *, acting_user, measure: Measure, title: str, due_on: datetime.date | None = None
 ) -> Action:
-    _check_change(acting_user, measure.plan)
+    check_change(acting_user, measure.plan)
     with audit.acting_as(acting_user):
         return Action.objects.create(measure=measure, title=title, due_on=due_on)
 
@@ -334,7 +334,7 @@ def set_action_done(*, acting_user, action: Action, done: bool) -> Action:
 @transaction.atomic
 def spawn_follow_on(*, acting_user, measure: Measure) -> Measure:
     """A PoC decided 本格導入 becomes a normal measure (same policy and owner), linked back."""
-    _check_change(acting_user, measure.plan)
+    check_change(acting_user, measure.plan)
     if measure.kind != MeasureKind.POC or measure.decision != PocDecision.ADOPT:
         raise ServiceError(_("後継の施策を作れるのは、判断が「本格導入」の実証(PoC)だけです。"))
     if measure.follow_ons.exists():
@@ -370,7 +370,7 @@ def revise_plan(*, acting_user, plan: Plan, note: str = "") -> Plan:
     budgets, contributors and actions, in 「改定中」. The old version keeps its history and
     becomes read-only (改定前の版)."""
     plan = Plan.objects.select_for_update().select_related("organization").get(pk=plan.pk)
-    _check_change(acting_user, plan)
+    check_change(acting_user, plan)
     if plan.status not in REVISABLE_STATUSES:
         raise ServiceError(
             _("「%(status)s」の計画は改定できません。下書きの計画はそのまま編集してください。")
@@ -473,7 +473,7 @@ def create_candidate_measure(
 
     It goes under the plan's first policy (a 「アセスメントからの候補」 policy when there is none);
     the planners move it, add a deadline and a budget afterwards."""
-    _check_change(acting_user, plan)
+    check_change(acting_user, plan)
     if plan.status not in CANDIDATE_PLAN_STATUSES:
         raise ServiceError(
             _(
@@ -710,7 +710,7 @@ def what_if(plan: Plan, measure: Measure, days: int) -> schedule.Impact:
 def apply_slip(*, acting_user, plan: Plan, measure: Measure, days: int, reason: str) -> list:
     """Move the slipped measure and every measure the what-if moves to their new dates, with
     a log entry on each saying why. All or nothing."""
-    _check_change(acting_user, plan)  # the plan's staff: 原課担当 may not move others' dates
+    check_change(acting_user, plan)  # the plan's staff: 原課担当 may not move others' dates
     reason = reason.strip()
     if not reason:
         raise ServiceError(_("遅れを反映する理由を入力してください。"))
@@ -720,7 +720,7 @@ def apply_slip(*, acting_user, plan: Plan, measure: Measure, days: int, reason: 
     moved = Measure.objects.select_for_update().select_related("plan__organization")
     by_id = moved.in_bulk([m.id for m in impact.moves])
     for target in by_id.values():
-        _check_change(acting_user, target.plan)
+        check_change(acting_user, target.plan)
     now = timezone.now()
     with audit.acting_as(acting_user):
         for move in impact.moves:

@@ -7,14 +7,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access, tabular
+from chiikidx.core import access, downloads, tabular
 from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
@@ -491,16 +491,12 @@ def baseline_new(request, lgcode, plan_id):
 
 # --- Excel 工程表 --------------------------------------------------------------------------
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 @route(org("view"))
 def plan_excel(request, lgcode, plan_id):
     plan = _plan(request, plan_id)
-    download = HttpResponse(excel.workbook(plan), content_type=XLSX)
     name = f"koteihyo-{lgcode}-{plan.pk}-v{plan.version}.xlsx"
-    download["Content-Disposition"] = f'attachment; filename="{name}"'
-    return download
+    return downloads.attachment(excel.workbook(plan), name)
 
 
 @route(org("change"))
@@ -516,7 +512,7 @@ def plan_excel_upload(request, lgcode, plan_id):
             acting_user=request.user, plan=plan, data=upload.read(), filename=upload.name
         )
     except (tabular.TableImportError, tabular.TableFileError) as failed:
-        problems = [str(e) for e in getattr(failed, "errors", [])] or [str(failed)]
+        problems = tabular.problem_lines(failed)
         context = {"plan": plan, "problems": problems, "form": UploadForm()}
         return render(request, "plans/excel_errors.html", context, status=400)
     except ServiceError as refused:
