@@ -207,3 +207,62 @@ def test_round_workbook_refuses_changes_to_submitted_rows_and_bad_cells(sample_r
     text = "\n".join(str(e) for e in failure.value.errors)
     assert "提出済み・受理の回答は変更できません" in text and "「N1」列" in text
     assert Answer.objects.filter(response__organization__code="993026").count() == 0
+
+
+def _bulk_edit(round_, changes: dict) -> bytes:
+    """The round workbook with `changes` ({団体コード: {設問コード: value}}) typed in."""
+    responses = list(round_.responses.select_related("organization").order_by("organization__code"))
+    book = load_workbook(io.BytesIO(excel.round_workbook(round_, responses)))
+    sheet = book[excel.BULK_SHEET]
+    header = [c.value for c in sheet[excel.BULK_HEADER_ROW]]
+    for row in sheet.iter_rows(min_row=excel.BULK_HEADER_ROW + 1):
+        for code, value in changes.get(row[0].value, {}).items():
+            row[header.index(code)].value = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_bulk_import_writes_all_rows_together_and_audits_each_answer(sample_round, user_named):
+    """The query count does not grow with the number of municipalities imported, and every
+    answer written (new or changed) has its own audit entry with before and after."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chiikidx.core.models import AuditEntry
+
+    root = user_named("root")
+    _submit(sample_round, "992011", {}, root)  # a draft with answers: the import changes one
+    codes = list(
+        sample_round.responses.exclude(organization__code="992011")
+        .order_by("organization__code")
+        .values_list("organization__code", flat=True)
+    )
+    assert len(codes) >= 3
+    one = _bulk_edit(sample_round, {"992011": {"L1": 4}, codes[0]: {"L1": 3}})
+    with CaptureQueriesContext(connection) as single:
+        assert (
+            excel.import_round_workbook(
+                acting_user=root, round_=sample_round, data=one, filename="r.xlsx"
+            )
+            == 2
+        )
+    many = _bulk_edit(
+        sample_round,
+        {"992011": {"L1": 1}} | {code: {"L1": 2, "N1": 7} for code in codes},
+    )
+    last_seq = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    with CaptureQueriesContext(connection) as several:
+        assert excel.import_round_workbook(
+            acting_user=root, round_=sample_round, data=many, filename="r.xlsx"
+        ) == 1 + len(codes)
+    assert len(several.captured_queries) == len(single.captured_queries)
+    entries = list(AuditEntry.objects.filter(seq__gt=last_seq, model_label="assessments.Answer"))
+    assert len(entries) == 2 + 2 * len(codes) - 1  # codes[0] had L1 already: changed, not new
+    changed = {e.before["value"]: e.after["value"] for e in entries if e.action == "update"}
+    assert changed == {4: 1, 3: 2}
+    assert all(e.actor_id == root.pk and e.organization_id for e in entries)
+    assert (
+        Answer.objects.filter(response__round=sample_round, question_code="N1").count()
+        == len(codes) + 1
+    )

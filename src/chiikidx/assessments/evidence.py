@@ -139,3 +139,16 @@ def files_by_question(response) -> dict[str, list]:
 def attached_codes(response) -> set[str]:
     """Codes of the questions that have at least one file."""
     return set(response.evidence_files.values_list("question_code", flat=True))
+
+
+def attached_codes_by_response(response_ids) -> dict[int, set[str]]:
+    """`attached_codes` of several responses in one query: {response pk: codes}."""
+    from .models import EvidenceFile  # models imports this module
+
+    found: dict[int, set[str]] = {pk: set() for pk in response_ids}
+    rows = EvidenceFile.objects.filter(response_id__in=list(found)).values_list(
+        "response_id", "question_code"
+    )
+    for response_id, code in rows:
+        found[response_id].add(code)
+    return found

@@ -360,8 +360,6 @@ def _answers_by_response(responses) -> dict:
 def import_round_workbook(*, acting_user, round_, data: bytes, filename: str) -> int:
     """Answers for many municipalities at once (e.g. collected by e-mail): every row is checked
     first; if any cell is wrong, nothing is saved and every problem is reported."""
-    from django.db import transaction
-
     services.refuse_unless_answerable(round_)
     definition = services.definition_for(round_.responses.first())
     columns = [tabular.Column("code", "団体コード", tabular.lgcode, required=True, unique=True)]
@@ -381,10 +379,11 @@ def import_round_workbook(*, acting_user, round_, data: bytes, filename: str) ->
             planned.append((response, raw))
     if errors:
         raise tabular.TableImportError(errors)
-    with transaction.atomic():
-        for response, raw in planned:
-            clean = {k: ("" if v is None else v) for k, v in raw.items()}
-            services.save_answers(acting_user=acting_user, response=response, raw=clean)
+    edits = [
+        (response, {k: ("" if v is None else v) for k, v in raw.items()}, {})
+        for response, raw in planned
+    ]
+    services.save_many_answers(acting_user=acting_user, edits=edits)
     return len(planned)
 
 

@@ -275,6 +275,8 @@ class Answer(AuditedModel):
             )
         ]
 
+    audit_select_related = ("response__organization",)
+
     def __str__(self) -> str:
         return f"{self.question_code}: {self.value}"
 

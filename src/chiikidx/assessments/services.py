@@ -355,47 +355,77 @@ def save_answers(
     *, acting_user, response: Response, raw: dict, comments: dict | None = None
 ) -> dict:
     """Save some answers of an editable response: all given values are valid, or none is saved."""
-    response = _locked(response)
-    if response.status not in EDITABLE_STATUSES:
+    saved = save_many_answers(acting_user=acting_user, edits=[(response, raw, comments or {})])
+    return saved[response.pk]
+
+
+@transaction.atomic
+def save_many_answers(*, acting_user, edits: list[tuple[Response, dict, dict]]) -> dict:
+    """Answers of several editable responses of one round (the bulk import), as `save_answers`
+    does for one: every response is checked first and either all are saved or none. The rows are
+    read and written together: one insert and one update for all responses, each row audited.
+    Returns {response pk: the values saved}."""
+    if not edits:
+        return {}
+    locked = {
+        r.pk: r
+        for r in Response.objects.select_for_update()
+        .select_related("round__version__framework", "organization")
+        .filter(pk__in=[response.pk for response, _raw, _comments in edits])
+        .order_by("pk")
+    }
+    if len({r.round_id for r in locked.values()}) != 1:
+        raise ValueError("save_many_answers takes responses of one round")
+    first = next(iter(locked.values()))
+    if any(r.status not in EDITABLE_STATUSES for r in locked.values()):
         raise ServiceError(_("提出済みの回答は変更できません。差し戻されると再び編集できます。"))
-    refuse_unless_answerable(response.round)
-    definition = definition_for(response)
-    values, errors = answers.coerce_all(definition, raw)
-    current = answer_values(response) | values
-    attached = evidence.attached_codes(response)
-    errors += [
-        e
-        for e in answers.check(definition, current, submitting=False, attached=attached)
-        if e.question in values
-    ]
-    if errors:
-        raise AnswerErrors(errors)
+    refuse_unless_answerable(first.round)
+    definition = definition_for(first)
+    stored: dict[int, dict] = {pk: {} for pk in locked}
+    for answer in Answer.objects.filter(response_id__in=locked):
+        answer.response = locked[answer.response_id]
+        stored[answer.response_id][answer.question_code] = answer
+    attached = evidence.attached_codes_by_response(locked)
+    saved, writes = {}, []
+    for response, raw, comments in edits:
+        response = locked[response.pk]
+        values, errors = answers.coerce_all(definition, raw)
+        current = {code: a.value for code, a in stored[response.pk].items()} | values
+        checked = answers.check(
+            definition, current, submitting=False, attached=attached[response.pk]
+        )
+        errors += [e for e in checked if e.question in values]
+        if errors:
+            raise AnswerErrors(errors)
+        saved[response.pk] = values
+        writes.append((response, values, comments))
     with audit.acting_as(acting_user):
-        _write_answers(response, values, comments or {})
-    return values
+        _write_answers(writes, stored)
+    return saved
 
 
-def _write_answers(response: Response, values: dict, comments: dict) -> None:
+def _write_answers(writes: list, stored: dict) -> None:
     """New answers in one insert, changed ones in one update (both audited row by row)."""
-    existing = {a.question_code: a for a in response.answers.all()}
     new, changed = [], []
-    for code, value in values.items():
-        answer = existing.get(code)
-        if answer is None:
-            if value is not None:  # an empty cell for a question never answered: nothing to record
-                new.append(
-                    Answer(
-                        response=response,
-                        question_code=code,
-                        value=value,
-                        comment=comments.get(code, ""),
+    for response, values, comments in writes:
+        existing = stored[response.pk]
+        for code, value in values.items():
+            answer = existing.get(code)
+            if answer is None:
+                if value is not None:  # an empty cell for a question never answered: no record
+                    new.append(
+                        Answer(
+                            response=response,
+                            question_code=code,
+                            value=value,
+                            comment=comments.get(code, ""),
+                        )
                     )
-                )
-            continue
-        comment = comments.get(code, answer.comment)
-        if (answer.value, answer.comment) != (value, comment):
-            answer.value, answer.comment = value, comment
-            changed.append(answer)
+                continue
+            comment = comments.get(code, answer.comment)
+            if (answer.value, answer.comment) != (value, comment):
+                answer.value, answer.comment = value, comment
+                changed.append(answer)
     Answer.objects.bulk_create(new)
     if changed:
         Answer.objects.bulk_update(changed, ["value", "comment"])
