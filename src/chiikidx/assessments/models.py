@@ -83,6 +83,8 @@ class FrameworkVersion(AuditedModel):
     def is_published(self) -> bool:
         return self.status == VersionStatus.PUBLISHED
 
+    audit_select_related = ("framework__organization",)
+
     def audit_organization(self) -> Organization:
         return self.framework.organization
 
@@ -93,6 +95,8 @@ class VersionPart(AuditedModel):
     code = models.CharField(_("コード"), max_length=60)
     order = models.PositiveIntegerField(_("順序"), default=0)
     weight = models.DecimalField(_("重み"), max_digits=8, decimal_places=3, default=1)
+
+    audit_select_related = ("version__framework__organization",)
 
     class Meta:
         abstract = True
@@ -342,6 +346,8 @@ class EvidenceFile(AuditedModel):
         from .evidence import size_text
 
         return size_text(self.size)
+
+    audit_select_related = ("response__organization",)
 
     def audit_organization(self) -> Organization:
         return self.response.organization

@@ -96,6 +96,8 @@ class Plan(TenantModel):
 class PlanPart(AuditedModel):
     """Rows below a plan follow the plan's organization in access and audit."""
 
+    audit_select_related = ("plan__organization",)
+
     class Meta:
         abstract = True
 
@@ -280,6 +282,8 @@ class Measure(PlanPart):
 
 
 class MeasurePart(AuditedModel):
+    audit_select_related = ("measure__plan__organization",)
+
     class Meta:
         abstract = True
 
@@ -464,6 +468,8 @@ class Dependency(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor}"
+
+    audit_select_related = ("successor__plan__organization",)
 
     def audit_organization(self) -> Organization:
         return self.successor.plan.organization
