@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 
 from chiikidx.core.models import Department
 from chiikidx.plans import services
-from chiikidx.plans.models import Measure, Plan
+from chiikidx.plans.models import Dependency, Measure, Plan
 
 
 def admin_of(org):
@@ -63,3 +63,18 @@ def sample_plan(org) -> Plan:
 
 def sample_measure(org) -> Measure:
     return sample_plan(org).measures.first()
+
+
+def dated_plan(org, admin, count, owner=None):
+    """`count` measures in a chain of pairs: 2k → 2k+1 (終了→開始, 1 day), one a month."""
+    plan = make_plan(org, admin, measures=count, owner=owner or department(org, "福祉課"))
+    measures = list(plan.measures.order_by("pk"))
+    for i, m in enumerate(measures):
+        start = datetime.date(2025, 4, 1) + datetime.timedelta(days=30 * (i % 2) + 7 * (i // 2))
+        Measure.objects.filter(pk=m.pk).update(
+            start_date=start, deadline=start + datetime.timedelta(days=29), code=f"M{i}"
+        )
+    measures = list(plan.measures.order_by("pk"))
+    for i in range(0, count - 1, 2):
+        Dependency.objects.create(predecessor=measures[i], successor=measures[i + 1], lag_days=1)
+    return plan, measures
