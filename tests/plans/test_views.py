@@ -8,15 +8,14 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from chiikidx.core.models import AuditEntry
 from chiikidx.plans import services
 from chiikidx.plans.choices import PlanStatus
-from chiikidx.plans.models import Dependency, Measure, MeasureBudget, MeasureUpdate
+from chiikidx.plans.models import Measure, MeasureUpdate
 from chiikidx.plans.summary import thousand_yen
 
-from .sample import dated_plan, department, make_plan
+from .sample import dated_plan, drifted_plan, make_plan, summary_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -48,28 +47,7 @@ def admin(user_named):
 
 @pytest.fixture
 def drifted(org_coded, admin):
-    """Four chained measures, two baselines; since the later one M1's 期限 moved 45 days later,
-    M2 starts 10 days earlier and a fifth measure was added."""
-    org = org_coded(AOBA)
-    plan, measures = dated_plan(org, admin, 4)
-    older = services.take_baseline(acting_user=admin, plan=plan, label="原課合意時")
-    Measure.objects.filter(pk=measures[0].pk).update(deadline=D(2025, 4, 20))
-    latest = services.take_baseline(acting_user=admin, plan=plan, label="議会承認時")
-    m1, m2 = measures[1], measures[2]
-    Measure.objects.filter(pk=m1.pk).update(deadline=m1.deadline + 45 * DAY)
-    Measure.objects.filter(pk=m2.pk).update(start_date=m2.start_date - 10 * DAY)
-    policy = plan.policies.get()
-    added = services.save_measure(
-        acting_user=admin,
-        plan=plan,
-        policy=policy,
-        title="追加の施策",
-        code="M4",
-        owner_department=department(org, "福祉課"),
-        start_date=D(2025, 6, 1),
-        deadline=D(2025, 9, 30),
-    )
-    return plan, [*measures, added], older, latest
+    return drifted_plan(org_coded(AOBA), admin)
 
 
 # --- baseline ghost bars ---------------------------------------------------------------------
@@ -203,41 +181,6 @@ def test_gantt_query_count_with_baseline_and_what_if_is_pinned(
 # --- the one-page summary --------------------------------------------------------------------
 
 
-def _summary_plan(org, admin, extra=0):
-    """Five measures around today, budgets for two 年度, a baseline, and a dependency."""
-    today = timezone.localdate()
-    plan = make_plan(org, admin, measures=5 + extra, owner=department(org, "福祉課"))
-    m = list(plan.measures.order_by("pk"))
-    rows = [
-        # (status, progress, weight, start, deadline, department)
-        ("delayed", 20, 2, today - 200 * DAY, today - 10 * DAY, "福祉課"),
-        ("on_track", 60, 1, today - 100 * DAY, today + 30 * DAY, "住民課"),
-        ("done", 100, 1, today - 100 * DAY, today + 10 * DAY, "福祉課"),
-        ("caution", 40, 1, today - 50 * DAY, today + 100 * DAY, "福祉課"),
-        ("cancelled", 0, 5, today - 50 * DAY, today + 20 * DAY, "福祉課"),
-    ]
-    for i, measure in enumerate(m):
-        status, progress, weight, start, deadline, dept = rows[i % len(rows)]
-        Measure.objects.filter(pk=measure.pk).update(
-            status=status,
-            progress=progress,
-            weight=weight,
-            start_date=start,
-            deadline=deadline,
-            code=f"S{i}",
-            owner_department=department(org, dept),
-        )
-    MeasureBudget.objects.create(
-        measure=m[0], fiscal_year=2025, planned_yen=1_234_500, actual_yen=1_000_499
-    )
-    MeasureBudget.objects.create(measure=m[1], fiscal_year=2026, planned_yen=2_000_000)
-    # S3 waits for S0 (late): S3 is pushed on the critical path.
-    Dependency.objects.create(predecessor=m[0], successor=m[3], lag_days=0)
-    services.take_baseline(acting_user=admin, plan=plan, label="議会承認時")
-    Measure.objects.filter(pk=m[1].pk).update(deadline=today + 50 * DAY)  # +20 days since
-    return plan, m
-
-
 def test_thousand_yen_rounds_half_up():
     assert thousand_yen(1_234_500) == "1,235"
     assert thousand_yen(1_234_499) == "1,234"
@@ -246,7 +189,7 @@ def test_thousand_yen_rounds_half_up():
 
 
 def test_summary_fits_the_plan_on_one_page(org_coded, admin):
-    plan, _m = _summary_plan(org_coded(AOBA), admin)
+    plan, _m = summary_plan(org_coded(AOBA), admin)
     response = _client(admin).get(reverse("plans:summary", args=[AOBA, plan.pk]))
     page = response.content.decode()
     assert "plans/print-a4.css" in page and "data-print" in page and "plans/print.js" in page
@@ -271,7 +214,7 @@ def test_summary_fits_the_plan_on_one_page(org_coded, admin):
 
 
 def test_plan_page_links_to_the_summary_and_others_get_404(org_coded, admin, user_named):
-    plan, _m = _summary_plan(org_coded(AOBA), admin)
+    plan, _m = summary_plan(org_coded(AOBA), admin)
     page = _client(admin).get(reverse("plans:plan", args=[AOBA, plan.pk])).content.decode()
     assert reverse("plans:summary", args=[AOBA, plan.pk]) in page and "概要(1枚)" in page
     executive = _client(user_named("executive-1"))
@@ -292,8 +235,8 @@ def test_summary_query_count_does_not_grow_with_measures(
 ):
     org = org_coded(AOBA)
     client = _client(admin)
-    small, _ = _summary_plan(org, admin)
-    big, _ = _summary_plan(org, admin, extra=45)
+    small, _ = summary_plan(org, admin)
+    big, _ = summary_plan(org, admin, extra=45)
     client.get(reverse("plans:summary", args=[AOBA, small.pk]))  # warm the session
     for plan in (small, big):
         with django_assert_num_queries(17):
