@@ -439,19 +439,25 @@ def plan_schedule(request, lgcode, plan_id):
     """工程: the computed schedule, and a what-if that changes nothing."""
     plan = _plan(request, plan_id)
     found = services.schedule_of(plan)
-    choices = _measure_choices(found)
-    asked = request.GET if "measure" in request.GET else None
-    what_if_form = WhatIfForm(asked, choices=choices)
-    impact = slip_form = None
-    if asked is not None and what_if_form.is_valid():
-        chosen = found.measures[what_if_form.cleaned_data["measure"]]
-        try:
-            impact = services.what_if(plan, chosen, what_if_form.cleaned_data["days"])
-        except ServiceError as refused:
-            what_if_form.add_error(None, str(refused))
-        else:
-            slip_form = SlipForm(initial=what_if_form.cleaned_data, choices=choices)
+    what_if_form, impact = _what_if_asked(request, plan, found)
+    slip_form = None
+    if impact is not None:
+        slip_form = SlipForm(initial=what_if_form.cleaned_data, choices=_measure_choices(found))
     return _schedule_page(request, plan, found, what_if_form, impact, slip_form)
+
+
+def _what_if_asked(request, plan, found):
+    """The what-if form of the GET query (unbound without `measure`) and its impact, if any."""
+    asked = request.GET if "measure" in request.GET else None
+    form = WhatIfForm(asked, choices=_measure_choices(found))
+    if asked is None or not form.is_valid():
+        return form, None
+    chosen = found.measures[form.cleaned_data["measure"]]
+    try:
+        return form, services.what_if(plan, chosen, form.cleaned_data["days"])
+    except ServiceError as refused:
+        form.add_error(None, str(refused))
+        return form, None
 
 
 def _schedule_page(request, plan, found, what_if_form, impact, slip_form, status=200):
@@ -595,21 +601,9 @@ def plan_gantt(request, lgcode, plan_id):
     status = request.GET.get("status", "")
     status = status if status in MeasureStatus.values else ""
     found = list(queries.baselines_of(queries.plan_versions(plan)).defer("snapshot"))
-    by_key = {str(b.pk): b for b in found}
-    baseline_key = request.GET.get("baseline") or (str(found[-1].pk) if found else "")
-    baseline = by_key.get(baseline_key)
-    if baseline is None and baseline_key != "none" and found:
-        baseline_key, baseline = str(found[-1].pk), found[-1]
-    asked = request.GET if "measure" in request.GET else None
+    baseline = _chosen_baseline(request.GET.get("baseline"), found)
     schedule_found = queries.gantt_schedule(plan)
-    what_if_form = WhatIfForm(asked, choices=_measure_choices(schedule_found))
-    impact = None
-    if asked is not None and what_if_form.is_valid():
-        chosen = schedule_found.measures[what_if_form.cleaned_data["measure"]]
-        try:
-            impact = services.what_if(plan, chosen, what_if_form.cleaned_data["days"])
-        except ServiceError as refused:
-            what_if_form.add_error(None, str(refused))
+    what_if_form, impact = _what_if_asked(request, plan, schedule_found)
     kept = [
         (name, request.GET[name])
         for name in ("policy", "department", "status", "baseline")
@@ -634,7 +628,7 @@ def plan_gantt(request, lgcode, plan_id):
         "selected_department": department_id,
         "selected_status": status,
         "baselines": found,
-        "baseline_key": baseline_key if baseline is not None else "none",
+        "baseline_key": str(baseline.pk) if baseline is not None else "none",
         "what_if_form": what_if_form,
         "impact": impact,
         "impact_title": services.measure_name(schedule_found.measures[impact.task_id])
@@ -645,6 +639,14 @@ def plan_gantt(request, lgcode, plan_id):
         "can_change": _can_change(request) and not plan.is_superseded,
     }
     return render(request, "plans/gantt.html", context)
+
+
+def _chosen_baseline(key: str | None, found: list):
+    """The baseline asked for among the plan's; the latest when none (or another's) is asked
+    for; None for "none" (表示しない)."""
+    if key == "none" or not found:
+        return None
+    return next((b for b in found if str(b.pk) == key), found[-1])
 
 
 SUMMARY_LIST_LIMIT = 8  # rows per list on the one-page summary; the rest are counted
