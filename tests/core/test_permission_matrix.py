@@ -179,6 +179,7 @@ def sample_kwargs(route, lgcode):
         "plans:schedule": lambda: _plan_sample(lgcode),
         "plans:slip": lambda: _plan_sample(lgcode),
         "plans:gantt": lambda: _plan_sample(lgcode),
+        "plans:summary": lambda: _plan_sample(lgcode),
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -602,6 +603,7 @@ REVIEWED_RULES = {
     "plans:schedule": "org:view",
     "plans:slip": "org:change",
     "plans:gantt": "org:view",
+    "plans:summary": "org:view",
 }
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path(P + "<int:plan_id>/schedule/", views.plan_schedule, name="schedule"),
     path(P + "<int:plan_id>/schedule/slip/", views.plan_slip, name="slip"),
     path(P + "<int:plan_id>/gantt/", views.plan_gantt, name="gantt"),
+    path(P + "<int:plan_id>/summary/", views.plan_summary, name="summary"),
     path(P + "<int:plan_id>/policies/new/", views.policy_new, name="policy_new"),
     path(P + "<int:plan_id>/policies/<int:policy_id>/edit/", views.policy_edit, name="policy_edit"),
     path(P + "<int:plan_id>/measures/new/", views.measure_new, name="measure_new"),
