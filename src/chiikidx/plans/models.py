@@ -440,6 +440,9 @@ class Dependency(AuditedModel):
     )
     note = models.CharField(_("メモ"), max_length=200, blank=True)
 
+    # What a measure waits for is changed by the waiting measure's 原課担当 too (see core.access).
+    department_scoped = True
+
     class Meta:
         ordering = ["successor", "predecessor"]
         verbose_name = _("依存関係")
@@ -464,6 +467,11 @@ class Dependency(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor}"
+
+    @property
+    def department_id(self) -> int:
+        """The owner department of the waiting measure (the successor)."""
+        return self.successor.owner_department_id
 
     def audit_organization(self) -> Organization:
         return self.successor.plan.organization

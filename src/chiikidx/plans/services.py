@@ -529,6 +529,7 @@ def _check_link_right(user, successor: Measure) -> None:
             )
             % {"title": successor.title}
         )
+    _check_current(successor.plan)
 
 
 def _organization_graph(organization_id: int, extra: Dependency) -> tuple[list, list]:

@@ -425,8 +425,12 @@ def dependency_delete(request, lgcode, measure_id, dependency_id):
     if dependency is None:
         raise Http404
     _require_update_right(request, dependency.successor)
-    services.remove_dependency(acting_user=request.user, dependency=dependency)
-    messages.success(request, _("依存関係を外しました。"))
+    try:
+        services.remove_dependency(acting_user=request.user, dependency=dependency)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("依存関係を外しました。"))
     return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
 
 
