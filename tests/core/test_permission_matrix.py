@@ -93,6 +93,7 @@ POST_ONLY = {
     "plans:dependency_new",
     "plans:dependency_delete",
     "plans:slip",
+    "plans:minutes_upload",
 }
 
 
@@ -186,6 +187,8 @@ def sample_kwargs(route, lgcode):
         "plans:schedule": lambda: _plan_sample(lgcode),
         "plans:slip": lambda: _plan_sample(lgcode),
         "plans:gantt": lambda: _plan_sample(lgcode),
+        "plans:minutes": lambda: _minutes_sample(lgcode),
+        "plans:minutes_upload": lambda: _minutes_sample(lgcode),
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -238,6 +241,33 @@ def _dependency_sample(lgcode):
         )
         link = Dependency.objects.create(predecessor=other, successor=measure)
     return {"measure_id": measure.pk, "dependency_id": link.pk}
+
+
+def _minutes_sample(lgcode):
+    """A decision of the organization's sample plan with a minutes file (in the session's media
+    dir)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from chiikidx.plans.models import PlanDecision
+
+    plan_id = _plan_sample(lgcode)["plan_id"]
+    decision = PlanDecision.objects.filter(plan_id=plan_id).exclude(minutes_file="").first()
+    if decision is None:
+        decision = PlanDecision(
+            plan_id=plan_id,
+            from_status="draft",
+            to_status="genka",
+            decided_on=datetime.date(2025, 5, 20),
+            decided_by="原課合意会議",
+            minutes_name="議事録.pdf",
+            minutes_content_type="application/pdf",
+            minutes_size=9,
+            minutes_sha256="0" * 64,
+        )
+        decision.minutes_file.save(f"{lgcode}/{plan_id}/matrix-sample", ContentFile(b"%PDF-1.4\n"))
+    return {"plan_id": plan_id, "decision_id": decision.pk}
 
 
 def _baseline_sample(lgcode):
@@ -689,6 +719,9 @@ REVIEWED_RULES = {
     "plans:schedule": "org:view",
     "plans:slip": "org:change",
     "plans:gantt": "org:view",
+    # 議事録 files: read by whoever sees the plan, attached by those who change it.
+    "plans:minutes": "org:view",
+    "plans:minutes_upload": "org:change",
 }
 
 
@@ -722,10 +755,18 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
-    from chiikidx.plans.models import Baseline, Dependency, Measure, MeasureUpdate, Plan
+    from chiikidx.plans.models import (
+        Baseline,
+        Dependency,
+        Measure,
+        MeasureUpdate,
+        Plan,
+        PlanDecision,
+    )
 
     return (
         Baseline.objects.count(),
+        sorted(PlanDecision.objects.values_list("pk", "minutes_file", "minutes_sha256")),
         Dependency.objects.count(),
         Department.objects.count(),
         EvidenceFile.objects.count(),
