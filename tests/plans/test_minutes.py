@@ -275,3 +275,33 @@ def test_the_history_hides_the_upload_from_viewers(plan, admin, user_named):
     page = _client(user_named, "executive-1").get(reverse("plans:plan", args=[AOBA, plan.pk]))
     html = page.content.decode()
     assert "議事録.pdf" in html and 'type="file"' not in html
+
+
+def test_the_api_lists_decisions_with_the_minutes_file(plan, admin, user_named):
+    from rest_framework.test import APIClient
+
+    first = _decide(plan, admin, SimpleUploadedFile("議事録.pdf", PDF))
+    services.advance_plan(
+        acting_user=admin,
+        plan=plan,
+        to_status="honbu",
+        decided_on=DAY,
+        decided_by="推進本部",
+        minutes_url="https://example.lg.jp/honbu.html",
+    )
+    api = APIClient()
+    api.force_authenticate(user_named("executive-1"))
+    decisions = api.get(f"/api/v1/plans/{plan.pk}/").json()["decisions"]
+    assert [(d["from_status"], d["to_status"]) for d in decisions] == [
+        ("draft", "genka"),
+        ("genka", "honbu"),
+    ]
+    assert decisions[0]["minutes_file"] == {
+        "name": "議事録.pdf",
+        "content_type": "application/pdf",
+        "size": len(PDF),
+        "sha256": first.minutes_sha256,
+        "download_url": "http://testserver" + _download_url(plan, first),
+    }
+    assert decisions[1]["minutes_file"] is None
+    assert decisions[1]["minutes_url"] == "https://example.lg.jp/honbu.html"

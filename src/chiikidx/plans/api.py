@@ -6,6 +6,7 @@ and audit); rights come from core.access (RouteRulePermission and `access.can`).
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -27,7 +28,7 @@ from chiikidx.core.services import ServiceError
 
 from . import baselines, queries, services
 from .choices import DependencyKind, MeasureStatus
-from .models import Baseline, Dependency, Measure, MeasureUpdate, Plan, Policy
+from .models import Baseline, Dependency, Measure, MeasureUpdate, Plan, PlanDecision, Policy
 
 
 def _progress(value) -> str | None:
@@ -56,6 +57,52 @@ class PolicySerializer(serializers.ModelSerializer):
         return _progress(services.weighted_progress(self._measures(obj)))
 
 
+class MinutesFileSerializer(serializers.Serializer):
+    name = serializers.CharField(source="minutes_name")
+    content_type = serializers.CharField(source="minutes_content_type")
+    size = serializers.IntegerField(source="minutes_size")
+    sha256 = serializers.CharField(source="minutes_sha256")
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, obj) -> str:
+        """The file through the plan page's download (a logged-in browser session)."""
+        url = reverse(
+            "plans:minutes",
+            kwargs={
+                "lgcode": obj.plan.organization.code,
+                "plan_id": obj.plan_id,
+                "decision_id": obj.pk,
+            },
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    minutes_file = serializers.SerializerMethodField(help_text="議事録のファイル(なければ null)")
+
+    class Meta:
+        model = PlanDecision
+        fields = [
+            "id",
+            "from_status",
+            "to_status",
+            "decided_on",
+            "decided_by",
+            "meeting",
+            "minutes_url",
+            "minutes_file",
+            "note",
+            "recorded_at",
+        ]
+
+    @extend_schema_field(MinutesFileSerializer(allow_null=True))
+    def get_minutes_file(self, obj) -> dict | None:
+        if not obj.minutes_file:
+            return None
+        return MinutesFileSerializer(obj, context=self.context).data
+
+
 class PlanSerializer(serializers.ModelSerializer):
     organization_code = serializers.CharField(source="organization.code", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -65,6 +112,7 @@ class PlanSerializer(serializers.ModelSerializer):
     )
     measure_count = serializers.SerializerMethodField()
     policies = serializers.SerializerMethodField()
+    decisions = serializers.SerializerMethodField(help_text="決定の履歴(古い順)")
 
     class Meta:
         model = Plan
@@ -82,6 +130,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "measure_count",
             "progress",
             "policies",
+            "decisions",
         ]
 
     def get_level_names(self, obj) -> dict:
@@ -100,6 +149,13 @@ class PlanSerializer(serializers.ModelSerializer):
             by_policy.setdefault(m.policy_id, []).append(m)
         context = self.context | {"measures_by_policy": {obj.pk: by_policy}}
         return PolicySerializer(obj.policies.all(), many=True, context=context).data
+
+    @extend_schema_field(DecisionSerializer(many=True))
+    def get_decisions(self, obj) -> list:
+        decisions = list(obj.decisions.all())
+        for decision in decisions:
+            decision.plan = obj  # for the download URL, without a query per decision
+        return DecisionSerializer(decisions, many=True, context=self.context).data
 
 
 ERROR = inline_serializer("PlanError", {"detail": serializers.CharField()})
@@ -277,7 +333,11 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             queries.visible_plans(self.request.user)
             .select_related("organization")
-            .prefetch_related("policies", Prefetch("measures", queryset=light))
+            .prefetch_related(
+                "policies",
+                Prefetch("measures", queryset=light),
+                Prefetch("decisions", queryset=PlanDecision.objects.order_by("recorded_at", "pk")),
+            )
             .order_by("organization__code", "-start_fy", "title")
         )
 
