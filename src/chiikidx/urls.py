@@ -46,6 +46,8 @@ router.register(
 )
 router.register("plans", plans_api.PlanViewSet, basename="plan")
 router.register("plan-measures", plans_api.MeasureViewSet, basename="plan-measure")
+router.register("plan-dependencies", plans_api.DependencyViewSet, basename="plan-dependency")
+router.register("plan-baselines", plans_api.BaselineViewSet, basename="plan-baseline")
 
 api_urlpatterns = [
     path("auth/token/", core_api.TokenView.as_view(), name="token"),

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from chiikidx.core.models import AuditedModel, Organization, TenantModel
+from chiikidx.core.uploads import PrivateStorage
 
 from .choices import Disclosure, QuestionType, ResponseStatus, RoundStatus, VersionStatus
 
@@ -288,16 +287,10 @@ class Answer(AuditedModel):
         return self.response.organization
 
 
-class EvidenceStorage(FileSystemStorage):
-    """MEDIA_ROOT/evidence, read when first used (so a changed MEDIA_ROOT is followed). The files
-    have no URL: they are only ever sent by the access-checked download view."""
+class EvidenceStorage(PrivateStorage):
+    """MEDIA_ROOT/evidence (see core.uploads): no URL, sent only by the download view."""
 
-    @cached_property
-    def base_location(self):
-        return str(settings.MEDIA_ROOT) + "/evidence"
-
-    def url(self, name):
-        raise ValueError("evidence files have no public URL")
+    folder = "evidence"
 
 
 evidence_storage = EvidenceStorage()

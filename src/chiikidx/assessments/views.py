@@ -4,14 +4,14 @@ the organization of the URL, so another organization's id is a 404."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access, downloads, tabular
+from chiikidx.core import access, downloads, tabular, uploads
 from chiikidx.core.access import SUPERUSER, org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
@@ -265,7 +265,7 @@ def _render_response(request, response, errors=None, status=200, upload_problems
             evidence.files_by_question(response),
         ),
         "evidence_limit": evidence.size_text(evidence.max_bytes()),
-        "evidence_accept": ",".join(f".{ext}" for ext in sorted(evidence.EXTENSIONS)),
+        "evidence_accept": uploads.accept(evidence.EXTENSIONS),
         "previous": previous,
         "editable": response.status in EDITABLE_STATUSES
         and response.round.is_answerable
@@ -386,15 +386,7 @@ def _evidence_item(request, response_id, file_id) -> EvidenceFile:
 def evidence_download(request, lgcode, response_id, file_id):
     """An evidence file, to whoever may see the response (never served as a static file)."""
     item = _evidence_item(request, response_id, file_id)
-    try:
-        handle = item.file.storage.open(item.file.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    download = FileResponse(handle, content_type=item.content_type)
-    download["Content-Disposition"] = evidence.content_disposition(item.original_name)
-    download["X-Content-Type-Options"] = "nosniff"
-    download["Cache-Control"] = "private, no-store"
-    return download
+    return downloads.stored_file(item.file, item.original_name, item.content_type, "evidence")
 
 
 @route(org("change"))

@@ -13,6 +13,16 @@ urlpatterns = [
     path(P + "<int:plan_id>/", views.plan_detail, name="plan"),
     path(P + "<int:plan_id>/edit/", views.plan_edit, name="plan_edit"),
     path(P + "<int:plan_id>/advance/", views.plan_advance, name="plan_advance"),
+    path(
+        P + "<int:plan_id>/decisions/<int:decision_id>/minutes/",
+        views.minutes_download,
+        name="minutes",
+    ),
+    path(
+        P + "<int:plan_id>/decisions/<int:decision_id>/minutes/upload/",
+        views.minutes_upload,
+        name="minutes_upload",
+    ),
     path(P + "<int:plan_id>/baselines/", views.baseline_list, name="baselines"),
     path(P + "<int:plan_id>/baselines/new/", views.baseline_new, name="baseline_new"),
     path(P + "<int:plan_id>/revise/", views.plan_revise, name="plan_revise"),

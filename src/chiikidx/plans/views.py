@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access, downloads, tabular
+from chiikidx.core import access, downloads, tabular, uploads
 from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
@@ -34,8 +34,9 @@ from .forms import (
     SlipForm,
     UploadForm,
     WhatIfForm,
+    minutes_help,
 )
-from .models import Action, Dependency, Measure, Plan, Policy
+from .models import Action, Dependency, Measure, Plan, PlanDecision, Policy
 
 
 def _posted(request):
@@ -111,6 +112,8 @@ def plan_detail(request, lgcode, plan_id):
         "versions": versions,
         "revisable": can_change and plan.status in services.REVISABLE_STATUSES,
         "revise_form": ReviseForm(),
+        "minutes_accept": uploads.accept(services.MINUTES_EXTENSIONS),
+        "minutes_help": minutes_help(),
     }
     return render(request, "plans/plan.html", context)
 
@@ -142,7 +145,8 @@ def plan_edit(request, lgcode, plan_id):
 def plan_advance(request, lgcode, plan_id):
     plan = _plan(request, plan_id)
     choices = [(s, PlanStatus(s).label) for s in services.next_statuses(plan)]
-    form = DecisionForm(_posted(request), choices=choices)
+    files = request.FILES if request.method == "POST" else None
+    form = DecisionForm(_posted(request), files, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             services.advance_plan(acting_user=request.user, plan=plan, **form.cleaned_data)
@@ -157,6 +161,44 @@ def plan_advance(request, lgcode, plan_id):
             return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
     context = {"form": form, "plan": plan}
     return render(request, "plans/advance.html", context, status=400 if form.errors else 200)
+
+
+def _decision(request, plan_id, decision_id) -> PlanDecision:
+    plan = _plan(request, plan_id)
+    decision = PlanDecision.objects.filter(plan=plan, pk=decision_id).first()
+    if decision is None:
+        raise Http404
+    decision.plan = plan
+    return decision
+
+
+@route(org("view"))
+def minutes_download(request, lgcode, plan_id, decision_id):
+    """The minutes file of a decision, to whoever may see the plan (never a static file)."""
+    decision = _decision(request, plan_id, decision_id)
+    if not decision.minutes_file:
+        raise Http404
+    return downloads.stored_file(
+        decision.minutes_file, decision.minutes_name, decision.minutes_content_type, "minutes"
+    )
+
+
+@route(org("change"))
+@require_POST
+def minutes_upload(request, lgcode, plan_id, decision_id):
+    """Attach (or replace) the minutes file of a recorded decision, from the plan page."""
+    decision = _decision(request, plan_id, decision_id)
+    try:
+        attached = services.attach_minutes(
+            acting_user=request.user, decision=decision, upload=request.FILES.get("file")
+        )
+    except ServiceError as refused:
+        messages.error(request, _("議事録を添付できませんでした: %(p)s") % {"p": refused})
+    else:
+        messages.success(
+            request, _("議事録「%(name)s」を添付しました。") % {"name": attached.minutes_name}
+        )
+    return redirect(reverse("plans:plan", args=[lgcode, decision.plan_id]) + "#decisions")
 
 
 @route(org("change"))
@@ -425,8 +467,12 @@ def dependency_delete(request, lgcode, measure_id, dependency_id):
     if dependency is None:
         raise Http404
     _require_update_right(request, dependency.successor)
-    services.remove_dependency(acting_user=request.user, dependency=dependency)
-    messages.success(request, _("依存関係を外しました。"))
+    try:
+        services.remove_dependency(acting_user=request.user, dependency=dependency)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("依存関係を外しました。"))
     return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
 
 
