@@ -730,9 +730,9 @@ def _items(entries, depts: dict, rng: random.Random, scale: float) -> list[Item]
                 budgets={},
                 responsible=f"{owner.name} {rng.choice(ROLES)}",
                 poc=entry.poc,
+                entry_budget=round(entry.budget * scale),
             )
         )
-        items[-1].entry_budget = round(entry.budget * scale)
     return items
 
 
@@ -1110,8 +1110,8 @@ def _add_later(items, links, rng, depts, scale, spare, total, table, all_of=Fals
             responsible=poc.responsible,
             added=True,
             spawned_from=poc,
+            entry_budget=round(sum(poc.budgets.values()) / 1000 * 1.5),  # 1.5 times the PoC's
         )
-        follow.entry_budget = round(sum(poc.budgets.values()) / 1000 * 1.5)
         _add(
             items,
             links,
@@ -1124,7 +1124,8 @@ def _add_later(items, links, rng, depts, scale, spare, total, table, all_of=Fals
     for entry in sorted(picked, key=lambda e: (CATALOGUE + PREFECTURE_CATALOGUE).index(e)):
         item = _items([entry], depts, rng, scale)[0]
         item.added = True
-        item.description = "令和8年度の当初予算で加えた施策です。" + item.description
+        if not all_of:  # the wide-area one says why it was added
+            item.description = "令和8年度の当初予算で加えた施策です。" + item.description
         new_links = [
             Link(by_key[p], item, kind, lag, note, True)
             for p, s, kind, lag, note in table
