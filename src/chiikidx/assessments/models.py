@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from chiikidx.core.files import evidence_storage
 from chiikidx.core.models import AuditedModel, Organization, TenantModel
 
 from .choices import Disclosure, QuestionType, ResponseStatus, RoundStatus, VersionStatus
@@ -282,21 +281,6 @@ class Answer(AuditedModel):
 
     def audit_organization(self) -> Organization:
         return self.response.organization
-
-
-class EvidenceStorage(FileSystemStorage):
-    """MEDIA_ROOT/evidence, read when first used (so a changed MEDIA_ROOT is followed). The files
-    have no URL: they are only ever sent by the access-checked download view."""
-
-    @cached_property
-    def base_location(self):
-        return str(settings.MEDIA_ROOT) + "/evidence"
-
-    def url(self, name):
-        raise ValueError("evidence files have no public URL")
-
-
-evidence_storage = EvidenceStorage()
 
 
 def _evidence_storage():

@@ -4,7 +4,7 @@ the organization of the URL, so another organization's id is a 404."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -386,15 +386,7 @@ def _evidence_item(request, response_id, file_id) -> EvidenceFile:
 def evidence_download(request, lgcode, response_id, file_id):
     """An evidence file, to whoever may see the response (never served as a static file)."""
     item = _evidence_item(request, response_id, file_id)
-    try:
-        handle = item.file.storage.open(item.file.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    download = FileResponse(handle, content_type=item.content_type)
-    download["Content-Disposition"] = evidence.content_disposition(item.original_name)
-    download["X-Content-Type-Options"] = "nosniff"
-    download["Cache-Control"] = "private, no-store"
-    return download
+    return downloads.stored_file(item.file, item.original_name, item.content_type)
 
 
 @route(org("change"))
