@@ -48,6 +48,9 @@ class KpiSerializer(serializers.ModelSerializer):
         help_text="stale(入力期限切れ)・not_growing(伸びていない)・owner_silent・no_owner"
     )
     latest = serializers.SerializerMethodField(help_text="最新の実績(期間・値)")
+    latest_status = serializers.SerializerMethodField(
+        help_text="最新の実績だけで判定した状況(未更新のKPIでも、最新の実績の判定を示します)"
+    )
     target_now = serializers.SerializerMethodField(help_text="最新の実績の期間末の目標(経路)")
     shortfall = serializers.SerializerMethodField(help_text="目標への不足率(%)。負は上回り")
     due_periods = serializers.SerializerMethodField(help_text="終わって未入力の期間")
@@ -81,6 +84,7 @@ class KpiSerializer(serializers.ModelSerializer):
             "status_label",
             "alerts",
             "latest",
+            "latest_status",
             "target_now",
             "shortfall",
             "due_periods",
@@ -137,6 +141,9 @@ class KpiSerializer(serializers.ModelSerializer):
             "period_label": latest.period.label,
             "value": str(latest.value),
         }
+
+    def get_latest_status(self, obj) -> str | None:
+        return self._state(obj).evaluation.gap_status
 
     def get_target_now(self, obj) -> str | None:
         target = self._state(obj).evaluation.target

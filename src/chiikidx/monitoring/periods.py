@@ -121,7 +121,10 @@ _EXAMPLES = {
 _NENDO = r"(.+?年度|[MTSHR]\s*\d{1,2}|\d{4})"
 _QUARTER = re.compile(rf"{_NENDO}\s*(?:Q|第)\s*([1-4])\s*(?:四半期)?", re.IGNORECASE)
 _HALF = re.compile(rf"{_NENDO}\s*(上半?期|下半?期)", re.IGNORECASE)
-_MONTH = re.compile(r"(.+?)\s*[年/.\-]\s*(\d{1,2})\s*月?")
+_MONTH = re.compile(
+    r"(\d{4}|(?:明治|大正|昭和|平成|令和|[MTSHR])\s*(?:元|\d{1,2}))\s*[年/.\-]\s*(\d{1,2})\s*月?",
+    re.IGNORECASE,
+)
 _NOTE = re.compile(r"\([^()]*\)$")
 
 

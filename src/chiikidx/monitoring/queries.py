@@ -30,7 +30,9 @@ from .periods import Period, periods_between
 
 
 def kpis_of(org) -> QuerySet:
-    return Kpi.objects.filter(organization=org).select_related("owner_user", "owner_department")
+    return Kpi.objects.filter(organization=org).select_related(
+        "organization", "owner_user", "owner_department"
+    )
 
 
 def kpi_of(org, kpi_id) -> Kpi:
