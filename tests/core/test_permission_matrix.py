@@ -92,6 +92,8 @@ POST_ONLY = {
     "plans:dependency_new",
     "plans:dependency_delete",
     "plans:slip",
+    "monitoring:actual_new",
+    "monitoring:lock_delete",
 }
 
 
@@ -179,6 +181,13 @@ def sample_kwargs(route, lgcode):
         "plans:schedule": lambda: _plan_sample(lgcode),
         "plans:slip": lambda: _plan_sample(lgcode),
         "plans:gantt": lambda: _plan_sample(lgcode),
+        "monitoring:kpi": lambda: _kpi_sample(lgcode),
+        "monitoring:kpi_edit": lambda: _kpi_sample(lgcode),
+        "monitoring:actual_new": lambda: _kpi_sample(lgcode),
+        "monitoring:actual_file": lambda: _actual_file_sample(lgcode),
+        "monitoring:lock_delete": lambda: _lock_sample(lgcode),
+        "api:kpi-detail": lambda: {"pk": _kpi_sample(A_MUNI1)["kpi_id"]},
+        "api:kpi-actual-detail": lambda: {"pk": _actual_file_sample(A_MUNI1)["actual_id"]},
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -231,6 +240,59 @@ def _dependency_sample(lgcode):
         )
         link = Dependency.objects.create(predecessor=other, successor=measure)
     return {"measure_id": measure.pk, "dependency_id": link.pk}
+
+
+def _kpi_sample(lgcode):
+    """The organization's KPI (あおば市's is owned by 福祉課, dept-staff-1's department)."""
+    from chiikidx.core.models import Organization
+
+    from ..monitoring.sample import sample_kpi
+
+    return {"kpi_id": sample_kpi(Organization.objects.get(code=lgcode)).pk}
+
+
+def _actual_file_sample(lgcode):
+    """An actual of the sample KPI with an evidence file (in the session's media dir)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from chiikidx.monitoring.models import KpiActual
+
+    kpi_id = _kpi_sample(lgcode)["kpi_id"]
+    actual = KpiActual.objects.filter(kpi_id=kpi_id).first()
+    if actual is None:
+        actual = KpiActual(
+            kpi_id=kpi_id,
+            period_start=datetime.date(2025, 4, 1),
+            period_end=datetime.date(2025, 4, 30),
+            value=1,
+            file_name="月報.pdf",
+            file_type="application/pdf",
+            file_size=9,
+        )
+        actual.file.save(f"kpi/{lgcode}/{kpi_id}/matrix-sample", ContentFile(b"%PDF-1.4\n"))
+    return {"kpi_id": kpi_id, "actual_id": actual.pk}
+
+
+def _lock_sample(lgcode):
+    import datetime
+
+    from chiikidx.monitoring.models import PeriodLock
+
+    lock, _ = PeriodLock.objects.get_or_create(
+        organization=_organization(lgcode),
+        start=datetime.date(2025, 4, 1),
+        end=datetime.date(2025, 6, 30),
+        defaults={"label": "令和7年度 Q1(4〜6月)"},
+    )
+    return {"lock_id": lock.pk}
+
+
+def _organization(lgcode):
+    from chiikidx.core.models import Organization
+
+    return Organization.objects.get(code=lgcode)
 
 
 def _framework_sample():
@@ -401,6 +463,8 @@ OBJECT_ROUTES = {
     "api:plan-measure-detail": (A_MUNI1, None, None),
     # あおば市's sample measure is owned by 福祉課: its 原課担当 may update it too.
     "api:plan-measure-update": (A_MUNI1, None, "change_measure"),
+    "api:kpi-detail": (A_MUNI1, None, None),
+    "api:kpi-actual-detail": (A_MUNI1, None, None),
 }
 
 
@@ -424,6 +488,8 @@ DEPARTMENT_SCOPED = {
     "plans:action_done",
     "plans:dependency_new",
     "plans:dependency_delete",
+    # a KPI's actuals: its owner department's 原課担当 too (あおば市's sample: 福祉課)
+    "monitoring:actual_new",
 }
 DEPARTMENT_WRITERS = {"dept_staff": {A_MUNI1}}
 MEASURE_WRITERS = {
@@ -602,6 +668,22 @@ REVIEWED_RULES = {
     "plans:schedule": "org:view",
     "plans:slip": "org:change",
     "plans:gantt": "org:view",
+    "monitoring:home": "org:view",
+    "monitoring:mine": "org:view",
+    "monitoring:kpi_new": "org:change",
+    "monitoring:kpi": "org:view",
+    "monitoring:kpi_edit": "org:change",
+    # A KPI's owner and its department's 原課担当 record actuals: decided per KPI (access.can).
+    "monitoring:actual_new": "org:view",
+    "monitoring:actual_file": "org:view",
+    "monitoring:import": "org:change",
+    "monitoring:import_template": "org:view",
+    "monitoring:locks": "org:manage",
+    "monitoring:lock_delete": "org:manage",
+    "api:kpi-list": "login",
+    "api:kpi-detail": "login",
+    "api:kpi-actual-list": "login",
+    "api:kpi-actual-detail": "login",
 }
 
 
@@ -628,6 +710,7 @@ POST_DATA = {
     "plans:measure_update": {"status": "on_track", "progress": "10", "comment": "権限テスト"},
     "plans:action_done": {"done": "1"},
     "api:plan-measure-update": {"status": "on_track", "progress": "10", "comment": "権限テスト"},
+    "monitoring:actual_new": {"period": "2025-04-01", "value": "10", "comment": "権限テスト"},
 }
 
 
@@ -635,9 +718,13 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
+    from chiikidx.monitoring.models import Kpi, KpiActual, PeriodLock
     from chiikidx.plans.models import Baseline, Dependency, Measure, MeasureUpdate, Plan
 
     return (
+        Kpi.objects.count(),
+        KpiActual.objects.count(),
+        PeriodLock.objects.count(),
         Baseline.objects.count(),
         Dependency.objects.count(),
         Department.objects.count(),

@@ -101,7 +101,7 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(kpis, org_coded):
         "99999,,令和7年4月,1\r\n"  # row 3: unknown ID
         ",K-09,令和7年4月,1\r\n"  # row 4: unknown 番号
         ",K-01,令和7年度 Q1,1\r\n"  # row 5: a quarter for a monthly KPI
-        ",K-01,令和7年4月,12.5\r\n"  # row 6: a count with a fraction (and a duplicate? no: after row 2)
+        ",K-01,令和7年4月,12.5\r\n"  # row 6: the same KPI and month as row 2
         ",K-02,令和7年度 Q1,120%\r\n"  # row 7: a percentage over 100
         ",K-03,令和7年度 Q1,たぶん\r\n"  # row 8: not yes/no
         ",K-01,令和7年7月,5\r\n"  # row 9: locked (令和7年度 Q2)
@@ -170,7 +170,7 @@ def test_template_round_trip_through_the_pages(kpis):
         "実績値",
         "コメント",
     ]
-    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True)]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
     monthly = [r for r in rows if r[1] == "K-01"]
     assert monthly[0][5] == "令和7年4月" and monthly[0][3] == "件"
     assert len(monthly) >= 12  # every month since 令和7年4月 has ended unentered
