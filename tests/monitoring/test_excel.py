@@ -123,6 +123,19 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(kpis, org_coded):
     assert "11行目「期間」列" in joined or "11行目「実績値」列" in joined
     assert len(lines) == 9
     assert not KpiActual.objects.filter(kpi=kpis["monthly"]).exists()
+    # An earlier period above a later stored one is caught too
+    services.record_actual(
+        acting_user=user("muni-staff-1"),
+        kpi=kpis["total"],
+        period=period_of("monthly", datetime.date(2025, 6, 1)),
+        value=Decimal(120),
+    )
+    with pytest.raises(
+        tabular.TableImportError,
+        match="2行目「実績値」列: 値「130」— 累計の件数が次の期間の値\\(120\\)より大きく",
+    ):
+        upload("KPI番号,期間,実績値\r\nK-04,令和7年5月,130\r\n")
+    assert not KpiActual.objects.filter(kpi=kpis["monthly"]).exists()
 
 
 def test_a_user_imports_only_kpis_they_may_enter(kpis, org_coded):

@@ -186,14 +186,24 @@ class _Context:
             if self.by_id[kpi_id].kind != KpiKind.COUNT_CUMULATIVE:
                 continue
             ordered = sorted(series.items())
-            for (_start, (before, _b)), (_s, (value, step)) in itertools.pairwise(ordered):
-                if value < before and step is not None:
+            for (_s, (before, earlier)), (_e, (value, later)) in itertools.pairwise(ordered):
+                if value >= before or (earlier is None and later is None):
+                    continue
+                if later is not None:
                     message = _(
                         "累計の件数が前の期間の値(%(v)s)より小さくなっています。"
                         "累計は減らないように入力してください。"
-                    ) % {"v": services._number(before)}
+                    ) % {"v": services.number_text(before)}
                     errors.append(
-                        tabular.RowError(rows[id(step)], "実績値", _display(value), message)
+                        tabular.RowError(rows[id(later)], "実績値", _display(value), message)
+                    )
+                else:
+                    message = _(
+                        "累計の件数が次の期間の値(%(v)s)より大きくなっています。"
+                        "累計は減らないように入力してください。"
+                    ) % {"v": services.number_text(value)}
+                    errors.append(
+                        tabular.RowError(rows[id(earlier)], "実績値", _display(before), message)
                     )
         return errors
 

@@ -273,16 +273,16 @@ def cumulative_problem(value: Decimal, before, after) -> str | None:
         return _(
             "累計の件数は、前の期間(%(period)s: %(value)s)より小さくできません。"
             "前の期間の値が誤っているときは、先にそちらを修正してください。"
-        ) % {"period": before[0].label, "value": _number(before[1])}
+        ) % {"period": before[0].label, "value": number_text(before[1])}
     if after is not None and value > after[1]:
         return _(
             "累計の件数は、次の期間(%(period)s: %(value)s)より大きくできません。"
             "次の期間の値が誤っているときは、先にそちらを修正してください。"
-        ) % {"period": after[0].label, "value": _number(after[1])}
+        ) % {"period": after[0].label, "value": number_text(after[1])}
     return None
 
 
-def _number(value: Decimal) -> str:
+def number_text(value: Decimal) -> str:
     return f"{value.normalize():,f}"
 
 
