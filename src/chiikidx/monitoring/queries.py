@@ -138,7 +138,8 @@ def states(
             actuals[kpi_id].append(row)
     if ids and recorders:
         found = KpiActual.objects.filter(kpi_id__in=ids, recorded_by__isnull=False)
-        for kpi_id, user_id in found.values_list("kpi_id", "recorded_by_id").distinct():
+        pairs = found.values_list("kpi_id", "recorded_by_id").order_by().distinct()
+        for kpi_id, user_id in pairs:
             who[kpi_id].add(user_id)
     served = measures_of(ids) if measures else {}
     result = []
