@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "chiikidx.plans.choices.PlanStatus",
         "MeasureStatusEnum": "chiikidx.plans.choices.MeasureStatus",
+        "DependencyKindEnum": "chiikidx.plans.choices.DependencyKind",
         "KpiKindEnum": "chiikidx.monitoring.choices.KpiKind",
     },
 }

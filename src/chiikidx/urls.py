@@ -47,6 +47,8 @@ router.register(
 )
 router.register("plans", plans_api.PlanViewSet, basename="plan")
 router.register("plan-measures", plans_api.MeasureViewSet, basename="plan-measure")
+router.register("plan-dependencies", plans_api.DependencyViewSet, basename="plan-dependency")
+router.register("plan-baselines", plans_api.BaselineViewSet, basename="plan-baseline")
 router.register("kpis", monitoring_api.KpiViewSet, basename="kpi")
 router.register("kpi-actuals", monitoring_api.ActualViewSet, basename="kpi-actual")
 

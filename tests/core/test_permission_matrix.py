@@ -82,6 +82,7 @@ POST_ONLY = {
     "assessments:evidence_delete",
     "plans:measure_update",
     "api:plan-measure-update",
+    "api:plan-slip",
     "assessments:report_measure",
     "plans:measure_spawn",
     "plans:action_new",
@@ -92,6 +93,7 @@ POST_ONLY = {
     "plans:dependency_new",
     "plans:dependency_delete",
     "plans:slip",
+    "plans:minutes_upload",
     "monitoring:actual_new",
     "monitoring:lock_delete",
 }
@@ -159,6 +161,12 @@ def sample_kwargs(route, lgcode):
         "api:plan-detail": lambda: {"pk": _plan_sample(A_MUNI1)["plan_id"]},
         "api:plan-measure-detail": lambda: {"pk": _measure_sample(A_MUNI1)["measure_id"]},
         "api:plan-measure-update": lambda: {"pk": _measure_sample(A_MUNI1)["measure_id"]},
+        "api:plan-dependency-detail": lambda: {"pk": _dependency_sample(A_MUNI1)["dependency_id"]},
+        "api:plan-baseline-detail": lambda: {"pk": _baseline_sample(A_MUNI1)},
+        "api:plan-compare": lambda: _compare_sample(A_MUNI1),
+        "api:plan-schedule": lambda: {"pk": _plan_sample(A_MUNI1)["plan_id"]},
+        "api:plan-what-if": lambda: {"pk": _plan_sample(A_MUNI1)["plan_id"]},
+        "api:plan-slip": lambda: {"pk": _plan_sample(A_MUNI1)["plan_id"]},
         "plans:plan": lambda: _plan_sample(lgcode),
         "plans:plan_edit": lambda: _plan_sample(lgcode),
         "plans:plan_advance": lambda: _plan_sample(lgcode),
@@ -181,6 +189,9 @@ def sample_kwargs(route, lgcode):
         "plans:schedule": lambda: _plan_sample(lgcode),
         "plans:slip": lambda: _plan_sample(lgcode),
         "plans:gantt": lambda: _plan_sample(lgcode),
+        "plans:summary": lambda: _plan_sample(lgcode),
+        "plans:minutes": lambda: _minutes_sample(lgcode),
+        "plans:minutes_upload": lambda: _minutes_sample(lgcode),
         "monitoring:kpi": lambda: _kpi_sample(lgcode),
         "monitoring:kpi_edit": lambda: _kpi_sample(lgcode),
         "monitoring:actual_new": lambda: _kpi_sample(lgcode),
@@ -240,6 +251,48 @@ def _dependency_sample(lgcode):
         )
         link = Dependency.objects.create(predecessor=other, successor=measure)
     return {"measure_id": measure.pk, "dependency_id": link.pk}
+
+
+def _minutes_sample(lgcode):
+    """A decision of the organization's sample plan with a minutes file (in the session's media
+    dir)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from chiikidx.plans.models import PlanDecision
+
+    plan_id = _plan_sample(lgcode)["plan_id"]
+    decision = PlanDecision.objects.filter(plan_id=plan_id).exclude(minutes_file="").first()
+    if decision is None:
+        decision = PlanDecision(
+            plan_id=plan_id,
+            from_status="draft",
+            to_status="genka",
+            decided_on=datetime.date(2025, 5, 20),
+            decided_by="原課合意会議",
+            minutes_name="議事録.pdf",
+            minutes_content_type="application/pdf",
+            minutes_size=9,
+            minutes_sha256="0" * 64,
+        )
+        decision.minutes_file.save(f"{lgcode}/{plan_id}/matrix-sample", ContentFile(b"%PDF-1.4\n"))
+    return {"plan_id": plan_id, "decision_id": decision.pk}
+
+
+def _baseline_sample(lgcode):
+    """A baseline of the organization's sample plan (its id)."""
+    from chiikidx.plans.models import Baseline
+
+    plan_id = _plan_sample(lgcode)["plan_id"]
+    found = Baseline.objects.filter(plan_id=plan_id).first()
+    return (found or Baseline.objects.create(plan_id=plan_id, label="当初")).pk
+
+
+def _compare_sample(lgcode):
+    """The sample plan, with a baseline to compare the plan with (by default the latest)."""
+    _baseline_sample(lgcode)
+    return {"pk": _plan_sample(lgcode)["plan_id"]}
 
 
 def _kpi_sample(lgcode):
@@ -463,22 +516,79 @@ OBJECT_ROUTES = {
     "api:plan-measure-detail": (A_MUNI1, None, None),
     # あおば市's sample measure is owned by 福祉課: its 原課担当 may update it too.
     "api:plan-measure-update": (A_MUNI1, None, "change_measure"),
+    "api:plan-dependency-detail": (A_MUNI1, None, None),
+    "api:plan-baseline-detail": (A_MUNI1, None, None),
+    "api:plan-compare": (A_MUNI1, None, None),
+    "api:plan-schedule": (A_MUNI1, None, None),
+    # The what-if changes nothing: those who see the plan may ask it by GET or POST.
+    "api:plan-what-if": (A_MUNI1, None, "view"),
+    "api:plan-slip": (A_MUNI1, None, "change"),
     "api:kpi-detail": (A_MUNI1, None, None),
     "api:kpi-actual-detail": (A_MUNI1, None, None),
 }
+# Object routes that answer GET as well as POST; their GET without input is a 400.
+GET_AND_POST = {"api:plan-what-if"}
 
 
 def object_expectation(name: str, role: str, method: str) -> set[int] | None:
     owner, viewers, needs = OBJECT_ROUTES[name]
-    if method == "GET" and needs:
+    if method == "GET" and needs and name not in GET_AND_POST:
         return {405}  # the method is refused before the object is looked up
     sees = role in viewers if viewers is not None else owner in ROLES[role][1]
     if not sees:
         return {404}
     if method == "GET":
-        return {405} if needs else {200}
-    rights = {"change": CHANGERS, "review": REVIEWERS, "change_measure": MEASURE_WRITERS}
+        return {400} if name in GET_AND_POST else {405} if needs else {200}
+    rights = {
+        "view": {role: ROLES[role][1] for role in ROLES},
+        "change": CHANGERS,
+        "review": REVIEWERS,
+        "change_measure": MEASURE_WRITERS,
+    }
     return None if needs and owner in rights.get(needs, {}).get(role, set()) else {403, 405}
+
+
+# List routes whose POST creates an object in あおば市 (named by the posted data): the list is
+# open to every logged-in user (it shows what they may see); creating needs the right on it.
+CREATE_ROUTES = {
+    # the sample measure (the waiting one) is owned by 福祉課, dept-staff-1's department
+    "api:plan-dependency-list": (A_MUNI1, "change_measure"),
+    "api:plan-baseline-list": (A_MUNI1, "change"),
+}
+
+
+def create_expectation(name: str, role: str) -> set[int] | None:
+    owner, needs = CREATE_ROUTES[name]
+    if owner not in ROLES[role][1]:
+        return {404}
+    writers = {"change": CHANGERS, "change_measure": MEASURE_WRITERS}[needs]
+    return None if owner in writers.get(role, set()) else {403}
+
+
+def _new_link_data():
+    """A link the sample measure does not have yet: it waits for a new measure of its plan."""
+    from chiikidx.plans.models import Measure
+
+    measure = Measure.objects.get(pk=_measure_sample(A_MUNI1)["measure_id"])
+    other = Measure.objects.create(
+        plan=measure.plan,
+        policy=measure.policy,
+        title="権限テストの先行施策",
+        owner_department=measure.owner_department,
+    )
+    return {"successor": measure.pk, "predecessor": other.pk}
+
+
+def post_data(name: str) -> dict:
+    """What a POST to the route sends (made before the state is taken)."""
+    made = {
+        "api:plan-dependency-list": _new_link_data,
+        "api:plan-baseline-list": lambda: {
+            "plan": _plan_sample(A_MUNI1)["plan_id"],
+            "label": "権限テスト",
+        },
+    }
+    return made[name]() if name in made else POST_DATA.get(name, {})
 
 
 # Routes with an org("view") rule whose POST changes one measure: its organization's changers
@@ -572,6 +682,14 @@ REVIEWED_RULES = {
     "api:plan-measure-list": "login",
     "api:plan-measure-detail": "login",
     "api:plan-measure-update": "login",
+    "api:plan-compare": "login",
+    "api:plan-schedule": "login",
+    "api:plan-what-if": "login",
+    "api:plan-slip": "login",
+    "api:plan-dependency-list": "login",
+    "api:plan-dependency-detail": "login",
+    "api:plan-baseline-list": "login",
+    "api:plan-baseline-detail": "login",
     "api:api-root": "public",
     "core:home": "public",
     "core:login": "public",
@@ -668,6 +786,10 @@ REVIEWED_RULES = {
     "plans:schedule": "org:view",
     "plans:slip": "org:change",
     "plans:gantt": "org:view",
+    "plans:summary": "org:view",
+    # 議事録 files: read by whoever sees the plan, attached by those who change it.
+    "plans:minutes": "org:view",
+    "plans:minutes_upload": "org:change",
     "monitoring:home": "org:view",
     "monitoring:mine": "org:view",
     "monitoring:kpi_new": "org:change",
@@ -719,13 +841,21 @@ def state():
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
     from chiikidx.monitoring.models import Kpi, KpiActual, PeriodLock
-    from chiikidx.plans.models import Baseline, Dependency, Measure, MeasureUpdate, Plan
+    from chiikidx.plans.models import (
+        Baseline,
+        Dependency,
+        Measure,
+        MeasureUpdate,
+        Plan,
+        PlanDecision,
+    )
 
     return (
         Kpi.objects.count(),
         KpiActual.objects.count(),
         PeriodLock.objects.count(),
         Baseline.objects.count(),
+        sorted(PlanDecision.objects.values_list("pk", "minutes_file", "minutes_sha256")),
         Dependency.objects.count(),
         Department.objects.count(),
         EvidenceFile.objects.count(),
@@ -759,12 +889,15 @@ def test_post_is_refused_exactly_where_get_is(route, role, user_named):
             refused = object_expectation(route.name, role, "POST") or set()
         if route.name in DEPARTMENT_SCOPED and username:
             refused = department_scoped_post(role, lgcode) or set()
+        if route.name in CREATE_ROUTES and username:
+            refused = create_expectation(route.name, role) or set()
         if route.name.startswith("api:") and not username and route.rule.kind != "public":
             refused = {401, 403}
         elif refused == set() and username is None and route.rule.kind != "public":
             refused = {302}
+        data = post_data(route.name)
         before = state()
-        response = client.post(url, POST_DATA.get(route.name, {}))
+        response = client.post(url, data)
         if refused and route.name.startswith("api:"):
             refused |= {405}  # read-only endpoints refuse the method before anything else
         if refused:
@@ -796,3 +929,35 @@ def test_route_for_role(route, role, user_named):
         )
         if response.status_code == 302 and username is None and route.rule.kind != "public":
             assert response["Location"].startswith(reverse("core:login"))
+
+
+# API routes that delete an object with DELETE: the object's organization and the right needed.
+DELETE_ROUTES = {
+    # the sample link's waiting measure is owned by 福祉課, dept-staff-1's department
+    "api:plan-dependency-detail": (A_MUNI1, "change_measure"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("name", sorted(DELETE_ROUTES))
+def test_delete_is_refused_where_the_right_is_missing(name, role, user_named):
+    (route,) = [r for r in all_routes() if r.name == name]
+    username = ROLES[role][0]
+    client = Client()
+    if username:
+        client.force_login(user_named(username))
+    url = route_url(route, None)
+    owner, needs = DELETE_ROUTES[name]
+    writers = {"change": CHANGERS, "change_measure": MEASURE_WRITERS}[needs]
+    if username is None:
+        expected = {401, 403}
+    elif owner not in ROLES[role][1]:
+        expected = {404}
+    else:
+        expected = {204} if owner in writers.get(role, set()) else {403}
+    before = state()
+    response = client.delete(url)
+    assert response.status_code in expected, f"{role} DELETE {url}: {response.status_code}"
+    if 204 not in expected:
+        assert state() == before, f"{role} DELETE {url} changed data although refused"

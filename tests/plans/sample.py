@@ -3,10 +3,13 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from chiikidx.core.models import Department
 from chiikidx.plans import services
-from chiikidx.plans.models import Measure, Plan
+from chiikidx.plans.models import Dependency, Measure, MeasureBudget, Plan
+
+_DAY = datetime.timedelta(days=1)
 
 
 def admin_of(org):
@@ -63,3 +66,76 @@ def sample_plan(org) -> Plan:
 
 def sample_measure(org) -> Measure:
     return sample_plan(org).measures.first()
+
+
+def dated_plan(org, admin, count, owner=None):
+    """`count` measures in a chain of pairs: 2k → 2k+1 (終了→開始, 1 day), one a month."""
+    plan = make_plan(org, admin, measures=count, owner=owner or department(org, "福祉課"))
+    measures = list(plan.measures.order_by("pk"))
+    for i, m in enumerate(measures):
+        start = datetime.date(2025, 4, 1) + datetime.timedelta(days=30 * (i % 2) + 7 * (i // 2))
+        Measure.objects.filter(pk=m.pk).update(
+            start_date=start, deadline=start + datetime.timedelta(days=29), code=f"M{i}"
+        )
+    measures = list(plan.measures.order_by("pk"))
+    for i in range(0, count - 1, 2):
+        Dependency.objects.create(predecessor=measures[i], successor=measures[i + 1], lag_days=1)
+    return plan, measures
+
+
+def summary_plan(org, admin, extra=0):
+    """Five measures around today, budgets for two 年度, a baseline, and a dependency."""
+    today = timezone.localdate()
+    plan = make_plan(org, admin, measures=5 + extra, owner=department(org, "福祉課"))
+    m = list(plan.measures.order_by("pk"))
+    rows = [
+        # (status, progress, weight, start, deadline, department)
+        ("delayed", 20, 2, today - 200 * _DAY, today - 10 * _DAY, "福祉課"),
+        ("on_track", 60, 1, today - 100 * _DAY, today + 30 * _DAY, "住民課"),
+        ("done", 100, 1, today - 100 * _DAY, today + 10 * _DAY, "福祉課"),
+        ("caution", 40, 1, today - 50 * _DAY, today + 100 * _DAY, "福祉課"),
+        ("cancelled", 0, 5, today - 50 * _DAY, today + 20 * _DAY, "福祉課"),
+    ]
+    for i, measure in enumerate(m):
+        status, progress, weight, start, deadline, dept = rows[i % len(rows)]
+        Measure.objects.filter(pk=measure.pk).update(
+            status=status,
+            progress=progress,
+            weight=weight,
+            start_date=start,
+            deadline=deadline,
+            code=f"S{i}",
+            owner_department=department(org, dept),
+        )
+    MeasureBudget.objects.create(
+        measure=m[0], fiscal_year=2025, planned_yen=1_234_500, actual_yen=1_000_499
+    )
+    MeasureBudget.objects.create(measure=m[1], fiscal_year=2026, planned_yen=2_000_000)
+    # S3 waits for S0 (late): S3 is pushed on the critical path.
+    Dependency.objects.create(predecessor=m[0], successor=m[3], lag_days=0)
+    services.take_baseline(acting_user=admin, plan=plan, label="議会承認時")
+    Measure.objects.filter(pk=m[1].pk).update(deadline=today + 50 * _DAY)  # +20 days since
+    return plan, m
+
+
+def drifted_plan(org, admin):
+    """Four chained measures, two baselines; since the later one M1's 期限 moved 45 days later,
+    M2 starts 10 days earlier and a fifth measure was added."""
+    plan, measures = dated_plan(org, admin, 4)
+    older = services.take_baseline(acting_user=admin, plan=plan, label="原課合意時")
+    Measure.objects.filter(pk=measures[0].pk).update(deadline=datetime.date(2025, 4, 20))
+    latest = services.take_baseline(acting_user=admin, plan=plan, label="議会承認時")
+    m1, m2 = measures[1], measures[2]
+    Measure.objects.filter(pk=m1.pk).update(deadline=m1.deadline + 45 * _DAY)
+    Measure.objects.filter(pk=m2.pk).update(start_date=m2.start_date - 10 * _DAY)
+    added = services.save_measure(
+        acting_user=admin,
+        plan=plan,
+        policy=plan.policies.get(),
+        title="追加の施策",
+        code="M4",
+        owner_department=department(org, "福祉課"),
+        start_date=datetime.date(2025, 6, 1),
+        deadline=datetime.date(2025, 9, 30),
+    )
+    return plan, [*measures, added], older, latest

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from chiikidx.core.models import AuditEntry
 from chiikidx.core.services import ServiceError
@@ -209,3 +211,19 @@ def test_a_revision_copies_the_links_between_its_measures(chain, admin):
     assert (
         Dependency.objects.filter(successor__plan=plan).count() == 2
     )  # the old version keeps its links
+
+
+def test_the_links_of_a_superseded_version_stay_as_they_were(chain, admin, user_named):
+    plan, a, b, c, d = chain
+    plan.status = "honbu"
+    plan.save()
+    services.revise_plan(acting_user=admin, plan=plan)
+    with pytest.raises(ServiceError, match="改定前の版"):
+        _link(admin, d, c)
+    link = Dependency.objects.get(predecessor=a, successor=b)
+    client = Client()
+    client.force_login(user_named("muni-admin-1"))
+    url = reverse("plans:dependency_delete", args=[AOBA, b.pk, link.pk])
+    page = client.post(url, follow=True).content.decode()
+    assert "改定前の版" in page
+    assert Dependency.objects.filter(pk=link.pk).exists()

@@ -1,5 +1,5 @@
-"""Evidence files (根拠資料) of evidence questions. What is accepted and how files are stored
-and sent back is shared with other apps (chiikidx.core.files).
+"""Evidence files (根拠資料) of evidence questions: what is accepted, how files are named on
+disk, and how they are sent back (the shared parts are core.uploads and core.downloads).
 
 An evidence question is answered by a URL (the answer value), by one or more files (rows of
 EvidenceFile), or by both: it counts as answered when either is there. Files never travel in
@@ -8,24 +8,35 @@ the answer value, so the Excel round-trip and the API's answers stay as they are
 
 from __future__ import annotations
 
-from chiikidx.core import files
-from chiikidx.core.files import (  # noqa: F401  (this module's names, shared through core)
-    EXTENSIONS,
-    EvidenceRefused,
-    allowed_text,
-    check_upload,
-    clean_name,
-    content_disposition,
-    extension,
-    max_bytes,
-    sha256_of,
-    size_text,
-)
+from chiikidx.core import downloads, uploads
+
+# Every kind core.uploads knows: documents, presentations, images, CSV, text and ZIP.
+EXTENSIONS = uploads.EXTENSIONS
+EvidenceRefused = uploads.UploadRefused
+max_bytes = uploads.max_bytes
+size_text = uploads.size_text
+clean_name = uploads.clean_name
+extension = uploads.extension
+sha256_of = uploads.sha256_of
+
+
+def allowed_text() -> str:
+    return uploads.allowed_text(EXTENSIONS)
+
+
+def check_upload(upload) -> tuple[str, str]:
+    """(clean name, content type) of an acceptable upload; EvidenceRefused otherwise."""
+    return uploads.check_upload(upload, EXTENSIONS)
 
 
 def stored_name(response) -> str:
     """Where a new file of `response` goes under the evidence directory (never the client's)."""
-    return files.stored_name(response.organization.code, response.pk)
+    return uploads.stored_name(response.organization.code, response.pk)
+
+
+def content_disposition(name: str) -> str:
+    """attachment with an ASCII fallback and the real name as RFC 5987 filename*."""
+    return downloads.content_disposition(name, "evidence")
 
 
 def files_by_question(response) -> dict[str, list]:

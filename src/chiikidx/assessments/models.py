@@ -7,8 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chiikidx.core.files import evidence_storage
 from chiikidx.core.models import AuditedModel, Organization, TenantModel
+from chiikidx.core.uploads import PrivateStorage
 
 from .choices import Disclosure, QuestionType, ResponseStatus, RoundStatus, VersionStatus
 
@@ -82,6 +82,8 @@ class FrameworkVersion(AuditedModel):
     def is_published(self) -> bool:
         return self.status == VersionStatus.PUBLISHED
 
+    audit_select_related = ("framework__organization",)
+
     def audit_organization(self) -> Organization:
         return self.framework.organization
 
@@ -92,6 +94,8 @@ class VersionPart(AuditedModel):
     code = models.CharField(_("コード"), max_length=60)
     order = models.PositiveIntegerField(_("順序"), default=0)
     weight = models.DecimalField(_("重み"), max_digits=8, decimal_places=3, default=1)
+
+    audit_select_related = ("version__framework__organization",)
 
     class Meta:
         abstract = True
@@ -283,6 +287,15 @@ class Answer(AuditedModel):
         return self.response.organization
 
 
+class EvidenceStorage(PrivateStorage):
+    """MEDIA_ROOT/evidence (see core.uploads): no URL, sent only by the download view."""
+
+    folder = "evidence"
+
+
+evidence_storage = EvidenceStorage()
+
+
 def _evidence_storage():
     return evidence_storage
 
@@ -326,6 +339,8 @@ class EvidenceFile(AuditedModel):
         from .evidence import size_text
 
         return size_text(self.size)
+
+    audit_select_related = ("response__organization",)
 
     def audit_organization(self) -> Organization:
         return self.response.organization

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access, downloads, tabular
+from chiikidx.core import access, downloads, tabular, uploads
 from chiikidx.core.access import SUPERUSER, org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
@@ -265,7 +265,7 @@ def _render_response(request, response, errors=None, status=200, upload_problems
             evidence.files_by_question(response),
         ),
         "evidence_limit": evidence.size_text(evidence.max_bytes()),
-        "evidence_accept": ",".join(f".{ext}" for ext in sorted(evidence.EXTENSIONS)),
+        "evidence_accept": uploads.accept(evidence.EXTENSIONS),
         "previous": previous,
         "editable": response.status in EDITABLE_STATUSES
         and response.round.is_answerable
@@ -386,7 +386,7 @@ def _evidence_item(request, response_id, file_id) -> EvidenceFile:
 def evidence_download(request, lgcode, response_id, file_id):
     """An evidence file, to whoever may see the response (never served as a static file)."""
     item = _evidence_item(request, response_id, file_id)
-    return downloads.stored_file(item.file, item.original_name, item.content_type)
+    return downloads.stored_file(item.file, item.original_name, item.content_type, "evidence")
 
 
 @route(org("change"))

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from chiikidx.core import files
+from chiikidx.core import uploads
 from chiikidx.core.forms import WarekiDateField
 from chiikidx.core.japanese import nendo_label, parse_date, parse_decimal, parse_nendo
 from chiikidx.plans.queries import current_measures, departments_for
@@ -217,7 +217,7 @@ class ActualForm(forms.Form):
             self.fields["value"] = forms.TypedChoiceField(
                 label=_("達成したか"), choices=MILESTONE_CHOICES, coerce=Decimal, empty_value=None
             )
-        self.fields["file"].widget.attrs["accept"] = files.accept_attribute()
+        self.fields["file"].widget.attrs["accept"] = uploads.accept()
 
     def chosen_period(self) -> periods.Period:
         day = datetime.date.fromisoformat(self.cleaned_data["period"])

@@ -16,14 +16,19 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chiikidx.core.files import evidence_storage
 from chiikidx.core.models import AuditedModel, Department, Organization, TenantModel
+from chiikidx.core.uploads import PrivateStorage, size_text
 
 from . import status
 from .choices import STATUS_STYLE, Direction, Frequency, KpiKind
 from .periods import Period, period_of
 
 VALUE = {"max_digits": 18, "decimal_places": 4}
+
+
+# MEDIA_ROOT/evidence (see core.uploads), beside the assessments' evidence: the files of
+# actuals go under kpi/<organization code>/<KPI id>/. No URL, sent only by the download view.
+evidence_storage = PrivateStorage("evidence")
 
 
 def _evidence_storage():
@@ -268,8 +273,6 @@ class KpiActual(KpiPart):
 
     @property
     def file_size_text(self) -> str:
-        from chiikidx.core.files import size_text
-
         return size_text(self.file_size or 0)
 
 

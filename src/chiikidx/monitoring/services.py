@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chiikidx.core import access, audit, files
+from chiikidx.core import access, audit, uploads
 from chiikidx.core.models import Membership
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.models import Measure
@@ -346,8 +346,8 @@ def _checked_upload(upload) -> tuple[str, str] | None:
     if upload is None:
         return None
     try:
-        return files.check_upload(upload)
-    except files.EvidenceRefused as refused:
+        return uploads.check_upload(upload)
+    except uploads.UploadRefused as refused:
         raise ServiceError(str(refused)) from refused
 
 
@@ -362,8 +362,8 @@ def _save_with_file(actual: KpiActual, upload, attached) -> None:
         actual.save()
         return
     actual.file_name, actual.file_type = attached
-    actual.file_size, actual.file_sha256 = upload.size, files.sha256_of(upload)
-    name = files.stored_name("kpi", actual.kpi.organization.code, actual.kpi_id)
+    actual.file_size, actual.file_sha256 = upload.size, uploads.sha256_of(upload)
+    name = uploads.stored_name("kpi", actual.kpi.organization.code, actual.kpi_id)
     actual.file.save(name, upload, save=False)
     try:
         with transaction.atomic():

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access, downloads, files, tabular
+from chiikidx.core import access, downloads, tabular, uploads
 from chiikidx.core.access import org, route
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.models import Measure
@@ -101,7 +101,7 @@ def mine(request, lgcode):
         )
         for state in found
     ]
-    context = {"rows": rows, "file_limit": files.size_text(files.max_bytes())}
+    context = {"rows": rows, "file_limit": uploads.size_text(uploads.max_bytes())}
     return render(request, "monitoring/mine.html", context)
 
 
@@ -173,7 +173,7 @@ def _kpi_page(request, kpi, form, status_code=200):
         "form": form,
         "can_record": can_record,
         "can_change": access.can(request.user, "change", request.org),
-        "file_limit": files.size_text(files.max_bytes()),
+        "file_limit": uploads.size_text(uploads.max_bytes()),
         "defaults": _defaults(),
     }
     return render(request, "monitoring/kpi.html", context, status=status_code)
@@ -248,7 +248,7 @@ def actual_file(request, lgcode, kpi_id, actual_id):
     actual = get_object_or_404(KpiActual, pk=actual_id, kpi=kpi)
     if not actual.file:
         raise Http404
-    return downloads.stored_file(actual.file, actual.file_name, actual.file_type)
+    return downloads.stored_file(actual.file, actual.file_name, actual.file_type, "evidence")
 
 
 # --- import -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from chiikidx.core import uploads
 from chiikidx.core.forms import WarekiDateField
 from chiikidx.core.japanese import nendo_label, parse_nendo
 
@@ -75,6 +76,11 @@ class DecisionForm(forms.Form):
         required=False,
         help_text=_("庁内の文書管理システムや公開ページのURL"),
     )
+    minutes_file = forms.FileField(
+        label=_("議事録のファイル"),
+        required=False,
+        widget=forms.FileInput(),
+    )
     note = forms.CharField(
         label=_("備考"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
@@ -91,6 +97,34 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = choices
+        minutes_field(self.fields["minutes_file"])
+
+    def clean_minutes_file(self):
+        from .services import MINUTES_EXTENSIONS
+
+        upload = self.cleaned_data.get("minutes_file")
+        if upload:
+            try:
+                uploads.check_upload(upload, MINUTES_EXTENSIONS)
+            except uploads.UploadRefused as refused:
+                raise ValidationError(str(refused), code="invalid") from refused
+        return upload
+
+
+def minutes_field(field: forms.FileField) -> forms.FileField:
+    """The kinds and the size limit of a minutes file, told beside the input and to the browser."""
+    from .services import MINUTES_EXTENSIONS
+
+    field.help_text = minutes_help()
+    field.widget.attrs["accept"] = uploads.accept(MINUTES_EXTENSIONS)
+    return field
+
+
+def minutes_help() -> str:
+    return gettext(
+        "PDF・Word・Excel・画像(PNG・JPEG)、1ファイル %(limit)s まで。"
+        "URLとファイルのどちらか、または両方を記録できます。"
+    ) % {"limit": uploads.size_text(uploads.max_bytes())}
 
 
 class PolicyForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chiikidx.core.models import AuditedModel, Department, Organization, TenantModel
+from chiikidx.core.uploads import PrivateStorage, size_text
 
 from .choices import (
     STATUS_STYLE,
@@ -96,6 +97,8 @@ class Plan(TenantModel):
 class PlanPart(AuditedModel):
     """Rows below a plan follow the plan's organization in access and audit."""
 
+    audit_select_related = ("plan__organization",)
+
     class Meta:
         abstract = True
 
@@ -103,8 +106,23 @@ class PlanPart(AuditedModel):
         return self.plan.organization
 
 
+class MinutesStorage(PrivateStorage):
+    """MEDIA_ROOT/minutes (see core.uploads): no URL, sent only by the download view."""
+
+    folder = "minutes"
+
+
+minutes_storage = MinutesStorage()
+
+
+def _minutes_storage():
+    return minutes_storage
+
+
 class PlanDecision(PlanPart):
-    """One approval step of a plan: who decided, when, in which meeting (議事録の所在)."""
+    """One approval step of a plan: who decided, when, in which meeting, and its minutes (議事録)
+    as a URL, an attached file (stored under a generated name; the client's name is kept for
+    display and download only), or both."""
 
     plan = models.ForeignKey(
         Plan, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("計画")
@@ -115,6 +133,15 @@ class PlanDecision(PlanPart):
     decided_by = models.CharField(_("決定した会議体・決裁者"), max_length=200)
     meeting = models.CharField(_("会議名"), max_length=200, blank=True)
     minutes_url = models.URLField(_("議事録のURL"), max_length=500, blank=True)
+    minutes_file = models.FileField(
+        _("議事録のファイル"), storage=_minutes_storage, max_length=200, blank=True
+    )
+    minutes_name = models.CharField(_("議事録のファイル名"), max_length=200, blank=True)
+    minutes_content_type = models.CharField(_("議事録のファイルの種類"), max_length=100, blank=True)
+    minutes_size = models.PositiveBigIntegerField(
+        _("議事録のファイルのサイズ(バイト)"), null=True, blank=True
+    )
+    minutes_sha256 = models.CharField(_("議事録のファイルのSHA-256"), max_length=64, blank=True)
     note = models.TextField(_("備考"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -132,6 +159,10 @@ class PlanDecision(PlanPart):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.get_to_status_display()}"
+
+    @property
+    def minutes_size_text(self) -> str:
+        return size_text(self.minutes_size or 0)
 
 
 class Policy(PlanPart):
@@ -280,6 +311,8 @@ class Measure(PlanPart):
 
 
 class MeasurePart(AuditedModel):
+    audit_select_related = ("measure__plan__organization",)
+
     class Meta:
         abstract = True
 
@@ -440,6 +473,9 @@ class Dependency(AuditedModel):
     )
     note = models.CharField(_("メモ"), max_length=200, blank=True)
 
+    # What a measure waits for is changed by the waiting measure's 原課担当 too (see core.access).
+    department_scoped = True
+
     class Meta:
         ordering = ["successor", "predecessor"]
         verbose_name = _("依存関係")
@@ -464,6 +500,13 @@ class Dependency(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor}"
+
+    audit_select_related = ("successor__plan__organization",)
+
+    @property
+    def department_id(self) -> int:
+        """The owner department of the waiting measure (the successor)."""
+        return self.successor.owner_department_id
 
     def audit_organization(self) -> Organization:
         return self.successor.plan.organization

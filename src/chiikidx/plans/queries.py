@@ -260,19 +260,72 @@ CRITICAL_OUTLINE = "#1a1a1c"
 
 
 @dataclass
+class BaselineSpan:
+    """A measure's dates in a baseline, and how far its current dates have drifted since."""
+
+    start: datetime.date
+    deadline: datetime.date
+    start_drift: int | None  # days, current − baseline (None: no current date)
+    deadline_drift: int | None
+
+    @property
+    def start_shown(self):
+        from .baselines import days_drift
+
+        return days_drift(self.start_drift)
+
+    @property
+    def deadline_shown(self):
+        from .baselines import days_drift
+
+        return days_drift(self.deadline_drift)
+
+
+@dataclass
+class GanttLine:
+    """One row of the chart and of the table below it."""
+
+    row: object  # services.ScheduleRow
+    baseline: BaselineSpan | None = None  # its ghost bar (None: no baseline, or no dates there)
+    added: bool = False  # not in the chosen baseline: added since
+    move: object | None = None  # schedule.Move of the what-if asked, if it moves
+    broken: object | None = None  # schedule.BrokenDeadline of the what-if asked
+
+    @property
+    def measure(self) -> Measure:
+        return self.row.measure
+
+
+@dataclass
 class Gantt:
     schedule: object  # services.PlanSchedule
     rows: list  # the schedule rows shown (after filters), in plan order
     chart: dict  # JSON for gantt.js
+    lines: list[GanttLine] = field(default_factory=list)  # the rows with baseline and what-if
+    baseline: object | None = None  # the Baseline drawn as ghost bars
 
 
-def gantt(plan: Plan, *, policy_id=None, department_id=None, status: str = "") -> Gantt:
+def gantt(
+    plan: Plan,
+    *,
+    policy_id=None,
+    department_id=None,
+    status: str = "",
+    baseline=None,
+    impact=None,
+    found=None,
+) -> Gantt:
     """Bars by date (earliest dates of the schedule), dependency arrows, 年度/quarter ticks.
-    Filters only hide bars; the schedule is always computed over the whole plan."""
-    from .services import measure_name, schedule_of
+    Filters only hide bars; the schedule is always computed over the whole plan.
 
-    measures = Measure.objects.filter(plan=plan).select_related("owner_department", "policy")
-    found = schedule_of(plan, measures)
+    `baseline` (a Baseline) adds a ghost bar per measure from its start date to its 期限 in
+    the baseline's snapshot (matched by `Measure.origin` or id, as in baselines.compare): the
+    snapshot is read once, never per measure. `impact` (a schedule.Impact of
+    services.what_if) adds the dates the measures would move to and the 期限 they would break.
+    `found` is the plan's schedule when the caller has it already (gantt_schedule)."""
+    from .services import measure_name
+
+    found = gantt_schedule(plan) if found is None else found
     filtered = bool(policy_id or department_id or status)
     rows = [
         r
@@ -280,6 +333,7 @@ def gantt(plan: Plan, *, policy_id=None, department_id=None, status: str = "") -
         if not (r.external and filtered)
         and (r.external or _gantt_shown(r.measure, policy_id, department_id, status))
     ]
+    lines = _lines(rows, baseline, impact)
     index = {r.measure.pk: i for i, r in enumerate(rows)}
     bars = [_bar(i, r, measure_name(r.measure)) for i, r in enumerate(rows)]
     critical = set(found.result.critical_links) if found.result else set()
@@ -297,8 +351,89 @@ def gantt(plan: Plan, *, policy_id=None, department_id=None, status: str = "") -
                 }
             )
     chart = {"bars": bars, "arrows": arrows, "today": timezone.localdate().isoformat()}
-    chart["ticks"] = _quarter_ticks(plan, rows)
-    return Gantt(schedule=found, rows=rows, chart=chart)
+    chart["ghosts"] = [_ghost(i, line, baseline) for i, line in enumerate(lines) if line.baseline]
+    chart["baseline_label"] = baseline.label if baseline is not None else ""
+    chart["moves"] = [_moved(i, line) for i, line in enumerate(lines) if line.move]
+    chart["broken"] = [_broken(i, line) for i, line in enumerate(lines) if line.broken]
+    chart["ticks"] = _quarter_ticks(plan, rows, lines)
+    return Gantt(schedule=found, rows=rows, chart=chart, lines=lines, baseline=baseline)
+
+
+def gantt_schedule(plan: Plan):
+    """The plan's schedule (services.schedule_of) with what the chart shows of each measure."""
+    from .services import schedule_of
+
+    measures = Measure.objects.filter(plan=plan).select_related("owner_department", "policy")
+    return schedule_of(plan, measures)
+
+
+def _lines(rows, baseline, impact) -> list[GanttLine]:
+    snapshot = {}
+    if baseline is not None:
+        snapshot = {m.get("key") or m["id"]: m for m in baseline.snapshot.get("measures", [])}
+    moves = {m.id: m for m in impact.moves} if impact is not None else {}
+    broken = {b.id: b for b in impact.broken_deadlines} if impact is not None else {}
+    lines = []
+    for r in rows:
+        m = r.measure
+        line = GanttLine(r, move=moves.get(m.pk), broken=broken.get(m.pk))
+        if baseline is not None and not r.external:
+            then = snapshot.get(m.origin or m.pk)
+            line.added = then is None
+            if then and then.get("start_date") and then.get("deadline"):
+                start = datetime.date.fromisoformat(then["start_date"])
+                deadline = datetime.date.fromisoformat(then["deadline"])
+                line.baseline = BaselineSpan(
+                    start=start,
+                    deadline=deadline,
+                    start_drift=(m.start_date - start).days if m.start_date else None,
+                    deadline_drift=(m.deadline - deadline).days if m.deadline else None,
+                )
+        lines.append(line)
+    return lines
+
+
+def _ghost(i: int, line: GanttLine, baseline) -> dict:
+    span = line.baseline
+    return {
+        "y": i,
+        "start": span.start.isoformat(),
+        "end": (span.deadline + datetime.timedelta(days=1)).isoformat(),
+        "hover": gettext(
+            "ベースライン「%(label)s」<br>%(start)s〜%(deadline)s<br>期限のずれ: %(drift)s"
+        )
+        % {
+            "label": escape(baseline.label),
+            "start": wareki(span.start),
+            "deadline": wareki(span.deadline),
+            "drift": span.deadline_shown.text,
+        },
+    }
+
+
+def _moved(i: int, line: GanttLine) -> dict:
+    move = line.move
+    return {
+        "y": i,
+        "start": move.new_start.isoformat(),
+        "end": (move.new_finish + datetime.timedelta(days=1)).isoformat(),
+        "hover": gettext("もし遅れたら: %(start)s〜%(finish)s<br>%(n)s日後ろへ動きます")
+        % {
+            "start": wareki(move.new_start),
+            "finish": wareki(move.new_finish),
+            "n": move.shift_days,
+        },
+    }
+
+
+def _broken(i: int, line: GanttLine) -> dict:
+    broken = line.broken
+    return {
+        "y": i,
+        "x": (broken.deadline + datetime.timedelta(days=1)).isoformat(),
+        "hover": gettext("期限 %(deadline)s を%(n)s日超えます")
+        % {"deadline": wareki(broken.deadline), "n": broken.days_late},
+    }
 
 
 def _gantt_shown(m: Measure, policy_id, department_id, status: str) -> bool:
@@ -339,12 +474,19 @@ def _bar(i: int, row, name: str) -> dict:
     }
 
 
-def _quarter_ticks(plan: Plan, rows) -> dict:
-    """A tick at the start of every quarter of each 年度, labelled 令和7年度 Q1."""
+def _quarter_ticks(plan: Plan, rows, lines=()) -> dict:
+    """A tick at the start of every quarter of each 年度, labelled 令和7年度 Q1; the range takes
+    in the baseline's dates and the what-if's too."""
     first, last = plan.start_fy, plan.end_fy
     for r in rows:
         first = min(first, fiscal_year(r.computed.earliest_start))
         last = max(last, fiscal_year(r.computed.earliest_finish))
+    for line in lines:
+        if line.baseline:
+            first = min(first, fiscal_year(line.baseline.start))
+            last = max(last, fiscal_year(line.baseline.deadline))
+        if line.move:
+            last = max(last, fiscal_year(line.move.new_finish))
     values, text = [], []
     for fy in range(first, last + 1):
         for q, (year, month) in enumerate(((fy, 4), (fy, 7), (fy, 10), (fy + 1, 1)), start=1):

@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chiikidx.core import access, audit
+from chiikidx.core import access, audit, uploads
 from chiikidx.core.japanese import wareki
 from chiikidx.core.services import ServiceError
 
@@ -39,6 +39,7 @@ from .models import (
     Plan,
     PlanDecision,
     Policy,
+    minutes_storage,
 )
 
 PLAN_FIELDS = ("title", "vision", "start_fy", "end_fy", "sogo_keikaku", "level_names")
@@ -149,10 +150,12 @@ def advance_plan(
     decided_by: str,
     meeting: str = "",
     minutes_url: str = "",
+    minutes_file=None,
     note: str = "",
     with_baseline: bool = False,
 ) -> PlanDecision:
-    """Move the plan one step along the approval order and record the decision.
+    """Move the plan one step along the approval order and record the decision, with the
+    minutes as a URL and/or an uploaded file (`minutes_file`, see `attach_minutes`).
 
     With `with_baseline`, reaching 議会報告・承認 also takes a baseline labelled by the step."""
     plan = Plan.objects.select_for_update().select_related("organization").get(pk=plan.pk)
@@ -169,28 +172,93 @@ def advance_plan(
         )
     if not decided_by.strip():
         raise ServiceError(_("決定した会議体または決裁者を入力してください。"))
-    with audit.acting_as(acting_user):
-        decision = PlanDecision.objects.create(
-            plan=plan,
-            from_status=plan.status,
-            to_status=to_status,
-            decided_on=decided_on,
-            decided_by=decided_by.strip(),
-            meeting=meeting,
-            minutes_url=minutes_url,
-            note=note,
-            recorded_by=acting_user,
-            recorded_at=timezone.now(),
-        )
-        plan.status = to_status
-        plan.save()
-    if with_baseline and to_status == PlanStatus.GIKAI:
-        take_baseline(
-            acting_user=acting_user,
-            plan=plan,
-            label=baselines.step_label(to_status, decided_on),
-            note=decided_by.strip(),
-        )
+    checked = _checked_minutes(minutes_file) if minutes_file is not None else None
+    decision = PlanDecision(
+        plan=plan,
+        from_status=plan.status,
+        to_status=to_status,
+        decided_on=decided_on,
+        decided_by=decided_by.strip(),
+        meeting=meeting,
+        minutes_url=minutes_url,
+        note=note,
+        recorded_by=acting_user,
+        recorded_at=timezone.now(),
+    )
+    if checked:
+        _store_minutes(decision, minutes_file, checked)
+    try:
+        with audit.acting_as(acting_user):
+            decision.save()
+            plan.status = to_status
+            plan.save()
+        if with_baseline and to_status == PlanStatus.GIKAI:
+            take_baseline(
+                acting_user=acting_user,
+                plan=plan,
+                label=baselines.step_label(to_status, decided_on),
+                note=decided_by.strip(),
+            )
+    except BaseException:
+        _forget_stored(decision)  # no row, no file
+        raise
+    return decision
+
+
+# 議事録: documents and images (PDF, Word, Excel, OpenDocument, PNG, JPEG), within the size
+# limit of every attached file (CHIIKIDX_EVIDENCE_MAX_MB).
+MINUTES_EXTENSIONS = uploads.DOCUMENTS
+MINUTES_FIELDS = [
+    "minutes_file",
+    "minutes_name",
+    "minutes_content_type",
+    "minutes_size",
+    "minutes_sha256",
+]
+
+
+def _checked_minutes(upload) -> tuple[str, str]:
+    try:
+        return uploads.check_upload(upload, MINUTES_EXTENSIONS)
+    except uploads.UploadRefused as refused:
+        raise ServiceError(str(refused)) from refused
+
+
+def _store_minutes(decision: PlanDecision, upload, checked: tuple[str, str]) -> None:
+    """Write the file under a generated name (MEDIA_ROOT/minutes/<団体コード>/<計画のID>/…)."""
+    plan = decision.plan
+    decision.minutes_name, decision.minutes_content_type = checked
+    decision.minutes_size = upload.size
+    decision.minutes_sha256 = uploads.sha256_of(upload)
+    name = uploads.stored_name(plan.organization.code, plan.pk)
+    decision.minutes_file.save(name, upload, save=False)
+
+
+def _forget_stored(decision: PlanDecision) -> None:
+    if decision.minutes_file.name:
+        minutes_storage.delete(decision.minutes_file.name)
+
+
+@transaction.atomic
+def attach_minutes(*, acting_user, decision: PlanDecision, upload) -> PlanDecision:
+    """Attach the minutes of a recorded decision as a file (議事録は後日確定することが多い), or
+    replace the attached one. The change is audited (file name, size and SHA-256 before and
+    after); a replaced file is removed from the disk once the change is committed."""
+    plan = Plan.objects.select_related("organization").get(pk=decision.plan_id)
+    check_change(acting_user, plan)
+    checked = _checked_minutes(upload)
+    decision = PlanDecision.objects.select_for_update().get(pk=decision.pk)
+    decision.plan = plan
+    replaced = decision.minutes_file.name
+    _store_minutes(decision, upload, checked)
+    try:
+        with audit.acting_as(acting_user), transaction.atomic():
+            decision.save(update_fields=MINUTES_FIELDS)
+    except BaseException:
+        _forget_stored(decision)
+        raise
+    if replaced:
+        transaction.on_commit(lambda: minutes_storage.delete(replaced))
     return decision
 
 
@@ -529,6 +597,7 @@ def _check_link_right(user, successor: Measure) -> None:
             )
             % {"title": successor.title}
         )
+    _check_current(successor.plan)
 
 
 def _organization_graph(organization_id: int, extra: Dependency) -> tuple[list, list]:

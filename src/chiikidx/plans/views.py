@@ -10,16 +10,16 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access, downloads, tabular
+from chiikidx.core import access, downloads, tabular, uploads
 from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
 
-from . import baselines, excel, queries, services
+from . import baselines, excel, queries, services, summary
 from .choices import MeasureStatus, PlanStatus
 from .forms import (
     ActionForm,
@@ -34,8 +34,9 @@ from .forms import (
     SlipForm,
     UploadForm,
     WhatIfForm,
+    minutes_help,
 )
-from .models import Action, Dependency, Measure, Plan, Policy
+from .models import Action, Dependency, Measure, Plan, PlanDecision, Policy
 
 
 def _posted(request):
@@ -111,6 +112,8 @@ def plan_detail(request, lgcode, plan_id):
         "versions": versions,
         "revisable": can_change and plan.status in services.REVISABLE_STATUSES,
         "revise_form": ReviseForm(),
+        "minutes_accept": uploads.accept(services.MINUTES_EXTENSIONS),
+        "minutes_help": minutes_help(),
     }
     return render(request, "plans/plan.html", context)
 
@@ -142,7 +145,8 @@ def plan_edit(request, lgcode, plan_id):
 def plan_advance(request, lgcode, plan_id):
     plan = _plan(request, plan_id)
     choices = [(s, PlanStatus(s).label) for s in services.next_statuses(plan)]
-    form = DecisionForm(_posted(request), choices=choices)
+    files = request.FILES if request.method == "POST" else None
+    form = DecisionForm(_posted(request), files, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             services.advance_plan(acting_user=request.user, plan=plan, **form.cleaned_data)
@@ -157,6 +161,44 @@ def plan_advance(request, lgcode, plan_id):
             return redirect("plans:plan", lgcode=lgcode, plan_id=plan.pk)
     context = {"form": form, "plan": plan}
     return render(request, "plans/advance.html", context, status=400 if form.errors else 200)
+
+
+def _decision(request, plan_id, decision_id) -> PlanDecision:
+    plan = _plan(request, plan_id)
+    decision = PlanDecision.objects.filter(plan=plan, pk=decision_id).first()
+    if decision is None:
+        raise Http404
+    decision.plan = plan
+    return decision
+
+
+@route(org("view"))
+def minutes_download(request, lgcode, plan_id, decision_id):
+    """The minutes file of a decision, to whoever may see the plan (never a static file)."""
+    decision = _decision(request, plan_id, decision_id)
+    if not decision.minutes_file:
+        raise Http404
+    return downloads.stored_file(
+        decision.minutes_file, decision.minutes_name, decision.minutes_content_type, "minutes"
+    )
+
+
+@route(org("change"))
+@require_POST
+def minutes_upload(request, lgcode, plan_id, decision_id):
+    """Attach (or replace) the minutes file of a recorded decision, from the plan page."""
+    decision = _decision(request, plan_id, decision_id)
+    try:
+        attached = services.attach_minutes(
+            acting_user=request.user, decision=decision, upload=request.FILES.get("file")
+        )
+    except ServiceError as refused:
+        messages.error(request, _("議事録を添付できませんでした: %(p)s") % {"p": refused})
+    else:
+        messages.success(
+            request, _("議事録「%(name)s」を添付しました。") % {"name": attached.minutes_name}
+        )
+    return redirect(reverse("plans:plan", args=[lgcode, decision.plan_id]) + "#decisions")
 
 
 @route(org("change"))
@@ -425,8 +467,12 @@ def dependency_delete(request, lgcode, measure_id, dependency_id):
     if dependency is None:
         raise Http404
     _require_update_right(request, dependency.successor)
-    services.remove_dependency(acting_user=request.user, dependency=dependency)
-    messages.success(request, _("依存関係を外しました。"))
+    try:
+        services.remove_dependency(acting_user=request.user, dependency=dependency)
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("依存関係を外しました。"))
     return redirect("plans:measure", lgcode=lgcode, measure_id=measure.pk)
 
 
@@ -439,19 +485,25 @@ def plan_schedule(request, lgcode, plan_id):
     """工程: the computed schedule, and a what-if that changes nothing."""
     plan = _plan(request, plan_id)
     found = services.schedule_of(plan)
-    choices = _measure_choices(found)
-    asked = request.GET if "measure" in request.GET else None
-    what_if_form = WhatIfForm(asked, choices=choices)
-    impact = slip_form = None
-    if asked is not None and what_if_form.is_valid():
-        chosen = found.measures[what_if_form.cleaned_data["measure"]]
-        try:
-            impact = services.what_if(plan, chosen, what_if_form.cleaned_data["days"])
-        except ServiceError as refused:
-            what_if_form.add_error(None, str(refused))
-        else:
-            slip_form = SlipForm(initial=what_if_form.cleaned_data, choices=choices)
+    what_if_form, impact = _what_if_asked(request, plan, found)
+    slip_form = None
+    if impact is not None:
+        slip_form = SlipForm(initial=what_if_form.cleaned_data, choices=_measure_choices(found))
     return _schedule_page(request, plan, found, what_if_form, impact, slip_form)
+
+
+def _what_if_asked(request, plan, found):
+    """The what-if form of the GET query (unbound without `measure`) and its impact, if any."""
+    asked = request.GET if "measure" in request.GET else None
+    form = WhatIfForm(asked, choices=_measure_choices(found))
+    if asked is None or not form.is_valid():
+        return form, None
+    chosen = found.measures[form.cleaned_data["measure"]]
+    try:
+        return form, services.what_if(plan, chosen, form.cleaned_data["days"])
+    except ServiceError as refused:
+        form.add_error(None, str(refused))
+        return form, None
 
 
 def _schedule_page(request, plan, found, what_if_form, impact, slip_form, status=200):
@@ -587,13 +639,31 @@ def plan_slip(request, lgcode, plan_id):
 @route(org("view"))
 @allows_inline_styles
 def plan_gantt(request, lgcode, plan_id):
-    """ガントチャート by 年度 and quarter; filters by policy, department and status (GET)."""
+    """ガントチャート by 年度 and quarter; filters by policy, department and status (GET), the
+    baseline drawn as ghost bars (default: the latest), and a what-if that changes nothing."""
     plan = _plan(request, plan_id)
     policy_id = _int(request.GET.get("policy"))
     department_id = _int(request.GET.get("department"))
     status = request.GET.get("status", "")
     status = status if status in MeasureStatus.values else ""
-    chart = queries.gantt(plan, policy_id=policy_id, department_id=department_id, status=status)
+    found = list(queries.baselines_of(queries.plan_versions(plan)).defer("snapshot"))
+    baseline = _chosen_baseline(request.GET.get("baseline"), found)
+    schedule_found = queries.gantt_schedule(plan)
+    what_if_form, impact = _what_if_asked(request, plan, schedule_found)
+    kept = [
+        (name, request.GET[name])
+        for name in ("policy", "department", "status", "baseline")
+        if request.GET.get(name)
+    ]
+    chart = queries.gantt(
+        plan,
+        policy_id=policy_id,
+        department_id=department_id,
+        status=status,
+        baseline=baseline,
+        impact=impact,
+        found=schedule_found,
+    )
     context = {
         "plan": plan,
         "gantt": chart,
@@ -603,5 +673,45 @@ def plan_gantt(request, lgcode, plan_id):
         "selected_policy": policy_id,
         "selected_department": department_id,
         "selected_status": status,
+        "baselines": found,
+        "baseline_key": str(baseline.pk) if baseline is not None else "none",
+        "what_if_form": what_if_form,
+        "impact": impact,
+        "impact_title": services.measure_name(schedule_found.measures[impact.task_id])
+        if impact
+        else "",
+        "kept_params": kept,
+        "kept_query": urlencode(kept),
+        "can_change": _can_change(request) and not plan.is_superseded,
     }
     return render(request, "plans/gantt.html", context)
+
+
+def _chosen_baseline(key: str | None, found: list):
+    """The baseline asked for among the plan's; the latest when none (or another's) is asked
+    for; None for "none" (表示しない)."""
+    if key == "none" or not found:
+        return None
+    return next((b for b in found if str(b.pk) == key), found[-1])
+
+
+SUMMARY_LIST_LIMIT = 8  # rows per list on the one-page summary; the rest are counted
+
+
+@route(org("view"))
+def plan_summary(request, lgcode, plan_id):
+    """概要: the plan on one A4 page for 本部会議 and 議会 (plans.summary)."""
+    plan = _plan(request, plan_id)
+    found = summary.summary(plan)
+    limit = SUMMARY_LIST_LIMIT
+    context = {
+        "plan": plan,
+        "s": found,
+        "late": found.late[:limit],
+        "late_more": max(0, len(found.late) - limit),
+        "upcoming": found.upcoming[:limit],
+        "upcoming_more": max(0, len(found.upcoming) - limit),
+        "at_risk": found.at_risk[:limit],
+        "at_risk_more": max(0, len(found.at_risk) - limit),
+    }
+    return render(request, "plans/summary.html", context)

@@ -1,9 +1,10 @@
-"""Uploaded files kept as evidence (根拠資料): what is accepted, where it is stored, how a
-name is shown and sent back. Shared by every app that takes evidence files.
+"""Files people attach (根拠資料 of an assessment or of a KPI's actual, 議事録 of a plan
+decision): which kinds are accepted, the size limit, the file name kept for display, and where
+files are stored.
 
-Files live under MEDIA_ROOT/evidence with generated names; they have no URL and are only ever
-sent by access-checked views (`core.downloads.stored_file`). The client's name is kept for
-display and download only, never used as a path.
+Files live under MEDIA_ROOT/<folder>/ (the data directory) with generated names, never the
+client's; they have no URL and are sent back only by access-checked views
+(`core.downloads.stored_file`). Each app says which extensions it accepts and where its files go.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -38,29 +38,21 @@ EXTENSIONS = {
     "jpeg": "image/jpeg",
     "zip": "application/zip",
 }
+# Documents and images (PDF, Word, Excel and their OpenDocument forms, PNG, JPEG).
+DOCUMENTS = {
+    ext: EXTENSIONS[ext]
+    for ext in ("pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "png", "jpg", "jpeg")
+}
 NAME_LIMIT = 200
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class EvidenceStorage(FileSystemStorage):
-    """MEDIA_ROOT/evidence, read when first used (so a changed MEDIA_ROOT is followed)."""
-
-    @cached_property
-    def base_location(self):
-        return str(settings.MEDIA_ROOT) + "/evidence"
-
-    def url(self, name):
-        raise ValueError("evidence files have no public URL")
-
-
-evidence_storage = EvidenceStorage()
-
-
-class EvidenceRefused(ValueError):
+class UploadRefused(ValueError):
     """An upload that cannot be accepted; the message (Japanese) says why and what to do."""
 
 
 def max_bytes() -> int:
+    """The largest file accepted (CHIIKIDX_EVIDENCE_MAX_MB: 根拠資料 and 議事録 alike)."""
     return settings.EVIDENCE_MAX_BYTES
 
 
@@ -73,13 +65,13 @@ def size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def allowed_text() -> str:
-    return "、".join(sorted(EXTENSIONS))
+def allowed_text(extensions=EXTENSIONS) -> str:
+    return "、".join(sorted(extensions))
 
 
-def accept_attribute() -> str:
-    """The `accept` of a file input: the allowed extensions."""
-    return ",".join(f".{ext}" for ext in sorted(EXTENSIONS))
+def accept(extensions=EXTENSIONS) -> str:
+    """The `accept` attribute of a file input: ".csv,.doc,…"."""
+    return ",".join(f".{ext}" for ext in sorted(extensions))
 
 
 def clean_name(name: str) -> str:
@@ -97,34 +89,34 @@ def extension(name: str) -> str:
     return ext.lower() if dot and stem else ""
 
 
-def check_upload(upload) -> tuple[str, str]:
-    """(clean name, content type) of an acceptable upload; EvidenceRefused otherwise."""
+def check_upload(upload, extensions=EXTENSIONS) -> tuple[str, str]:
+    """(clean name, content type) of an acceptable upload; UploadRefused otherwise."""
     if upload is None:
-        raise EvidenceRefused(_("添付するファイルを選んでから「添付する」を押してください。"))
+        raise UploadRefused(_("添付するファイルを選んでから「添付する」を押してください。"))
     name = clean_name(upload.name)
     ext = extension(name)
-    if ext not in EXTENSIONS:
-        raise EvidenceRefused(
+    if ext not in extensions:
+        raise UploadRefused(
             _(
                 "「%(name)s」は添付できない種類のファイルです。"
                 "次の種類で保存し直して添付してください: %(allowed)s"
             )
-            % {"name": name or _("(名前なし)"), "allowed": allowed_text()}
+            % {"name": name or _("(名前なし)"), "allowed": allowed_text(extensions)}
         )
     if not upload.size:
-        raise EvidenceRefused(
+        raise UploadRefused(
             _("「%(name)s」は空のファイル(0バイト)です。内容のあるファイルを選んでください。")
             % {"name": name}
         )
     if upload.size > max_bytes():
-        raise EvidenceRefused(
+        raise UploadRefused(
             _(
                 "「%(name)s」は %(size)s あり、上限の %(limit)s を超えています。"
                 "圧縮するか分けるかして、%(limit)s 以下にしてから添付してください。"
             )
             % {"name": name, "size": size_text(upload.size), "limit": size_text(max_bytes())}
         )
-    return name, EXTENSIONS[ext]
+    return name, extensions[ext]
 
 
 def sha256_of(upload) -> str:
@@ -136,14 +128,23 @@ def sha256_of(upload) -> str:
 
 
 def stored_name(*parts) -> str:
-    """A new name under the evidence directory: the given folders and a random file name."""
+    """A new file's name in its folder: the given parts (codes and ids), then a random name."""
     return "/".join([*(str(p) for p in parts), uuid.uuid4().hex])
 
 
-def content_disposition(name: str) -> str:
-    """attachment with an ASCII fallback and the real name as RFC 5987 filename*."""
-    ext = extension(name)
-    fallback = name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "").strip()
-    if not fallback or fallback.startswith("."):
-        fallback = f"evidence.{ext}" if ext else "evidence"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+class PrivateStorage(FileSystemStorage):
+    """MEDIA_ROOT/<folder>, read when first used (so a changed MEDIA_ROOT is followed). The files
+    have no URL: they are only ever sent by access-checked views."""
+
+    folder = ""
+
+    def __init__(self, folder: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.folder = folder or self.folder
+
+    @cached_property
+    def base_location(self):
+        return f"{settings.MEDIA_ROOT}/{self.folder}"
+
+    def url(self, name):
+        raise ValueError(f"{self.folder} files have no public URL")
