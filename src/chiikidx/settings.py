@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "chiikidx.core",
     "chiikidx.assessments",
     "chiikidx.plans",
+    "chiikidx.monitoring",  # after plans: its demo links KPIs to the plans demo
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,7 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "chiikidx.plans.choices.PlanStatus",
         "MeasureStatusEnum": "chiikidx.plans.choices.MeasureStatus",
         "DependencyKindEnum": "chiikidx.plans.choices.DependencyKind",
+        "KpiKindEnum": "chiikidx.monitoring.choices.KpiKind",
     },
 }
 

@@ -8,6 +8,7 @@ from .assessments import api as assessments_api
 from .core import api as core_api
 from .core.access import PUBLIC
 from .core.middleware import CHART_CONTENT_SECURITY_POLICY
+from .monitoring import api as monitoring_api
 from .plans import api as plans_api
 
 
@@ -48,6 +49,8 @@ router.register("plans", plans_api.PlanViewSet, basename="plan")
 router.register("plan-measures", plans_api.MeasureViewSet, basename="plan-measure")
 router.register("plan-dependencies", plans_api.DependencyViewSet, basename="plan-dependency")
 router.register("plan-baselines", plans_api.BaselineViewSet, basename="plan-baseline")
+router.register("kpis", monitoring_api.KpiViewSet, basename="kpi")
+router.register("kpi-actuals", monitoring_api.ActualViewSet, basename="kpi-actual")
 
 api_urlpatterns = [
     path("auth/token/", core_api.TokenView.as_view(), name="token"),
@@ -62,4 +65,5 @@ urlpatterns = [
     path("", include("chiikidx.core.urls")),
     path("", include("chiikidx.assessments.urls")),
     path("", include("chiikidx.plans.urls")),
+    path("", include("chiikidx.monitoring.urls")),
 ]

@@ -94,6 +94,8 @@ POST_ONLY = {
     "plans:dependency_delete",
     "plans:slip",
     "plans:minutes_upload",
+    "monitoring:actual_new",
+    "monitoring:lock_delete",
 }
 
 
@@ -190,6 +192,13 @@ def sample_kwargs(route, lgcode):
         "plans:summary": lambda: _plan_sample(lgcode),
         "plans:minutes": lambda: _minutes_sample(lgcode),
         "plans:minutes_upload": lambda: _minutes_sample(lgcode),
+        "monitoring:kpi": lambda: _kpi_sample(lgcode),
+        "monitoring:kpi_edit": lambda: _kpi_sample(lgcode),
+        "monitoring:actual_new": lambda: _kpi_sample(lgcode),
+        "monitoring:actual_file": lambda: _actual_file_sample(lgcode),
+        "monitoring:lock_delete": lambda: _lock_sample(lgcode),
+        "api:kpi-detail": lambda: {"pk": _kpi_sample(A_MUNI1)["kpi_id"]},
+        "api:kpi-actual-detail": lambda: {"pk": _actual_file_sample(A_MUNI1)["actual_id"]},
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -284,6 +293,59 @@ def _compare_sample(lgcode):
     """The sample plan, with a baseline to compare the plan with (by default the latest)."""
     _baseline_sample(lgcode)
     return {"pk": _plan_sample(lgcode)["plan_id"]}
+
+
+def _kpi_sample(lgcode):
+    """The organization's KPI (あおば市's is owned by 福祉課, dept-staff-1's department)."""
+    from chiikidx.core.models import Organization
+
+    from ..monitoring.sample import sample_kpi
+
+    return {"kpi_id": sample_kpi(Organization.objects.get(code=lgcode)).pk}
+
+
+def _actual_file_sample(lgcode):
+    """An actual of the sample KPI with an evidence file (in the session's media dir)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from chiikidx.monitoring.models import KpiActual
+
+    kpi_id = _kpi_sample(lgcode)["kpi_id"]
+    actual = KpiActual.objects.filter(kpi_id=kpi_id).first()
+    if actual is None:
+        actual = KpiActual(
+            kpi_id=kpi_id,
+            period_start=datetime.date(2025, 4, 1),
+            period_end=datetime.date(2025, 4, 30),
+            value=1,
+            file_name="月報.pdf",
+            file_type="application/pdf",
+            file_size=9,
+        )
+        actual.file.save(f"kpi/{lgcode}/{kpi_id}/matrix-sample", ContentFile(b"%PDF-1.4\n"))
+    return {"kpi_id": kpi_id, "actual_id": actual.pk}
+
+
+def _lock_sample(lgcode):
+    import datetime
+
+    from chiikidx.monitoring.models import PeriodLock
+
+    lock, _ = PeriodLock.objects.get_or_create(
+        organization=_organization(lgcode),
+        start=datetime.date(2025, 4, 1),
+        end=datetime.date(2025, 6, 30),
+        defaults={"label": "令和7年度 Q1(4〜6月)"},
+    )
+    return {"lock_id": lock.pk}
+
+
+def _organization(lgcode):
+    from chiikidx.core.models import Organization
+
+    return Organization.objects.get(code=lgcode)
 
 
 def _framework_sample():
@@ -461,6 +523,8 @@ OBJECT_ROUTES = {
     # The what-if changes nothing: those who see the plan may ask it by GET or POST.
     "api:plan-what-if": (A_MUNI1, None, "view"),
     "api:plan-slip": (A_MUNI1, None, "change"),
+    "api:kpi-detail": (A_MUNI1, None, None),
+    "api:kpi-actual-detail": (A_MUNI1, None, None),
 }
 # Object routes that answer GET as well as POST; their GET without input is a 400.
 GET_AND_POST = {"api:plan-what-if"}
@@ -534,6 +598,8 @@ DEPARTMENT_SCOPED = {
     "plans:action_done",
     "plans:dependency_new",
     "plans:dependency_delete",
+    # a KPI's actuals: its owner department's 原課担当 too (あおば市's sample: 福祉課)
+    "monitoring:actual_new",
 }
 DEPARTMENT_WRITERS = {"dept_staff": {A_MUNI1}}
 MEASURE_WRITERS = {
@@ -724,6 +790,22 @@ REVIEWED_RULES = {
     # 議事録 files: read by whoever sees the plan, attached by those who change it.
     "plans:minutes": "org:view",
     "plans:minutes_upload": "org:change",
+    "monitoring:home": "org:view",
+    "monitoring:mine": "org:view",
+    "monitoring:kpi_new": "org:change",
+    "monitoring:kpi": "org:view",
+    "monitoring:kpi_edit": "org:change",
+    # A KPI's owner and its department's 原課担当 record actuals: decided per KPI (access.can).
+    "monitoring:actual_new": "org:view",
+    "monitoring:actual_file": "org:view",
+    "monitoring:import": "org:change",
+    "monitoring:import_template": "org:view",
+    "monitoring:locks": "org:manage",
+    "monitoring:lock_delete": "org:manage",
+    "api:kpi-list": "login",
+    "api:kpi-detail": "login",
+    "api:kpi-actual-list": "login",
+    "api:kpi-actual-detail": "login",
 }
 
 
@@ -750,6 +832,7 @@ POST_DATA = {
     "plans:measure_update": {"status": "on_track", "progress": "10", "comment": "権限テスト"},
     "plans:action_done": {"done": "1"},
     "api:plan-measure-update": {"status": "on_track", "progress": "10", "comment": "権限テスト"},
+    "monitoring:actual_new": {"period": "2025-04-01", "value": "10", "comment": "権限テスト"},
 }
 
 
@@ -757,6 +840,7 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
+    from chiikidx.monitoring.models import Kpi, KpiActual, PeriodLock
     from chiikidx.plans.models import (
         Baseline,
         Dependency,
@@ -767,6 +851,9 @@ def state():
     )
 
     return (
+        Kpi.objects.count(),
+        KpiActual.objects.count(),
+        PeriodLock.objects.count(),
         Baseline.objects.count(),
         sorted(PlanDecision.objects.values_list("pk", "minutes_file", "minutes_sha256")),
         Dependency.objects.count(),

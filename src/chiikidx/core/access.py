@@ -178,7 +178,11 @@ def can(user, action: str, obj) -> bool:
         # Organization settings (memberships, liaison assignments) declare change_action="manage".
         action = getattr(obj, "change_action", "change")
     if action == "change":
-        return g.can_change_org(org) or _dept_can_change(g, obj, org)
+        return (
+            g.can_change_org(org)
+            or _dept_can_change(g, obj, org)
+            or _owner_can_change(user, obj, org)
+        )
     return _can_org(g, action, org)
 
 
@@ -205,6 +209,17 @@ def _dept_can_change(g: Grants, obj, org) -> bool:
         return False
     department_id = getattr(obj, "department_id", None)
     return department_id is not None and department_id in g.dept_change.get(org.pk, ())
+
+
+def _owner_can_change(user, obj, org) -> bool:
+    """The person named as an object's owner (担当者) changes it while a member of its
+    organization, in models that opt in (e.g. a KPI's owner records its actuals)."""
+    if not getattr(obj, "owner_scoped", False):
+        return False
+    owner_id = getattr(obj, "owner_user_id", None)
+    if owner_id is None or owner_id != getattr(user, "pk", None):
+        return False
+    return any(m.organization_id == org.pk for m in active_memberships(user))
 
 
 def sees_whole_prefecture(user, prefecture) -> bool:

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.http import FileResponse, Http404, HttpResponse
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 YAML = "application/x-yaml; charset=utf-8"
 
 

@@ -1,5 +1,6 @@
-"""Files people attach (根拠資料 of an assessment, 議事録 of a plan decision): which kinds are
-accepted, the size limit, the file name kept for display, and where files are stored.
+"""Files people attach (根拠資料 of an assessment or of a KPI's actual, 議事録 of a plan
+decision): which kinds are accepted, the size limit, the file name kept for display, and where
+files are stored.
 
 Files live under MEDIA_ROOT/<folder>/ (the data directory) with generated names, never the
 client's; they have no URL and are sent back only by access-checked views

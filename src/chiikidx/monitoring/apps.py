@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "chiikidx.monitoring"
+    label = "monitoring"
+    verbose_name = "KPI・モニタリング"
+
+    def ready(self):
+        from chiikidx.core import demo as core_demo
+        from chiikidx.core import panels, tasks
+        from chiikidx.core.navigation import NavEntry, register
+
+        from . import demo, queries
+
+        register(NavEntry("KPI・モニタリング", "monitoring:home", action="view", order=56))
+        core_demo.register_extender(demo.extend)
+        tasks.register(queries.kpi_tasks)
+        panels.register("plans:measure", queries.measure_panel)

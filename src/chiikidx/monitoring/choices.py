@@ -1,0 +1,60 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class KpiKind(models.TextChoices):
+    NUMERIC = "numeric", _("数値")
+    PERCENTAGE = "percentage", _("割合(%)")
+    COUNT_PERIOD = "count_period", _("件数(期間ごと)")
+    COUNT_CUMULATIVE = "count_cumulative", _("件数(累計)")
+    MILESTONE = "milestone", _("達成・未達成(マイルストーン)")
+
+
+COUNT_KINDS = frozenset({KpiKind.COUNT_PERIOD, KpiKind.COUNT_CUMULATIVE})
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("大きいほどよい")
+    LOWER = "lower", _("小さいほどよい")
+
+
+class Frequency(models.TextChoices):
+    """How often actuals are reported; periods follow the 年度 (April–March)."""
+
+    MONTHLY = "monthly", _("毎月")
+    QUARTERLY = "quarterly", _("四半期ごと")
+    HALF_YEARLY = "half_yearly", _("半期ごと")
+    YEARLY = "yearly", _("年度ごと")
+
+
+class Status(models.TextChoices):
+    """A KPI's status against its target path (see monitoring.status)."""
+
+    ON_TRACK = "on_track", _("順調")
+    AT_RISK = "at_risk", _("注意")
+    OFF_TRACK = "off_track", _("遅れ")
+    STALE = "stale", _("未更新")
+    NO_DATA = "no_data", _("実績なし")
+    NO_TARGET = "no_target", _("目標なし")
+
+
+# CSS modifier of the status badge (the label is always written beside the colour).
+STATUS_STYLE = {
+    Status.ON_TRACK: "ok",
+    Status.AT_RISK: "warn",
+    Status.OFF_TRACK: "off",
+    Status.STALE: "off",
+    Status.NO_DATA: "draft",
+    Status.NO_TARGET: "neutral",
+}
+# Statuses that need someone to act (the monitoring page lists them first).
+ATTENTION = frozenset({Status.AT_RISK, Status.OFF_TRACK, Status.STALE, Status.NO_DATA})
+
+
+class Alert(models.TextChoices):
+    """Rules besides the status: each flags a KPI on the monitoring page."""
+
+    STALE = "stale", _("入力期限を過ぎた期間がある")
+    NOT_GROWING = "not_growing", _("伸びていない")
+    OWNER_NEVER_UPDATES = "owner_silent", _("担当者が一度も入力していない")
+    NO_OWNER = "no_owner", _("担当者が決まっていない")

@@ -1,0 +1,314 @@
+"""KPIs with targets, their actuals (versioned: a correction adds a version) and locked
+reporting periods.
+
+A KPI serves measures of the organization's plans (KpiMeasure rows). Logic-model nodes will
+link the same way, through a row of their own, so a KPI can serve both.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chiikidx.core.models import AuditedModel, Department, Organization, TenantModel
+from chiikidx.core.uploads import PrivateStorage, size_text
+
+from . import status
+from .choices import STATUS_STYLE, Direction, Frequency, KpiKind
+from .periods import Period, period_of
+
+VALUE = {"max_digits": 18, "decimal_places": 4}
+
+
+# MEDIA_ROOT/evidence (see core.uploads), beside the assessments' evidence: the files of
+# actuals go under kpi/<organization code>/<KPI id>/. No URL, sent only by the download view.
+evidence_storage = PrivateStorage("evidence")
+
+
+def _evidence_storage():
+    return evidence_storage
+
+
+class Kpi(TenantModel):
+    """重要業績評価指標: what is measured, how often, by whom, and the path to its targets."""
+
+    code = models.CharField(_("番号"), max_length=20, blank=True)
+    name = models.CharField(_("名称"), max_length=200)
+    definition = models.TextField(_("定義(何をどう数えるか)"), blank=True)
+    unit = models.CharField(_("単位"), max_length=20, blank=True, help_text=_("例: 件、%、分"))
+    kind = models.CharField(
+        _("種類"), max_length=20, choices=KpiKind.choices, default=KpiKind.NUMERIC
+    )
+    direction = models.CharField(
+        _("よい方向"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
+    )
+    data_source = models.CharField(
+        _("データの出どころ"), max_length=300, blank=True, help_text=_("例: 電子申請システムの月報")
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("担当者"),
+    )
+    owner_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("担当部署"),
+    )
+    frequency = models.CharField(
+        _("入力の頻度"), max_length=12, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    baseline_value = models.DecimalField(_("基準値"), null=True, blank=True, **VALUE)
+    baseline_date = models.DateField(_("基準日"), null=True, blank=True)
+    at_risk_threshold = models.DecimalField(
+        _("「注意」にする不足率(%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=status.DEFAULT_AT_RISK,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    off_track_threshold = models.DecimalField(
+        _("「遅れ」にする不足率(%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=status.DEFAULT_OFF_TRACK,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("入力の猶予(日)"),
+        default=status.DEFAULT_GRACE_DAYS,
+        help_text=_("期間が終わってから何日以内に実績を入力するか"),
+    )
+    stall_periods = models.PositiveSmallIntegerField(
+        _("「伸びていない」と判定する期間数"),
+        default=status.DEFAULT_STALL_PERIODS,
+        help_text=_("直近この期間数のあいだ伸びていなければ知らせます(0で判定しない)"),
+    )
+    is_active = models.BooleanField(_("使用中"), default=True)
+    measures = models.ManyToManyField(
+        "plans.Measure",
+        blank=True,
+        through="KpiMeasure",
+        related_name="+",
+        verbose_name=_("施策"),
+    )
+
+    # Actuals are recorded by the owner (担当者) and the 原課担当 of the owner department, besides
+    # the organization's staff (see core.access); the definition is the staff's to change.
+    department_scoped = True
+    owner_scoped = True
+
+    class Meta:
+        ordering = ["organization", "code", "name", "pk"]
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPI")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(off_track_threshold__gte=models.F("at_risk_threshold")),
+                name="kpi_thresholds_in_order",
+                violation_error_message=_(
+                    "「遅れ」にする不足率は「注意」にする不足率以上にしてください。"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(baseline_value__isnull=True)
+                | models.Q(baseline_date__isnull=False),
+                name="kpi_baseline_has_date",
+                violation_error_message=_("基準値には基準日も入力してください。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+    @property
+    def department_id(self) -> int | None:
+        return self.owner_department_id
+
+    @property
+    def is_milestone(self) -> bool:
+        return self.kind == KpiKind.MILESTONE
+
+    @property
+    def unit_label(self) -> str:
+        return "%" if self.kind == KpiKind.PERCENTAGE and not self.unit else self.unit
+
+    def reporting_start(self) -> datetime.date:
+        """The first day actuals are expected for: the day after the baseline, else the day
+        the KPI was registered."""
+        if self.baseline_date:
+            return self.baseline_date + datetime.timedelta(days=1)
+        created = self.created_at or timezone.now()
+        return timezone.localdate(created)
+
+    def period_of(self, day: datetime.date) -> Period:
+        return period_of(self.frequency, day)
+
+
+class KpiPart(AuditedModel):
+    """Rows below a KPI follow its organization in access and audit."""
+
+    audit_select_related = ("kpi__organization",)
+
+    class Meta:
+        abstract = True
+
+    def audit_organization(self) -> Organization:
+        return self.kpi.organization
+
+
+class KpiTarget(KpiPart):
+    """A target value on a date; a 年度 target is on the 年度's last day (3月31日)."""
+
+    kpi = models.ForeignKey(
+        Kpi, on_delete=models.CASCADE, related_name="targets", verbose_name=_("KPI")
+    )
+    target_date = models.DateField(_("目標の日"))
+    fiscal_year = models.PositiveIntegerField(
+        _("年度"), null=True, blank=True, help_text=_("年度末の目標として入力したとき")
+    )
+    value = models.DecimalField(_("目標値"), **VALUE)
+
+    class Meta:
+        ordering = ["kpi", "target_date"]
+        verbose_name = _("KPIの目標")
+        verbose_name_plural = _("KPIの目標")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "target_date"],
+                name="kpi_target_one_per_date",
+                violation_error_message=_("同じ日の目標がすでにあります。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.target_date}: {self.value}"
+
+
+class KpiMeasure(KpiPart):
+    """A measure (施策) the KPI shows the result of; an audited row."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, verbose_name=_("KPI"))
+    measure = models.ForeignKey(
+        "plans.Measure", on_delete=models.CASCADE, related_name="+", verbose_name=_("施策")
+    )
+
+    class Meta:
+        verbose_name = _("KPIと施策")
+        verbose_name_plural = _("KPIと施策")
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "measure"], name="kpi_measure_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} / {self.measure}"
+
+
+class KpiActual(KpiPart):
+    """The actual of one period, one row per version: a correction adds a version and the
+    earlier ones stay (is_current marks the one in force). An evidence file, when attached, is
+    kept by later versions unless they attach another."""
+
+    kpi = models.ForeignKey(
+        Kpi, on_delete=models.CASCADE, related_name="actuals", verbose_name=_("KPI")
+    )
+    period_start = models.DateField(_("期間の初日"))
+    period_end = models.DateField(_("期間の末日"))
+    value = models.DecimalField(_("実績値"), **VALUE)
+    comment = models.TextField(_("コメント"), blank=True)
+    version = models.PositiveIntegerField(_("版"), default=1)
+    is_current = models.BooleanField(_("最新の版"), default=True)
+    source = models.CharField(_("入力の方法"), max_length=10, default="page")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("入力した人"),
+    )
+    recorded_at = models.DateTimeField(_("入力日時"), default=timezone.now)
+    file = models.FileField(
+        _("根拠資料"), storage=_evidence_storage, max_length=200, blank=True, default=""
+    )
+    file_name = models.CharField(_("ファイル名"), max_length=200, blank=True)
+    file_type = models.CharField(_("ファイルの種類"), max_length=100, blank=True)
+    file_size = models.PositiveBigIntegerField(_("ファイルのサイズ(バイト)"), null=True, blank=True)
+    file_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["kpi", "period_start", "-version"]
+        verbose_name = _("KPIの実績")
+        verbose_name_plural = _("KPIの実績")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "period_start", "version"], name="kpi_actual_one_per_version"
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "period_start"],
+                condition=models.Q(is_current=True),
+                name="kpi_actual_one_current",
+                violation_error_message=_("この期間の実績はすでにあります。修正してください。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["kpi", "is_current", "period_start"], name="kpi_actual")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.period_start}〜{self.period_end}: {self.value}"
+
+    @property
+    def period(self) -> Period:
+        return Period(self.period_start, self.period_end, self.kpi.frequency)
+
+    @property
+    def file_size_text(self) -> str:
+        return size_text(self.file_size or 0)
+
+
+class PeriodLock(TenantModel):
+    """A reporting period closed after review: no actual of a period inside it may change."""
+
+    start = models.DateField(_("初日"))
+    end = models.DateField(_("末日"))
+    label = models.CharField(_("期間"), max_length=60)
+    note = models.CharField(_("備考"), max_length=200, blank=True)
+
+    change_action = "manage"  # only the organization's admins lock and unlock
+
+    class Meta:
+        ordering = ["organization", "-start"]
+        verbose_name = _("締めた報告期間")
+        verbose_name_plural = _("締めた報告期間")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "start", "end"],
+                name="period_lock_unique",
+                violation_error_message=_("この期間はすでに締められています。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")),
+                name="period_lock_end_after_start",
+                violation_error_message=_("末日は初日以降にしてください。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def covers(self, period: Period) -> bool:
+        return self.start <= period.start and period.end <= self.end
+
+
+def style_of(value: str) -> str:
+    return STATUS_STYLE.get(value, "neutral")

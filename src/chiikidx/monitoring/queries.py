@@ -1,0 +1,403 @@
+"""Reads of the monitoring app shared by pages, the API, the tasks and the measure page.
+
+Statuses are computed (monitoring.status), never stored: `states` reads what a set of KPIs
+needs in a fixed number of queries, whatever the number of KPIs and actuals.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+
+from chiikidx.core import access
+from chiikidx.core.panels import Panel
+from chiikidx.core.tasks import Task
+from chiikidx.plans.choices import STATUS_STYLE as MEASURE_STYLE
+from chiikidx.plans.choices import MeasureStatus
+from chiikidx.plans.queries import departments_for, user_departments
+
+from . import status
+from .choices import STATUS_STYLE, Alert, Status
+from .models import Kpi, KpiActual, KpiMeasure, KpiTarget, PeriodLock
+from .periods import Period, periods_between
+
+
+def kpis_of(org) -> QuerySet:
+    return Kpi.objects.filter(organization=org).select_related(
+        "organization", "owner_user", "owner_department"
+    )
+
+
+def kpi_of(org, kpi_id) -> Kpi:
+    """A KPI of the URL's organization (another organization's id: DoesNotExist → 404)."""
+    return Kpi.objects.select_related("organization", "owner_user", "owner_department").get(
+        pk=kpi_id, organization=org
+    )
+
+
+def visible_kpis(user) -> QuerySet:
+    """KPIs the user may read (the only door for the API: Kpi.objects.visible_to)."""
+    return Kpi.objects.visible_to(user)
+
+
+def visible_actuals(user) -> QuerySet:
+    return KpiActual.objects.filter(kpi__in=visible_kpis(user).values("pk"))
+
+
+def locks_of(org) -> list[PeriodLock]:
+    return list(PeriodLock.objects.filter(organization=org).order_by("-start", "end"))
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+@dataclass
+class KpiState:
+    kpi: Kpi
+    facts: status.KpiFacts
+    evaluation: status.Evaluation
+    measures: list = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.evaluation.status
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+    @property
+    def status_style(self) -> str:
+        return STATUS_STYLE.get(self.status, "neutral")
+
+    @property
+    def alert_labels(self) -> list[str]:
+        return [str(Alert(a).label) for a in self.evaluation.alerts]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.evaluation.needs_attention
+
+    @property
+    def due_count(self) -> int:
+        return len(self.evaluation.due)
+
+
+def facts_of(kpi: Kpi, targets, actuals, recorders) -> status.KpiFacts:
+    baseline = None
+    if kpi.baseline_value is not None and kpi.baseline_date is not None:
+        baseline = status.Point(kpi.baseline_date, kpi.baseline_value)
+    return status.KpiFacts(
+        kind=kpi.kind,
+        direction=kpi.direction,
+        frequency=kpi.frequency,
+        start=kpi.reporting_start(),
+        baseline=baseline,
+        targets=[status.Point(d, v) for d, v in targets],
+        thresholds=status.Thresholds(kpi.at_risk_threshold, kpi.off_track_threshold),
+        grace_days=kpi.grace_days,
+        stall_periods=kpi.stall_periods,
+        owner_id=kpi.owner_user_id,
+        actuals=[
+            status.Observation(Period(start, end, kpi.frequency), value, by)
+            for start, end, value, by in actuals
+        ],
+        recorders=set(recorders),
+    )
+
+
+def states(
+    kpis: Iterable[Kpi],
+    today: datetime.date | None = None,
+    *,
+    recorders: bool = True,
+    measures: bool = False,
+) -> list[KpiState]:
+    """Evaluate KPIs: 2 queries (targets, current actuals), +1 for who recorded, +1 for the
+    measures they serve."""
+    kpis = list(kpis)
+    today = today or timezone.localdate()
+    ids = [k.pk for k in kpis]
+    targets, actuals, who = defaultdict(list), defaultdict(list), defaultdict(set)
+    if ids:
+        for kpi_id, day, value in KpiTarget.objects.filter(kpi_id__in=ids).values_list(
+            "kpi_id", "target_date", "value"
+        ):
+            targets[kpi_id].append((day, value))
+        current = KpiActual.objects.filter(kpi_id__in=ids, is_current=True)
+        for kpi_id, *row in current.values_list(
+            "kpi_id", "period_start", "period_end", "value", "recorded_by_id"
+        ):
+            actuals[kpi_id].append(row)
+    if ids and recorders:
+        found = KpiActual.objects.filter(kpi_id__in=ids, recorded_by__isnull=False)
+        pairs = found.values_list("kpi_id", "recorded_by_id").order_by().distinct()
+        for kpi_id, user_id in pairs:
+            who[kpi_id].add(user_id)
+    served = measures_of(ids) if measures else {}
+    result = []
+    for kpi in kpis:
+        facts = facts_of(kpi, targets[kpi.pk], actuals[kpi.pk], who[kpi.pk])
+        if not recorders:
+            facts.recorders = {kpi.owner_user_id}  # unknown: do not flag the owner rule
+        evaluation = status.evaluate(facts, today)
+        result.append(KpiState(kpi, facts, evaluation, served.get(kpi.pk, [])))
+    return result
+
+
+def measures_of(kpi_ids) -> dict[int, list]:
+    found = defaultdict(list)
+    links = KpiMeasure.objects.filter(kpi_id__in=list(kpi_ids)).select_related("measure__plan")
+    for link in links.order_by("measure__plan_id", "measure__order", "measure_id"):
+        found[link.kpi_id].append(link.measure)
+    return found
+
+
+# --- the organization's monitoring page -----------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    total: int
+    with_owner: int
+    with_department: int
+    up_to_date: int
+
+    @staticmethod
+    def share(part: int, whole: int) -> int | None:
+        return None if not whole else round(part * 100 / whole)
+
+    @property
+    def owner_share(self):
+        return self.share(self.with_owner, self.total)
+
+    @property
+    def department_share(self):
+        return self.share(self.with_department, self.total)
+
+    @property
+    def up_to_date_share(self):
+        return self.share(self.up_to_date, self.total)
+
+
+@dataclass
+class Overview:
+    states: list[KpiState]  # every active KPI
+    shown: list[KpiState]  # after the filters, those needing attention first
+    counts: list[tuple[str, str, str, int]]  # (status, label, style, count)
+    alert_counts: list[tuple[str, str, int]]
+    coverage: Coverage
+    inactive: int
+
+
+FILTER_SHOW = ("attention", "all")
+# The monitoring page lists the worst first.
+SEVERITY = [
+    Status.OFF_TRACK,
+    Status.STALE,
+    Status.AT_RISK,
+    Status.NO_DATA,
+    Status.NO_TARGET,
+    Status.ON_TRACK,
+]
+
+
+def overview(
+    org, *, show="attention", status_value="", alert="", department_id=None, today=None
+) -> Overview:
+    """Active KPIs of the organization, evaluated (6 queries); filters only hide rows."""
+    kpis = list(kpis_of(org).filter(is_active=True).order_by("code", "name", "pk"))
+    found = states(kpis, today, measures=True)
+    shown = [
+        s
+        for s in found
+        if (show == "all" or s.needs_attention)
+        and (not status_value or s.status == status_value)
+        and (not alert or alert in s.evaluation.alerts)
+        and (not department_id or s.kpi.owner_department_id == department_id)
+    ]
+    shown.sort(key=lambda s: (SEVERITY.index(s.status), -len(s.evaluation.alerts)))
+    counts = [
+        (v, str(label), STATUS_STYLE[v], sum(1 for s in found if s.status == v))
+        for v, label in Status.choices
+    ]
+    alert_counts = [
+        (v, str(label), sum(1 for s in found if v in s.evaluation.alerts))
+        for v, label in Alert.choices
+    ]
+    coverage = Coverage(
+        total=len(found),
+        with_owner=sum(1 for s in found if s.kpi.owner_user_id),
+        with_department=sum(1 for s in found if s.kpi.owner_department_id),
+        up_to_date=sum(1 for s in found if Alert.STALE not in s.evaluation.alerts),
+    )
+    inactive = Kpi.objects.filter(organization=org, is_active=False).count()
+    return Overview(found, shown, counts, alert_counts, coverage, inactive)
+
+
+def departments_of(org) -> QuerySet:
+    return departments_for(org)
+
+
+# --- my KPIs and the tasks ------------------------------------------------------------------
+
+
+def my_kpis(user, org) -> QuerySet:
+    """Active KPIs of `org` the user owns, or owned by one of the user's departments."""
+    mine = Q(owner_user_id=user.pk)
+    departments = user_departments(user, org)
+    if departments:
+        mine |= Q(owner_department_id__in=departments)
+    return kpis_of(org).filter(mine, is_active=True).order_by("code", "name", "pk")
+
+
+def kpi_tasks(user) -> Iterable[Task]:
+    """「自分の作業」: the user's KPIs with periods ended and not yet entered."""
+    memberships = access.active_memberships(user)
+    if not memberships:
+        return []
+    mine = Q(owner_user_id=user.pk, organization_id__in=[m.organization_id for m in memberships])
+    for m in memberships:
+        if m.department_id:
+            mine |= Q(organization_id=m.organization_id, owner_department_id=m.department_id)
+    kpis = Kpi.objects.filter(mine, is_active=True).select_related("organization")
+    return [_task(s) for s in states(kpis, recorders=False) if s.evaluation.due]
+
+
+def _task(state: KpiState) -> Task:
+    kpi, due = state.kpi, state.evaluation.due
+    oldest = due[0]
+    detail = ngettext(
+        "%(period)s の実績が未入力です。",
+        "%(period)s ほか %(more)s 期間の実績が未入力です。",
+        len(due),
+    ) % {"period": due[-1].label, "more": len(due) - 1}
+    return Task(
+        gettext("KPI「%(name)s」の実績を入力") % {"name": kpi.name},
+        detail,
+        reverse("monitoring:mine", args=[kpi.organization.code]) + f"#kpi-{kpi.pk}",
+        kpi.organization,
+        gettext("KPI"),
+        status.deadline(oldest, kpi.grace_days),
+    )
+
+
+# --- one KPI's page -------------------------------------------------------------------------
+
+
+@dataclass
+class PeriodRow:
+    period: Period
+    target: object  # Decimal | None
+    actual: KpiActual | None
+    status: str | None
+    shortfall: object
+    deadline: datetime.date
+    locked: bool
+    versions: int = 1
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label) if self.status else ""
+
+    @property
+    def status_style(self) -> str:
+        return STATUS_STYLE.get(self.status, "neutral") if self.status else "neutral"
+
+
+def period_rows(state: KpiState, today: datetime.date | None = None) -> list[PeriodRow]:
+    """Every period from the first expected (or recorded) to today's, newest first (2 queries)."""
+    kpi, facts = state.kpi, state.facts
+    today = today or timezone.localdate()
+    current = {
+        a.period_start: a
+        for a in KpiActual.objects.filter(kpi=kpi, is_current=True).select_related("recorded_by")
+    }
+    start = min([facts.start, *current]) if current else facts.start
+    locks = locks_of(kpi.organization)
+    rows = []
+    for period in periods_between(kpi.frequency, start, max(today, start)):
+        actual = current.get(period.start)
+        judged = (None, None, None)
+        if actual is not None:
+            judged = status.judge(facts, status.Observation(period, actual.value))
+        target = judged[1] if actual is not None else status.path_value(facts, period.end)
+        rows.append(
+            PeriodRow(
+                period=period,
+                target=target,
+                actual=actual,
+                status=judged[0],
+                shortfall=judged[2],
+                deadline=status.deadline(period, kpi.grace_days),
+                locked=any(lock.covers(period) for lock in locks),
+                versions=actual.version if actual else 0,
+            )
+        )
+    return list(reversed(rows))
+
+
+def corrections(kpi: Kpi) -> list[tuple[Period, list[KpiActual]]]:
+    """Periods corrected at least once, with every version (newest first)."""
+    corrected = KpiActual.objects.filter(kpi=kpi, version__gt=1).values("period_start")
+    versions = (
+        KpiActual.objects.filter(kpi=kpi, period_start__in=corrected)
+        .select_related("recorded_by")
+        .order_by("-period_start", "-version")
+    )
+    grouped: dict[datetime.date, list[KpiActual]] = {}
+    for actual in versions:
+        grouped.setdefault(actual.period_start, []).append(actual)
+    return [
+        (Period(a[0].period_start, a[0].period_end, kpi.frequency), a) for a in grouped.values()
+    ]
+
+
+def entry_periods(state: KpiState, today: datetime.date | None = None) -> list[Period]:
+    """Periods offered for entry: those due (newest first), then today's period."""
+    today = today or timezone.localdate()
+    offered = list(reversed(state.evaluation.due))[:24]
+    current = state.kpi.period_of(today)
+    if current not in offered and current.start >= state.facts.start:
+        offered.append(current)
+    return offered
+
+
+# --- the measure page (registered in core.panels) -------------------------------------------
+
+
+def kpis_of_measure(measure) -> QuerySet:
+    """KPIs of the measure and of its copies in other versions of the plan (改定)."""
+    key = measure.origin or measure.pk
+    return (
+        Kpi.objects.filter(organization_id=measure.plan.organization_id, is_active=True)
+        .filter(Q(kpimeasure__measure_id=key) | Q(kpimeasure__measure__origin=key))
+        .select_related("owner_user", "owner_department")
+        .distinct()
+        .order_by("code", "name", "pk")
+    )
+
+
+def measure_panel(request, measure) -> Panel:
+    """KPIs of a measure and the status they suggest for it (1 query without KPIs, 3 with)."""
+    found = states(kpis_of_measure(measure), recorders=False)
+    suggested = status.suggest_measure_status([s.status for s in found])
+    org = measure.plan.organization
+    user = getattr(request, "user", None)
+    context = {
+        "kpi_states": found,
+        "suggested": suggested,
+        "suggested_label": MeasureStatus(suggested).label if suggested else "",
+        "suggested_style": MEASURE_STYLE.get(suggested, "neutral"),
+        "differs": suggested is not None and suggested != measure.status,
+        "can_add_kpi": user is not None and access.can(user, "change", org),
+        "panel_measure": measure,
+    }
+    return Panel("monitoring/_measure_panel.html", context)
