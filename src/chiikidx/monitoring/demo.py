@@ -23,7 +23,7 @@ from chiikidx.core import audit
 from chiikidx.core import demo as core_demo
 from chiikidx.core.choices import OrgKind
 from chiikidx.core.japanese import fiscal_year
-from chiikidx.core.models import Department
+from chiikidx.core.models import Department, Membership
 from chiikidx.plans.queries import current_measures
 
 from . import status
@@ -181,7 +181,7 @@ WAKABA = [
         60,
         (90, 130, 170, 200),
         "on_track",
-        ("電子申請",),
+        ("電子申請", "オンライン申請", "申請"),
         "電子申請で受け付けた件数(月ごと)",
         "電子申請システムの月報",
     ),
@@ -213,7 +213,7 @@ WAKABA = [
         20,
         (60, 100, 140, 180),
         "stall",
-        ("デジタル活用支援員",),
+        ("デジタル活用支援員", "スマホ", "相談", "デジタル"),
         "支援員が受けた相談の件数(四半期ごと)",
         "支援員の活動日誌",
     ),
@@ -229,7 +229,7 @@ WAKABA = [
         70,
         (74, 78, 82, 85),
         "stale",
-        ("電子申請",),
+        ("電子申請", "オンライン申請", "申請"),
         "窓口アンケートで「満足」「やや満足」と答えた人の割合",
         "窓口アンケート",
     ),
@@ -291,42 +291,70 @@ ACTORS = {"201": "muni-admin-1", "301": "muni-admin-2"}  # who the demo acts as
 
 
 def extend(spec, orgs: dict, today: datetime.date | None = None) -> None:
+    """KPIs for あおば市 and わかば町 (hand-written sets) and for every other municipality with
+    a plan (OTHERS). Everything is read and written for all municipalities together: a fixed
+    number of queries per actor, whatever the number of municipalities."""
     today = today or timezone.localdate()
     names = {n for specs in SETS.values() for s in specs for n in (s.owner, s.recorder) if n}
     names |= set(ACTORS.values())
     users = get_user_model().objects.filter(username__in=[spec.user_prefix + n for n in names])
     users = {u.username.removeprefix(spec.user_prefix): u for u in users}
-    for org in sorted(orgs.values(), key=lambda o: o.code):
-        if org.kind in (OrgKind.PREFECTURE, OrgKind.WARD):
-            continue
-        if Kpi.objects.filter(organization=org).exists():
-            continue  # already built (idempotent)
+    candidates = [o for o in orgs.values() if o.kind not in (OrgKind.PREFECTURE, OrgKind.WARD)]
+    built = set(
+        Kpi.objects.filter(organization__in=candidates).values_list("organization_id", flat=True)
+    )  # already built (idempotent)
+    candidates = sorted((o for o in candidates if o.pk not in built), key=lambda o: o.code)
+    measures: dict = {o.pk: [] for o in candidates}
+    for m in (
+        current_measures()
+        .filter(plan__organization__in=candidates)
+        .select_related("plan")
+        .order_by("plan_id", "order", "pk")
+    ):
+        measures[m.plan.organization_id].append(m)
+    members: dict = {o.pk: set() for o in candidates}
+    for org_id, user_id in Membership.objects.filter(
+        organization__in=candidates, is_active=True
+    ).values_list("organization_id", "user_id"):
+        members[org_id].add(user_id)
+    departments: dict = {o.pk: {} for o in candidates}
+    for d in Department.objects.filter(organization__in=candidates):
+        departments[d.organization_id][d.name] = d
+    by_actor: dict = {}
+    for org in candidates:
         suffix = next((s for s in SETS if org.code == core_demo.code(spec, s)), None)
-        measures = list(
-            current_measures().filter(plan__organization=org).order_by("plan_id", "order", "pk")
-        )
-        if suffix is None and not measures:
+        if suffix is None and not measures[org.pk]:
             continue  # other municipalities get KPIs once they have a plan
-        members = set(org.memberships.filter(is_active=True).values_list("user_id", flat=True))
-        found = {name: u for name, u in users.items() if u.pk in members}
-        _build(org, SETS.get(suffix, OTHERS), measures, found, found.get(ACTORS.get(suffix)), today)
+        found = {name: u for name, u in users.items() if u.pk in members[org.pk]}
+        actor = found.get(ACTORS.get(suffix))
+        job = (org, SETS.get(suffix, OTHERS), measures[org.pk], found, departments[org.pk])
+        by_actor.setdefault(actor, []).append(job)
+    for actor, jobs in by_actor.items():
+        _build(jobs, actor, today)
 
 
-def _build(org, specs, measures, users, actor, today) -> None:
-    departments = {d.name: d for d in Department.objects.filter(organization=org)}
+def _build(jobs: list, actor, today) -> None:
+    """Jobs: (organization, specs, measures, users, departments); one insert per table."""
     base_fy = fiscal_year(today) - 2
     baseline_date = datetime.date(base_fy, 3, 31)
     with audit.acting_as(actor):
         kpis = Kpi.objects.bulk_create(
-            [_kpi(org, s, departments, users, baseline_date) for s in specs]
+            [
+                _kpi(org, s, departments, users, baseline_date)
+                for org, specs, _measures, users, departments in jobs
+                for s in specs
+            ]
         )
         targets, links, actuals = [], [], []
-        for kpi, s in zip(kpis, specs, strict=True):
-            own = _targets(kpi, s, base_fy, today)
-            targets += own
-            links += _links(kpi, s, measures)
-            recorder = users.get(s.recorder or s.owner or "", actor)
-            actuals += _actuals(kpi, s, own, recorder, today)
+        made = iter(kpis)
+        for _org, specs, measures, users, _departments in jobs:
+            for s in specs:
+                kpi = next(made)
+                own = _targets(kpi, s, base_fy, today)
+                targets += own
+                links += _links(kpi, s, measures)
+                recorder = users.get(s.recorder or s.owner or "", actor)
+                actuals += _actuals(kpi, s, own, recorder, today)
         KpiTarget.objects.bulk_create(targets)
         KpiMeasure.objects.bulk_create(links)
         KpiActual.objects.bulk_create(actuals, batch_size=500)
