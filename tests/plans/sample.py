@@ -139,3 +139,12 @@ def drifted_plan(org, admin):
         deadline=datetime.date(2025, 9, 30),
     )
     return plan, [*measures, added], older, latest
+
+
+def client_for(user_named, username):
+    """An API client authenticated as the user named `username`."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user_named(username))
+    return api

@@ -8,17 +8,11 @@ from chiikidx.core.models import AuditEntry
 from chiikidx.plans import services
 from chiikidx.plans.models import MeasureUpdate
 
-from .sample import department, make_plan
+from .sample import client_for, department, make_plan
 
 pytestmark = pytest.mark.django_db
 
 AOBA, MIDORI, B_MUNI = "992011", "993018", "982016"
-
-
-def client_for(user_named, username):
-    api = APIClient()
-    api.force_authenticate(user_named(username))
-    return api
 
 
 @pytest.fixture

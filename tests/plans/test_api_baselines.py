@@ -4,29 +4,17 @@ the page's rights, and the comparison of two states of a plan."""
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from chiikidx.core.models import AuditEntry
 from chiikidx.plans import services
 from chiikidx.plans.models import Baseline, Measure
 
-from .sample import department, make_plan
+from .sample import client_for, department, make_plan
 
 pytestmark = pytest.mark.django_db
 
 AOBA = "992011"
 URL = "/api/v1/plan-baselines/"
-
-
-def client_for(user_named, username):
-    api = APIClient()
-    api.force_authenticate(user_named(username))
-    return api
-
-
-@pytest.fixture
-def admin(user_named):
-    return user_named("muni-admin-1")
 
 
 @pytest.fixture

@@ -11,24 +11,13 @@ from chiikidx.core.models import AuditEntry
 from chiikidx.plans import services
 from chiikidx.plans.models import Dependency, Measure
 
-from .sample import department, make_plan
+from .sample import client_for, department, make_plan
 
 pytestmark = pytest.mark.django_db
 
 AOBA, WAKABA = "992011", "993018"
 D = datetime.date
 URL = "/api/v1/plan-dependencies/"
-
-
-def client_for(user_named, username):
-    api = APIClient()
-    api.force_authenticate(user_named(username))
-    return api
-
-
-@pytest.fixture
-def admin(user_named):
-    return user_named("muni-admin-1")
 
 
 @pytest.fixture

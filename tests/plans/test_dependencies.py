@@ -34,11 +34,6 @@ def _link(user, p, s, kind="fs", lag=0):
 
 
 @pytest.fixture
-def admin(user_named):
-    return user_named("muni-admin-1")
-
-
-@pytest.fixture
 def chain(org_coded, admin):
     """あおば市: A (4/1–4/30) → B (5/1–5/31) → C (6/1–6/30), D (4/1–12/31) on its own."""
     plan = make_plan(

@@ -28,11 +28,6 @@ def _client(user):
 
 
 @pytest.fixture
-def admin(user_named):
-    return user_named("muni-admin-1")
-
-
-@pytest.fixture
 def small(org_coded, admin):
     return _dated_plan(org_coded(AOBA), admin, 4)
 

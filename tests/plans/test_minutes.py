@@ -31,11 +31,6 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def admin(user_named):
-    return user_named("muni-admin-1")
-
-
-@pytest.fixture
 def plan(org_coded, admin):
     return make_plan(org_coded(AOBA), admin, measures=1)
 

@@ -41,11 +41,6 @@ def _state():
 
 
 @pytest.fixture
-def admin(user_named):
-    return user_named("muni-admin-1")
-
-
-@pytest.fixture
 def drifted(org_coded, admin):
     return drifted_plan(org_coded(AOBA), admin)
 

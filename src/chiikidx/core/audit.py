@@ -165,11 +165,13 @@ class AuditedQuerySet(models.QuerySet):
             pks = list(self.values_list("pk", flat=True))
             before = stored_snapshots(self.model, pks, self.db)
             count = self.model._base_manager.using(self.db).filter(pk__in=pks).update(**kwargs)
-            after = (
-                self.model._base_manager.using(self.db)
-                .select_related(*self.model.audit_select_related)
-                .in_bulk(pks)
-            )
+            # Re-read with the caller's select_related and what audit_organization() follows
+            # (audit_select_related), so the organization of each row costs no query.
+            reread = self.model._base_manager.using(self.db)
+            reread.query.select_related = self.query.select_related
+            if self.model.audit_select_related:
+                reread = reread.select_related(*self.model.audit_select_related)
+            after = reread.in_bulk(pks)
             changes = [_update_change(after[pk], before[pk]) for pk in pks if pk in after]
             record([c for c in changes if c], using=self.db)
         return count

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from chiikidx.core.models import AuditedModel, Department, Organization, TenantModel
@@ -185,6 +187,13 @@ class Policy(PlanPart):
         return f"{self.code} {self.title}".strip()
 
 
+@functools.cache
+def _status_labels(language: str | None) -> dict[str, str]:
+    """MeasureStatus labels in `language`, translated once per language."""
+    with override(language):
+        return {value: str(label) for value, label in MeasureStatus.choices}
+
+
 class Measure(PlanPart):
     """施策: 誰が (owner), いつまでに (deadline), 何を (deliverable), どの水準まで (target)."""
 
@@ -291,6 +300,11 @@ class Measure(PlanPart):
     @property
     def status_style(self) -> str:
         return STATUS_STYLE.get(self.status, "neutral")
+
+    def get_status_display(self) -> str:
+        """Django's own re-translates every choice label on each call (hashing the lazy
+        labels); tables and charts of hundreds of measures call it for every row."""
+        return _status_labels(get_language()).get(self.status, self.status)
 
     @property
     def source_response_id(self) -> int | None:

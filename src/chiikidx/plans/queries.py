@@ -290,6 +290,7 @@ class GanttLine:
     added: bool = False  # not in the chosen baseline: added since
     move: object | None = None  # schedule.Move of the what-if asked, if it moves
     broken: object | None = None  # schedule.BrokenDeadline of the what-if asked
+    url: str = ""  # the measure's page (set by the view)
 
     @property
     def measure(self) -> Measure:

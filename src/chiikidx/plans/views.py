@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access, downloads, tabular, uploads
+from chiikidx.core import access, downloads, links, tabular, uploads
 from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
@@ -664,6 +664,9 @@ def plan_gantt(request, lgcode, plan_id):
         impact=impact,
         found=schedule_found,
     )
+    measure_url = links.url_maker("plans:measure", "lgcode", "measure_id")
+    for line in chart.lines:
+        line.url = measure_url(lgcode=lgcode, measure_id=line.measure.pk)
     context = {
         "plan": plan,
         "gantt": chart,
