@@ -554,13 +554,18 @@ CREATE_ROUTES = {
     # the sample measure (the waiting one) is owned by 福祉課, dept-staff-1's department
     "api:plan-dependency-list": (A_MUNI1, "change_measure"),
     "api:plan-baseline-list": (A_MUNI1, "change"),
+    "api:kpi-list": (A_MUNI1, "change"),
+    # the sample KPI is owned by 福祉課: its 原課担当 record actuals too
+    "api:kpi-actual-list": (A_MUNI1, "change_measure"),
 }
+# A KPI names its organization by code: one the user does not see is a 400 (which codes to use).
+CREATE_UNSEEN = {"api:kpi-list": {400}}
 
 
 def create_expectation(name: str, role: str) -> set[int] | None:
     owner, needs = CREATE_ROUTES[name]
     if owner not in ROLES[role][1]:
-        return {404}
+        return CREATE_UNSEEN.get(name, {404})
     writers = {"change": CHANGERS, "change_measure": MEASURE_WRITERS}[needs]
     return None if owner in writers.get(role, set()) else {403}
 
@@ -586,6 +591,12 @@ def post_data(name: str) -> dict:
         "api:plan-baseline-list": lambda: {
             "plan": _plan_sample(A_MUNI1)["plan_id"],
             "label": "権限テスト",
+        },
+        "api:kpi-list": lambda: {"organization_code": A_MUNI1, "name": "権限テストのKPI"},
+        "api:kpi-actual-list": lambda: {
+            "kpi": _kpi_sample(A_MUNI1)["kpi_id"],
+            "period": "2025-04",
+            "value": "10",
         },
     }
     return made[name]() if name in made else POST_DATA.get(name, {})
@@ -935,6 +946,8 @@ def test_route_for_role(route, role, user_named):
 DELETE_ROUTES = {
     # the sample link's waiting measure is owned by 福祉課, dept-staff-1's department
     "api:plan-dependency-detail": (A_MUNI1, "change_measure"),
+    # the sample KPI has no actuals, so it may be deleted (by the organization's staff only)
+    "api:kpi-detail": (A_MUNI1, "change"),
 }
 
 

@@ -14,7 +14,7 @@ from chiikidx.plans.queries import current_measures, departments_for
 
 from . import periods
 from .models import Kpi
-from .services import TargetInput
+from .services import KPI_FIELDS, TargetInput
 
 TARGET_ROWS_MIN = 4
 TARGET_ROWS_SPARE = 2
@@ -98,25 +98,7 @@ class KpiForm(forms.ModelForm):
 
     class Meta:
         model = Kpi
-        fields = [
-            "code",
-            "name",
-            "definition",
-            "unit",
-            "kind",
-            "direction",
-            "data_source",
-            "owner_user",
-            "owner_department",
-            "frequency",
-            "baseline_value",
-            "baseline_date",
-            "at_risk_threshold",
-            "off_track_threshold",
-            "grace_days",
-            "stall_periods",
-            "is_active",
-        ]
+        fields = list(KPI_FIELDS)
         widgets = {"definition": forms.Textarea(attrs={"rows": 2})}
         labels = {"owner_user": _("担当者(入力する人)")}
 
