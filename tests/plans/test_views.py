@@ -236,3 +236,17 @@ def test_summary_query_count_does_not_grow_with_measures(
     for plan in (small, big):
         with django_assert_num_queries(17):
             assert client.get(reverse("plans:summary", args=[AOBA, plan.pk])).status_code == 200
+
+
+def test_summary_lists_delayed_measures_with_and_without_a_deadline(org_coded, admin):
+    """Two 遅延 measures not yet late by date sort alike: one without 期限 must not break it."""
+    plan = make_plan(org_coded(AOBA), admin, measures=2)
+    first, second = plan.measures.order_by("pk")
+    Measure.objects.filter(pk=first.pk).update(status="delayed", deadline=None)
+    Measure.objects.filter(pk=second.pk).update(
+        status="delayed", deadline=datetime.date.today() + datetime.timedelta(days=200)
+    )
+    response = _client(admin).get(reverse("plans:summary", args=[AOBA, plan.pk]))
+    assert response.status_code == 200
+    late = response.content.decode().split("遅れている施策", 1)[1]
+    assert 0 <= late.index(second.title) < late.index(first.title)  # the one without 期限 last

@@ -20,7 +20,7 @@ from chiikidx.core.tasks import Task
 
 from .choices import CANDIDATE_PLAN_STATUSES, OPEN_STATUSES, MeasureStatus
 from .models import Dependency, Measure, Plan, PlanDecision, Policy
-from .services import weighted_progress
+from .services import measure_name, schedule_of, weighted_progress
 
 
 def plans_of(org) -> QuerySet:
@@ -323,10 +323,9 @@ def gantt(
     the baseline's snapshot (matched by `Measure.origin` or id, as in baselines.compare): the
     snapshot is read once, never per measure. `impact` (a schedule.Impact of
     services.what_if) adds the dates the measures would move to and the 期限 they would break.
-    `found` is the plan's schedule when the caller has it already (gantt_schedule)."""
-    from .services import measure_name
-
-    found = gantt_schedule(plan) if found is None else found
+    `found` is the plan's schedule (services.schedule_of) when the caller has it already."""
+    if found is None:
+        found = schedule_of(plan)
     filtered = bool(policy_id or department_id or status)
     rows = [
         r
@@ -353,19 +352,11 @@ def gantt(
             )
     chart = {"bars": bars, "arrows": arrows, "today": timezone.localdate().isoformat()}
     chart["ghosts"] = [_ghost(i, line, baseline) for i, line in enumerate(lines) if line.baseline]
-    chart["baseline_label"] = baseline.label if baseline is not None else ""
+    chart["baseline_label"] = escape(baseline.label) if baseline is not None else ""
     chart["moves"] = [_moved(i, line) for i, line in enumerate(lines) if line.move]
     chart["broken"] = [_broken(i, line) for i, line in enumerate(lines) if line.broken]
     chart["ticks"] = _quarter_ticks(plan, rows, lines)
     return Gantt(schedule=found, rows=rows, chart=chart, lines=lines, baseline=baseline)
-
-
-def gantt_schedule(plan: Plan):
-    """The plan's schedule (services.schedule_of) with what the chart shows of each measure."""
-    from .services import schedule_of
-
-    measures = Measure.objects.filter(plan=plan).select_related("owner_department", "policy")
-    return schedule_of(plan, measures)
 
 
 def _lines(rows, baseline, impact) -> list[GanttLine]:

@@ -49,7 +49,9 @@ class LateMeasure:
 
     @property
     def sort_key(self) -> tuple:
-        return (-max(self.days_overdue, self.days_late_scheduled), self.measure.deadline or 0)
+        # Measures without a 期限 last among equals (a date never compares with a number).
+        days = max(self.days_overdue, self.days_late_scheduled)
+        return (-days, self.measure.deadline or datetime.date.max, self.measure.pk)
 
 
 @dataclass

@@ -648,7 +648,7 @@ def plan_gantt(request, lgcode, plan_id):
     status = status if status in MeasureStatus.values else ""
     found = list(queries.baselines_of(queries.plan_versions(plan)).defer("snapshot"))
     baseline = _chosen_baseline(request.GET.get("baseline"), found)
-    schedule_found = queries.gantt_schedule(plan)
+    schedule_found = services.schedule_of(plan)
     what_if_form, impact = _what_if_asked(request, plan, schedule_found)
     kept = [
         (name, request.GET[name])
