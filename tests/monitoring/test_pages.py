@@ -285,9 +285,23 @@ def test_monitoring_and_my_kpis_have_pinned_query_counts(org_coded, django_asser
     staff = client_of("dept-staff-1")
     mine = reverse("monitoring:mine", args=[AOBA])
     staff.get(mine)
-    with django_assert_max_num_queries(9):  # shell 6, KPIs 1, targets 1, actuals 1
+    with django_assert_max_num_queries(10):  # shell 6, KPIs 1, targets 1, actuals 1, locks 1
         response = staff.get(mine)
     assert response.content.decode().count('class="quick-update"') == 12
     kpi = Kpi.objects.filter(organization__code=AOBA).order_by("-pk").first()
     with django_assert_max_num_queries(15):
         assert admin.get(reverse("monitoring:kpi", args=[AOBA, kpi.pk])).status_code == 200
+
+
+def test_my_kpis_does_not_offer_a_locked_period(kpi, org_coded):
+    """「自分のKPI」 offers only periods that can still be entered, as the KPI page does."""
+    url = reverse("monitoring:mine", args=[AOBA])
+    month = kpi.period_of(months_ago(2))
+    option = f'<option value="{month.start.isoformat()}"'
+    assert option in client_of("dept-staff-1").get(url).content.decode()
+    services.lock_period(
+        acting_user=user("muni-admin-1"),
+        organization=org_coded(AOBA),
+        period=month,
+    )
+    assert option not in client_of("dept-staff-1").get(url).content.decode()

@@ -67,6 +67,19 @@ def test_create_kpi_with_targets_and_measures_is_audited(org_coded):
     assert list(KpiMeasure.objects.filter(kpi=kpi).values_list("measure_id", flat=True)) == [
         measures[0].pk
     ]
+    # Saving the same targets again changes (and records) nothing
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    services.save_kpi(
+        acting_user=user("muni-staff-1"),
+        organization=org,
+        kpi=kpi,
+        measures=measures[:1],
+        targets=[
+            TargetInput(datetime.date(2026, 3, 31), Decimal(250), 2025),
+            TargetInput(datetime.date(2028, 3, 31), Decimal(500), 2027),
+        ],
+    )
+    assert not AuditEntry.objects.filter(seq__gt=last, model_label="monitoring.KpiTarget")
 
 
 @pytest.mark.parametrize(

@@ -324,7 +324,17 @@ def _kpi_values(organization, given: dict) -> dict:
 def _member(organization, username: str):
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.filter(username=username).first()
+    # Only the organization's own staff: the answer must not tell whether a login ID exists
+    # elsewhere.
+    user = (
+        get_user_model()
+        .objects.filter(
+            username=username,
+            memberships__organization=organization,
+            memberships__is_active=True,
+        )
+        .first()
+    )
     if user is None:
         raise ServiceError(_("担当者のログインID「%(u)s」が見つかりません。") % {"u": username})
     return user

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from chiikidx.core import tabular
 
 from . import periods, queries, services
 from .choices import Frequency, KpiKind
-from .models import Kpi, KpiActual, PeriodLock
+from .models import Kpi, KpiActual
 
 COLUMNS = [
     tabular.Column("id", "KPI ID", tabular.integer(min=1), aliases=("ID",)),
@@ -102,7 +103,11 @@ class _Context:
     seen: dict = field(default_factory=dict)  # (kpi id, period start) → row
 
     def load(self) -> _Context:
-        kpis = list(Kpi.objects.filter(organization=self.organization))
+        # Locked (as record_actual locks its KPI) so that nothing is entered between this read
+        # and the write; with their organization, which the rights and the audit read per KPI.
+        kpis = list(
+            queries.kpis_of(self.organization).select_for_update(of=("self",)).order_by("pk")
+        )
         self.by_id = {k.pk: k for k in kpis}
         for kpi in kpis:
             for key in (kpi.code, kpi.name):
@@ -110,7 +115,7 @@ class _Context:
                     self.by_key.setdefault(_fold(key), []).append(kpi)
         found = KpiActual.objects.filter(kpi__organization=self.organization, is_current=True)
         self.current = {(a.kpi_id, a.period_start): a for a in found}
-        self.locks = list(PeriodLock.objects.filter(organization=self.organization))
+        self.locks = queries.locks_of(self.organization)
         return self
 
     def kpi_of(self, row: dict) -> tuple[Kpi | None, tabular.RowError | None]:
@@ -223,6 +228,7 @@ def parse_value(kpi: Kpi, raw) -> Decimal:
     return tabular.decimal_()(raw)
 
 
+@transaction.atomic
 def import_upload(
     *, acting_user, organization, data: bytes, filename: str, today=None
 ) -> dict[str, int]:

@@ -52,7 +52,11 @@ def visible_actuals(user) -> QuerySet:
 
 
 def locks_of(org) -> list[PeriodLock]:
-    return list(PeriodLock.objects.filter(organization=org).order_by("-start", "end"))
+    return list(
+        PeriodLock.objects.filter(organization=org)
+        .select_related("created_by")
+        .order_by("-start", "end")
+    )
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -360,14 +364,17 @@ def corrections(kpi: Kpi) -> list[tuple[Period, list[KpiActual]]]:
     ]
 
 
-def entry_periods(state: KpiState, today: datetime.date | None = None) -> list[Period]:
-    """Periods offered for entry: those due (newest first), then today's period."""
+def entry_periods(
+    state: KpiState, today: datetime.date | None = None, locks: list | tuple = ()
+) -> list[Period]:
+    """Periods offered for entry: those due (newest first), then today's period; none that
+    a lock of `locks` (the organization's, see locks_of) covers."""
     today = today or timezone.localdate()
     offered = list(reversed(state.evaluation.due))[:24]
     current = state.kpi.period_of(today)
     if current not in offered and current.start >= state.facts.start:
         offered.append(current)
-    return offered
+    return [p for p in offered if not any(lock.covers(p) for lock in locks)]
 
 
 # --- the measure page (registered in core.panels) -------------------------------------------

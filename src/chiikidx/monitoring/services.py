@@ -180,7 +180,7 @@ def _set_targets(kpi: Kpi, targets: list[TargetInput]) -> None:
     for given in targets:
         value = Decimal(1) if kpi.is_milestone else given.value
         target = stored.pop(given.date, None) or KpiTarget(kpi=kpi, target_date=given.date)
-        if (target.pk, target.value, target.fiscal_year) != (None, value, given.fiscal_year):
+        if target.pk is None or (target.value, target.fiscal_year) != (value, given.fiscal_year):
             target.value, target.fiscal_year = value, given.fiscal_year
             target.save()
     for target in stored.values():

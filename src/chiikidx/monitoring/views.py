@@ -93,10 +93,11 @@ def _defaults() -> dict:
 def mine(request, lgcode):
     """「自分のKPI」: the user's KPIs with the periods due and a form for each."""
     found = queries.states(queries.my_kpis(request.user, request.org), recorders=False)
+    locks = queries.locks_of(request.org)
     rows = [
         (
             state,
-            ActualForm(kpi=state.kpi, periods_offered=queries.entry_periods(state)),
+            ActualForm(kpi=state.kpi, periods_offered=queries.entry_periods(state, locks=locks)),
             services.can_record(request.user, state.kpi),
         )
         for state in found
