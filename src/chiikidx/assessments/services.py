@@ -383,7 +383,6 @@ def save_many_answers(*, acting_user, edits: list[tuple[Response, dict, dict]]) 
     definition = definition_for(first)
     stored: dict[int, dict] = {pk: {} for pk in locked}
     for answer in Answer.objects.filter(response_id__in=locked):
-        answer.response = locked[answer.response_id]
         stored[answer.response_id][answer.question_code] = answer
     attached = evidence.attached_codes_by_response(locked)
     saved, writes = {}, []

@@ -184,6 +184,8 @@ class TenantModel(AuditedModel):
             self.updated_by = actor
         super().save(*args, **kwargs)
 
+    audit_select_related = ("organization",)
+
     def audit_organization(self) -> Organization:
         return self.organization
 
