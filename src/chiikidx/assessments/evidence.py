@@ -8,20 +8,14 @@ the answer value, so the Excel round-trip and the API's answers stay as they are
 
 from __future__ import annotations
 
-from chiikidx.core import downloads, uploads
+from chiikidx.core import uploads
 
 # Every kind core.uploads knows: documents, presentations, images, CSV, text and ZIP.
 EXTENSIONS = uploads.EXTENSIONS
 EvidenceRefused = uploads.UploadRefused
 max_bytes = uploads.max_bytes
 size_text = uploads.size_text
-clean_name = uploads.clean_name
-extension = uploads.extension
 sha256_of = uploads.sha256_of
-
-
-def allowed_text() -> str:
-    return uploads.allowed_text(EXTENSIONS)
 
 
 def check_upload(upload) -> tuple[str, str]:
@@ -32,11 +26,6 @@ def check_upload(upload) -> tuple[str, str]:
 def stored_name(response) -> str:
     """Where a new file of `response` goes under the evidence directory (never the client's)."""
     return uploads.stored_name(response.organization.code, response.pk)
-
-
-def content_disposition(name: str) -> str:
-    """attachment with an ASCII fallback and the real name as RFC 5987 filename*."""
-    return downloads.content_disposition(name, "evidence")
 
 
 def files_by_question(response) -> dict[str, list]:

@@ -7,8 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chiikidx.core import uploads
 from chiikidx.core.models import AuditedModel, Organization, TenantModel
-from chiikidx.core.uploads import PrivateStorage
 
 from .choices import Disclosure, QuestionType, ResponseStatus, RoundStatus, VersionStatus
 
@@ -287,13 +287,8 @@ class Answer(AuditedModel):
         return self.response.organization
 
 
-class EvidenceStorage(PrivateStorage):
-    """MEDIA_ROOT/evidence (see core.uploads): no URL, sent only by the download view."""
-
-    folder = "evidence"
-
-
-evidence_storage = EvidenceStorage()
+# MEDIA_ROOT/evidence (see core.uploads): no URL, sent only by the download view.
+evidence_storage = uploads.evidence_storage
 
 
 def _evidence_storage():

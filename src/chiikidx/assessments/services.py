@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chiikidx.core import audit, japanese
+from chiikidx.core import audit, japanese, uploads
 from chiikidx.core import queries as core_queries
 from chiikidx.core.choices import Visibility
 from chiikidx.core.services import ServiceError
@@ -603,13 +603,8 @@ def attach_evidence(*, acting_user, response: Response, question_code: str, uplo
         sha256=evidence.sha256_of(upload),
         uploaded_by=acting_user,
     )
-    item.file.save(evidence.stored_name(response), upload, save=False)
-    try:
-        with audit.acting_as(acting_user), transaction.atomic():
-            item.save()
-    except BaseException:
-        item.file.storage.delete(item.file.name)  # no row, no file
-        raise
+    with audit.acting_as(acting_user):
+        uploads.save_with_file(item.file, evidence.stored_name(response), upload, item.save)
     return item
 
 

@@ -16,6 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.db import transaction
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -148,3 +149,21 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name):
         raise ValueError(f"{self.folder} files have no public URL")
+
+
+# 根拠資料 of assessment answers and of KPI actuals (each app under its own sub-folders), and
+# the minutes (議事録) of plan decisions.
+evidence_storage = PrivateStorage("evidence")
+minutes_storage = PrivateStorage("minutes")
+
+
+def save_with_file(field_file, name: str, upload, save_row) -> None:
+    """Write `upload` to the field's storage under `name`, then call `save_row()` in a savepoint.
+    When the row cannot be saved, the file is removed again: no row, no file."""
+    field_file.save(name, upload, save=False)
+    try:
+        with transaction.atomic():
+            save_row()
+    except BaseException:
+        field_file.storage.delete(field_file.name)
+        raise

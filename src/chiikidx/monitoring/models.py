@@ -16,8 +16,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chiikidx.core import uploads
 from chiikidx.core.models import AuditedModel, Department, Organization, TenantModel
-from chiikidx.core.uploads import PrivateStorage, size_text
+from chiikidx.core.uploads import size_text
 
 from . import status
 from .choices import STATUS_STYLE, Direction, Frequency, KpiKind
@@ -28,7 +29,7 @@ VALUE = {"max_digits": 18, "decimal_places": 4}
 
 # MEDIA_ROOT/evidence (see core.uploads), beside the assessments' evidence: the files of
 # actuals go under kpi/<organization code>/<KPI id>/. No URL, sent only by the download view.
-evidence_storage = PrivateStorage("evidence")
+evidence_storage = uploads.evidence_storage
 
 
 def _evidence_storage():

@@ -364,13 +364,7 @@ def _save_with_file(actual: KpiActual, upload, attached) -> None:
     actual.file_name, actual.file_type = attached
     actual.file_size, actual.file_sha256 = upload.size, uploads.sha256_of(upload)
     name = uploads.stored_name("kpi", actual.kpi.organization.code, actual.kpi_id)
-    actual.file.save(name, upload, save=False)
-    try:
-        with transaction.atomic():
-            actual.save()
-    except BaseException:
-        actual.file.storage.delete(actual.file.name)  # no row, no file
-        raise
+    uploads.save_with_file(actual.file, name, upload, actual.save)
 
 
 @dataclass

@@ -848,7 +848,6 @@ LINKS = [
     ("datahub", "opendata", "ss", 30, "分析基盤から公開用のデータを出す"),
 ]
 
-PREFECTURE_OWNERS = ("デジタル推進課", "市町村課", "情報政策課", "人事課")
 # Wide-area measures of the prefecture (広域DX推進計画). How many municipalities take part:
 # a number, or "all". p_cyber was added after the approval (令和8年度).
 PARTICIPANTS = {

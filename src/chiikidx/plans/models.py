@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
+from chiikidx.core import uploads
 from chiikidx.core.models import AuditedModel, Department, Organization, TenantModel
-from chiikidx.core.uploads import PrivateStorage, size_text
+from chiikidx.core.uploads import size_text
 
 from .choices import (
     STATUS_STYLE,
@@ -108,13 +109,8 @@ class PlanPart(AuditedModel):
         return self.plan.organization
 
 
-class MinutesStorage(PrivateStorage):
-    """MEDIA_ROOT/minutes (see core.uploads): no URL, sent only by the download view."""
-
-    folder = "minutes"
-
-
-minutes_storage = MinutesStorage()
+# MEDIA_ROOT/minutes (see core.uploads): no URL, sent only by the download view.
+minutes_storage = uploads.minutes_storage
 
 
 def _minutes_storage():

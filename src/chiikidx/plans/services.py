@@ -185,9 +185,8 @@ def advance_plan(
         recorded_by=acting_user,
         recorded_at=timezone.now(),
     )
-    if checked:
-        _store_minutes(decision, minutes_file, checked)
-    try:
+
+    def save_rows():
         with audit.acting_as(acting_user):
             decision.save()
             plan.status = to_status
@@ -199,9 +198,11 @@ def advance_plan(
                 label=baselines.step_label(to_status, decided_on),
                 note=decided_by.strip(),
             )
-    except BaseException:
-        _forget_stored(decision)  # no row, no file
-        raise
+
+    if checked:
+        _store_minutes(decision, minutes_file, checked, save_rows)
+    else:
+        save_rows()
     return decision
 
 
@@ -224,19 +225,15 @@ def _checked_minutes(upload) -> tuple[str, str]:
         raise ServiceError(str(refused)) from refused
 
 
-def _store_minutes(decision: PlanDecision, upload, checked: tuple[str, str]) -> None:
-    """Write the file under a generated name (MEDIA_ROOT/minutes/<団体コード>/<計画のID>/…)."""
+def _store_minutes(decision: PlanDecision, upload, checked: tuple[str, str], save_rows) -> None:
+    """Write the file under a generated name (MEDIA_ROOT/minutes/<団体コード>/<計画のID>/…), then
+    save the rows; when they cannot be saved, the file goes again (no row, no file)."""
     plan = decision.plan
     decision.minutes_name, decision.minutes_content_type = checked
     decision.minutes_size = upload.size
     decision.minutes_sha256 = uploads.sha256_of(upload)
     name = uploads.stored_name(plan.organization.code, plan.pk)
-    decision.minutes_file.save(name, upload, save=False)
-
-
-def _forget_stored(decision: PlanDecision) -> None:
-    if decision.minutes_file.name:
-        minutes_storage.delete(decision.minutes_file.name)
+    uploads.save_with_file(decision.minutes_file, name, upload, save_rows)
 
 
 @transaction.atomic
@@ -250,13 +247,10 @@ def attach_minutes(*, acting_user, decision: PlanDecision, upload) -> PlanDecisi
     decision = PlanDecision.objects.select_for_update().get(pk=decision.pk)
     decision.plan = plan
     replaced = decision.minutes_file.name
-    _store_minutes(decision, upload, checked)
-    try:
-        with audit.acting_as(acting_user), transaction.atomic():
-            decision.save(update_fields=MINUTES_FIELDS)
-    except BaseException:
-        _forget_stored(decision)
-        raise
+    with audit.acting_as(acting_user):
+        _store_minutes(
+            decision, upload, checked, lambda: decision.save(update_fields=MINUTES_FIELDS)
+        )
     if replaced:
         transaction.on_commit(lambda: minutes_storage.delete(replaced))
     return decision

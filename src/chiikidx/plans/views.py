@@ -19,7 +19,7 @@ from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
 from chiikidx.core.services import ServiceError
 
-from . import baselines, excel, queries, services, summary
+from . import baselines, excel, gantt_table, queries, services, summary
 from .choices import MeasureStatus, PlanStatus
 from .forms import (
     ActionForm,
@@ -667,9 +667,13 @@ def plan_gantt(request, lgcode, plan_id):
     measure_url = links.url_maker("plans:measure", "lgcode", "measure_id")
     for line in chart.lines:
         line.url = measure_url(lgcode=lgcode, measure_id=line.measure.pk)
+    table_rows = gantt_table.rows(
+        chart.lines, baseline=chart.baseline is not None, impact=impact is not None
+    )
     context = {
         "plan": plan,
         "gantt": chart,
+        "table_rows": table_rows,
         "policies": list(plan.policies.all()),
         "departments": list(queries.departments_for(request.org)),
         "statuses": MeasureStatus.choices,
