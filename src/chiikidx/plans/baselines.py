@@ -54,7 +54,7 @@ def snapshot(plan: Plan) -> dict:
 def _measure(m: Measure) -> dict:
     return {
         "id": m.pk,
-        "key": m.origin or m.pk,
+        "key": live_key(m),
         "code": m.code,
         "title": m.title,
         "policy": str(m.policy),
@@ -194,8 +194,8 @@ def compare(a: Baseline | Plan | State, b: Baseline | Plan | State) -> Compariso
     """What changed from `a` (the earlier state, usually a baseline) to `b`."""
     a = a if isinstance(a, State) else state_of(a)
     b = b if isinstance(b, State) else state_of(b)
-    before = {_key(m): m for m in a.data.get("measures", [])}
-    after = {_key(m): m for m in b.data.get("measures", [])}
+    before = {key_of(m): m for m in a.data.get("measures", [])}
+    after = {key_of(m): m for m in b.data.get("measures", [])}
     changed, unchanged = [], 0
     for key in before.keys() & after.keys():
         change = measure_change(before[key], after[key])
@@ -220,8 +220,15 @@ def _listed(m: dict) -> dict:
     return m | {"deadline_shown": _shown("deadline", m.get("deadline"))}
 
 
-def _key(m: dict) -> int:
+def key_of(m: dict) -> int:
+    """What matches a measure of a snapshot across revisions: its origin (older snapshots
+    have only the id)."""
     return m.get("key") or m["id"]
+
+
+def live_key(measure) -> int:
+    """key_of for a measure as it is now."""
+    return measure.origin or measure.pk
 
 
 def _budget_total(measures) -> int:
@@ -246,7 +253,7 @@ def measure_change(before: dict, after: dict) -> MeasureChange | None:
     if actual_changed and not budgets:
         fields.append(FieldChange(_("決算額"), _("変更あり"), _("変更あり")))
     return MeasureChange(
-        key=_key(after),
+        key=key_of(after),
         title=after["title"],
         before=before,
         after=after,

@@ -18,6 +18,7 @@ from chiikidx.core.japanese import fiscal_year, nendo_label, wareki
 from chiikidx.core.models import Department
 from chiikidx.core.tasks import Task
 
+from . import baselines
 from .choices import CANDIDATE_PLAN_STATUSES, OPEN_STATUSES, MeasureStatus
 from .models import Dependency, Measure, Plan, PlanDecision, Policy
 from .services import measure_name, schedule_of, weighted_progress
@@ -270,15 +271,11 @@ class BaselineSpan:
 
     @property
     def start_shown(self):
-        from .baselines import days_drift
-
-        return days_drift(self.start_drift)
+        return baselines.days_drift(self.start_drift)
 
     @property
     def deadline_shown(self):
-        from .baselines import days_drift
-
-        return days_drift(self.deadline_drift)
+        return baselines.days_drift(self.deadline_drift)
 
 
 @dataclass
@@ -362,7 +359,7 @@ def gantt(
 def _lines(rows, baseline, impact) -> list[GanttLine]:
     snapshot = {}
     if baseline is not None:
-        snapshot = {m.get("key") or m["id"]: m for m in baseline.snapshot.get("measures", [])}
+        snapshot = {baselines.key_of(m): m for m in baseline.snapshot.get("measures", [])}
     moves = {m.id: m for m in impact.moves} if impact is not None else {}
     broken = {b.id: b for b in impact.broken_deadlines} if impact is not None else {}
     lines = []
@@ -370,7 +367,7 @@ def _lines(rows, baseline, impact) -> list[GanttLine]:
         m = r.measure
         line = GanttLine(r, move=moves.get(m.pk), broken=broken.get(m.pk))
         if baseline is not None and not r.external:
-            then = snapshot.get(m.origin or m.pk)
+            then = snapshot.get(baselines.live_key(m))
             line.added = then is None
             if then and then.get("start_date") and then.get("deadline"):
                 start = datetime.date.fromisoformat(then["start_date"])

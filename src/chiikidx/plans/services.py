@@ -749,10 +749,14 @@ def schedule_of(plan: Plan, measures: Iterable[Measure] | None = None) -> PlanSc
     return found
 
 
-def what_if(plan: Plan, measure: Measure, days: int) -> schedule.Impact:
+def what_if(
+    plan: Plan, measure: Measure, days: int, found: PlanSchedule | None = None
+) -> schedule.Impact:
     """What slipping `measure` by `days` days would move and which 期限 it would break.
-    Changes nothing."""
-    found = schedule_inputs(plan)
+    Changes nothing. `found` is the plan's schedule (schedule_of or schedule_inputs) when the
+    caller has it already."""
+    if found is None:
+        found = schedule_inputs(plan)
     if measure.pk not in {t.id for t in found.tasks}:
         raise ServiceError(
             _("施策「%(title)s」は開始日か期限が未入力のため、工程に含まれていません。")

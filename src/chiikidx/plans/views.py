@@ -500,7 +500,7 @@ def _what_if_asked(request, plan, found):
         return form, None
     chosen = found.measures[form.cleaned_data["measure"]]
     try:
-        return form, services.what_if(plan, chosen, form.cleaned_data["days"])
+        return form, services.what_if(plan, chosen, form.cleaned_data["days"], found)
     except ServiceError as refused:
         form.add_error(None, str(refused))
         return form, None
@@ -630,7 +630,7 @@ def plan_slip(request, lgcode, plan_id):
     if what_if_form.is_valid():
         chosen = found.measures[what_if_form.cleaned_data["measure"]]
         try:
-            impact = services.what_if(plan, chosen, what_if_form.cleaned_data["days"])
+            impact = services.what_if(plan, chosen, what_if_form.cleaned_data["days"], found)
         except ServiceError:
             impact = None
     return _schedule_page(request, plan, found, what_if_form, impact, form, status=400)
