@@ -12,7 +12,7 @@ from ..forms import member_users, user_label
 from . import queries
 from .choices import SETTABLE_FOLLOW_UP, Assessment, Direction, FollowUpStatus
 
-TEXTAREA = {"rows": 4}
+TEXTAREA = {"rows": 6}
 
 
 class NewReviewForm(forms.Form):

@@ -286,6 +286,7 @@ def measure_panel(request, measure) -> Panel:
         "panel_more": max(0, len(found) - PANEL_ROWS),
         "panel_new_scope": f"measure:{measure.pk}",
         "panel_list_query": f"plan={measure.plan_id}&scope=measure",
+        "panel_plan_query": f"plan={measure.plan_id}",
         "panel_heading": gettext("この施策の振り返り(PDCA)"),
         "panel_can_add": user is not None and access.can(user, "change", org),
         "panel_org": org,

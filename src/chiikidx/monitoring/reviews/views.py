@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from chiikidx.core import access
 from chiikidx.core.access import org, route
+from chiikidx.core.japanese import wareki
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.models import Plan
 
@@ -144,6 +145,7 @@ def review_edit(request, lgcode, review_id):
         return redirect(_detail_url(review))
     kpis = sections.plan_section(sections.gather(review), review.period)["kpis"]
     initial = {name: getattr(review, name) for name in services.REVIEW_FIELDS}
+    initial["held_on"] = wareki(review.held_on) if review.held_on else ""
     initial |= {f"kpi_{pk}": text for pk, text in (review.kpi_remarks or {}).items()}
     form = ReviewForm(
         request.POST if request.method == "POST" else None, kpis=kpis, initial=initial
@@ -309,6 +311,7 @@ def _follow_up_form(request, review, follow_up):
     initial = {}
     if follow_up is not None:
         initial = {name: getattr(follow_up, name) for name in services.FOLLOW_UP_FIELDS}
+        initial["due_on"] = wareki(follow_up.due_on)
     form = FollowUpForm(
         request.POST if request.method == "POST" else None,
         organization=request.org,
