@@ -264,6 +264,10 @@ SPECTACULAR_SETTINGS = {
         "MeasureStatusEnum": "chiikidx.plans.choices.MeasureStatus",
         "DependencyKindEnum": "chiikidx.plans.choices.DependencyKind",
         "KpiKindEnum": "chiikidx.monitoring.choices.KpiKind",
+        "DirectionEnum": "chiikidx.monitoring.choices.Direction",
+        "ReviewStatusEnum": "chiikidx.monitoring.reviews.choices.ReviewStatus",
+        "ReviewDirectionEnum": "chiikidx.monitoring.reviews.choices.Direction",
+        "FollowUpStatusEnum": "chiikidx.monitoring.reviews.choices.FollowUpStatus",
     },
 }
 

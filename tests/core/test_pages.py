@@ -9,8 +9,8 @@ from chiikidx.core.models import Department
 pytestmark = pytest.mark.django_db
 
 PAGES = [
-    ("/", 10),  # each app's 「自分の作業」 provider reads once (the KPIs' added one)
-    ("/tasks/", 10),
+    ("/", 11),  # each app's 「自分の作業」 provider reads once (KPIs and review follow-ups)
+    ("/tasks/", 11),
     ("/o/990001/", 14),
     ("/o/990001/departments/", 8),
     ("/o/990001/members/", 8),

@@ -96,6 +96,13 @@ POST_ONLY = {
     "plans:minutes_upload",
     "monitoring:actual_new",
     "monitoring:lock_delete",
+    "monitoring:review_delete",
+    "monitoring:review_carry",
+    "monitoring:follow_up_delete",
+    "monitoring:follow_up_status",
+    "api:review-sign-off",
+    "api:review-reopen",
+    "api:review-carry",
 }
 
 
@@ -199,6 +206,21 @@ def sample_kwargs(route, lgcode):
         "monitoring:lock_delete": lambda: _lock_sample(lgcode),
         "api:kpi-detail": lambda: {"pk": _kpi_sample(A_MUNI1)["kpi_id"]},
         "api:kpi-actual-detail": lambda: {"pk": _actual_file_sample(A_MUNI1)["actual_id"]},
+        "monitoring:review": lambda: _review_sample(lgcode),
+        "monitoring:review_edit": lambda: _review_sample(lgcode),
+        "monitoring:review_delete": lambda: _review_sample(lgcode),
+        "monitoring:review_sign_off": lambda: _review_sample(lgcode),
+        "monitoring:review_reopen": lambda: _review_sample(lgcode),
+        "monitoring:follow_up_new": lambda: _review_sample(lgcode),
+        "monitoring:review_carry": lambda: _carry_sample(lgcode),
+        "monitoring:follow_up_edit": lambda: _follow_up_sample(lgcode),
+        "monitoring:follow_up_delete": lambda: _follow_up_sample(lgcode),
+        "monitoring:follow_up_status": lambda: _follow_up_sample(lgcode),
+        "api:review-detail": lambda: {"pk": _review_sample(A_MUNI1)["review_id"]},
+        "api:review-sign-off": lambda: {"pk": _review_sample(A_MUNI1)["review_id"]},
+        "api:review-reopen": lambda: {"pk": _review_sample(A_MUNI1)["review_id"]},
+        "api:review-carry": lambda: {"pk": _carry_sample(A_MUNI1)["review_id"]},
+        "api:review-follow-up-detail": lambda: {"pk": _follow_up_sample(A_MUNI1)["follow_up_id"]},
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -340,6 +362,29 @@ def _lock_sample(lgcode):
         defaults={"label": "令和7年度 Q1(4〜6月)"},
     )
     return {"lock_id": lock.pk}
+
+
+def _review_sample(lgcode):
+    """The organization's draft review of its sample plan (令和7年度 第1四半期) with a follow-up
+    owned by a department (あおば市: 福祉課, dept-staff-1's department)."""
+    from ..monitoring.review_sample import sample_review
+
+    return {"review_id": sample_review(_organization(lgcode)).pk}
+
+
+def _follow_up_sample(lgcode):
+    from ..monitoring.review_sample import sample_follow_up
+
+    return {"follow_up_id": sample_follow_up(_organization(lgcode)).pk}
+
+
+def _carry_sample(lgcode):
+    """The next quarter's draft, into which the sample review's open follow-up can be carried."""
+    from ..monitoring.review_sample import next_review, sample_follow_up
+
+    org = _organization(lgcode)
+    follow_up = sample_follow_up(org)
+    return {"review_id": next_review(org).pk, "follow_up_id": follow_up.pk}
 
 
 def _organization(lgcode):
@@ -525,6 +570,12 @@ OBJECT_ROUTES = {
     "api:plan-slip": (A_MUNI1, None, "change"),
     "api:kpi-detail": (A_MUNI1, None, None),
     "api:kpi-actual-detail": (A_MUNI1, None, None),
+    "api:review-detail": (A_MUNI1, None, None),
+    # Sign-off (承認) and reopening are the organization's admins'; carrying is its staff's.
+    "api:review-sign-off": (A_MUNI1, None, "manage"),
+    "api:review-reopen": (A_MUNI1, None, "manage"),
+    "api:review-carry": (A_MUNI1, None, "change"),
+    "api:review-follow-up-detail": (A_MUNI1, None, None),
 }
 # Object routes that answer GET as well as POST; their GET without input is a 400.
 GET_AND_POST = {"api:plan-what-if"}
@@ -544,6 +595,7 @@ def object_expectation(name: str, role: str, method: str) -> set[int] | None:
         "change": CHANGERS,
         "review": REVIEWERS,
         "change_measure": MEASURE_WRITERS,
+        "manage": {role: ROLES[role][2] for role in ROLES},
     }
     return None if needs and owner in rights.get(needs, {}).get(role, set()) else {403, 405}
 
@@ -557,6 +609,9 @@ CREATE_ROUTES = {
     "api:kpi-list": (A_MUNI1, "change"),
     # the sample KPI is owned by 福祉課: its 原課担当 record actuals too
     "api:kpi-actual-list": (A_MUNI1, "change_measure"),
+    # reviews and their follow-ups are written by the organization's staff
+    "api:review-list": (A_MUNI1, "change"),
+    "api:review-follow-up-list": (A_MUNI1, "change"),
 }
 # A KPI names its organization by code: one the user does not see is a 400 (which codes to use).
 CREATE_UNSEEN = {"api:kpi-list": {400}}
@@ -584,6 +639,17 @@ def _new_link_data():
     return {"successor": measure.pk, "predecessor": other.pk}
 
 
+def _new_follow_up_data():
+    from ..monitoring.review_sample import owner_department
+
+    return {
+        "review": _review_sample(A_MUNI1)["review_id"],
+        "title": "権限テストのフォローアップ",
+        "owner_department": owner_department(_organization(A_MUNI1)).pk,
+        "due_on": "2025-09-30",
+    }
+
+
 def post_data(name: str) -> dict:
     """What a POST to the route sends (made before the state is taken)."""
     made = {
@@ -598,6 +664,11 @@ def post_data(name: str) -> dict:
             "period": "2025-04",
             "value": "10",
         },
+        "api:review-list": lambda: {
+            "plan": _plan_sample(A_MUNI1)["plan_id"],
+            "period": "令和7年度 第2四半期",
+        },
+        "api:review-follow-up-list": _new_follow_up_data,
     }
     return made[name]() if name in made else POST_DATA.get(name, {})
 
@@ -611,6 +682,8 @@ DEPARTMENT_SCOPED = {
     "plans:dependency_delete",
     # a KPI's actuals: its owner department's 原課担当 too (あおば市's sample: 福祉課)
     "monitoring:actual_new",
+    # a review follow-up's status: its owner department's 原課担当 too (sample: 福祉課)
+    "monitoring:follow_up_status",
 }
 DEPARTMENT_WRITERS = {"dept_staff": {A_MUNI1}}
 MEASURE_WRITERS = {
@@ -817,6 +890,29 @@ REVIEWED_RULES = {
     "api:kpi-detail": "login",
     "api:kpi-actual-list": "login",
     "api:kpi-actual-detail": "login",
+    # PDCA reviews: read by whoever sees the organization, written by its staff; sign-off and
+    # reopening by its admins (docs/decisions/0006).
+    "monitoring:reviews": "org:view",
+    "monitoring:review_new": "org:change",
+    "monitoring:follow_ups_mine": "org:view",
+    "monitoring:review": "org:view",
+    "monitoring:review_edit": "org:change",
+    "monitoring:review_delete": "org:change",
+    "monitoring:review_sign_off": "org:manage",
+    "monitoring:review_reopen": "org:manage",
+    "monitoring:follow_up_new": "org:change",
+    "monitoring:review_carry": "org:change",
+    "monitoring:follow_up_edit": "org:change",
+    "monitoring:follow_up_delete": "org:change",
+    # A follow-up's owner and its department's 原課担当 update its status: decided per follow-up.
+    "monitoring:follow_up_status": "org:view",
+    "api:review-list": "login",
+    "api:review-detail": "login",
+    "api:review-sign-off": "login",
+    "api:review-reopen": "login",
+    "api:review-carry": "login",
+    "api:review-follow-up-list": "login",
+    "api:review-follow-up-detail": "login",
 }
 
 
@@ -844,6 +940,7 @@ POST_DATA = {
     "plans:action_done": {"done": "1"},
     "api:plan-measure-update": {"status": "on_track", "progress": "10", "comment": "権限テスト"},
     "monitoring:actual_new": {"period": "2025-04-01", "value": "10", "comment": "権限テスト"},
+    "monitoring:follow_up_status": {"status": "in_progress", "note": "権限テスト"},
 }
 
 
@@ -851,7 +948,7 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
-    from chiikidx.monitoring.models import Kpi, KpiActual, PeriodLock
+    from chiikidx.monitoring.models import Kpi, KpiActual, PeriodLock, Review, ReviewFollowUp
     from chiikidx.plans.models import (
         Baseline,
         Dependency,
@@ -865,6 +962,8 @@ def state():
         Kpi.objects.count(),
         KpiActual.objects.count(),
         PeriodLock.objects.count(),
+        sorted(Review.objects.values_list("pk", "status", "assessment_text")),
+        sorted(ReviewFollowUp.objects.values_list("pk", "status", "note", "title")),
         Baseline.objects.count(),
         sorted(PlanDecision.objects.values_list("pk", "minutes_file", "minutes_sha256")),
         Dependency.objects.count(),
@@ -948,6 +1047,9 @@ DELETE_ROUTES = {
     "api:plan-dependency-detail": (A_MUNI1, "change_measure"),
     # the sample KPI has no actuals, so it may be deleted (by the organization's staff only)
     "api:kpi-detail": (A_MUNI1, "change"),
+    # a draft review and its follow-ups: the organization's staff only (not the owner's 原課)
+    "api:review-detail": (A_MUNI1, "change"),
+    "api:review-follow-up-detail": (A_MUNI1, "change"),
 }
 
 

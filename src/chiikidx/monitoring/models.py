@@ -313,3 +313,7 @@ class PeriodLock(TenantModel):
 
 def style_of(value: str) -> str:
     return STATUS_STYLE.get(value, "neutral")
+
+
+# PDCA reviews live in their own module (monitoring.reviews); imported here for the app registry.
+from .reviews.models import Review, ReviewFollowUp  # noqa: E402, F401

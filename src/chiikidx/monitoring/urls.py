@@ -23,3 +23,8 @@ urlpatterns = [
     path(M + "locks/", views.locks, name="locks"),
     path(M + "locks/<int:lock_id>/delete/", views.lock_delete, name="lock_delete"),
 ]
+
+# PDCA reviews (振り返り): monitoring.reviews
+from .reviews.urls import urlpatterns as review_urlpatterns  # noqa: E402
+
+urlpatterns += review_urlpatterns

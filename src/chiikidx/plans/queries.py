@@ -483,3 +483,15 @@ def _quarter_ticks(plan: Plan, rows, lines=()) -> dict:
             text.append(f"{nendo_label(fy)} Q{q}" if q == 1 else f"Q{q}")
     end = datetime.date(last + 1, 4, 1).isoformat()
     return {"values": values, "text": text, "range": [values[0], end]}
+
+
+def measure_updates(measure_ids: Iterable[int]) -> list:
+    """Every update-log entry of the given measures, oldest first, with who made it (1 query).
+    Other apps read a measure's status as of a day from it (e.g. monitoring's reviews)."""
+    from .models import MeasureUpdate
+
+    return list(
+        MeasureUpdate.objects.filter(measure_id__in=list(measure_ids))
+        .select_related("by")
+        .order_by("at", "pk")
+    )
