@@ -264,6 +264,9 @@ SPECTACULAR_SETTINGS = {
         "MeasureStatusEnum": "chiikidx.plans.choices.MeasureStatus",
         "DependencyKindEnum": "chiikidx.plans.choices.DependencyKind",
         "KpiKindEnum": "chiikidx.monitoring.choices.KpiKind",
+        "LogicStageEnum": "chiikidx.monitoring.choices.LogicStage",
+        "LogicNodeStatusEnum": "chiikidx.monitoring.logic.NodeStatus",
+        "LogicVerdictEnum": "chiikidx.monitoring.logic.Verdict",
     },
 }
 
