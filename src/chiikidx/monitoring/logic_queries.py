@@ -135,6 +135,7 @@ class LinkView:
 class SightView:
     measure: Measure
     paths: list[list[NodeView]]
+    steps: list[list[tuple[NodeView, LinkView | None]]] = field(default_factory=list)
 
     @property
     def reaches(self) -> bool:
@@ -323,12 +324,24 @@ def _analyse(logic_model, nodes, links, node_measures, node_states, candidates) 
         m.pk: m for m in candidates
     }
     sight = logic.line_of_sight(graph, [m.pk for m in candidates])
+    by_ends = {(v.link.source_id, v.link.target_id): v for v in link_views}
+
+    def steps(path) -> list[tuple[NodeView, LinkView | None]]:
+        """Each node of a path with the link into it (None for the first)."""
+        return [
+            (views[k], by_ends.get((path[i - 1], k)) if i else None) for i, k in enumerate(path)
+        ]
+
     return Analysis(
         logic_model=logic_model,
         nodes=list(views.values()),
         links=link_views,
         sights=[
-            SightView(measures[s.measure], [[views[k] for k in path] for path in s.paths])
+            SightView(
+                measures[s.measure],
+                [[views[k] for k in path] for path in s.paths],
+                [steps(path) for path in s.paths],
+            )
             for s in sight.sights
         ],
         unconnected=[(measures[u.measure], u.reason) for u in sight.unconnected],

@@ -46,8 +46,8 @@ TEXT, SUB, BORDER, LINE, LANE, HEAD = (
 DOUBT = COLOURS["off"][0]
 
 MARGIN = 16
-COL_W = 160
-GAP = 52
+COL_W = 156
+GAP = 44
 STRIPE = 5
 PAD = 8
 TITLE_SIZE, TITLE_LINE = 13, 18
@@ -123,9 +123,13 @@ def wrap(text: str, size: float, width: float, max_lines: int | None = None) -> 
         line, used = "", 0.0
         for ch in paragraph.strip():
             w = char_width(ch, size)
-            if line and used + w > width and ch not in NO_LINE_START:
-                lines.append(line)
-                line, used = "", 0.0
+            if line and used + w > width:
+                if ch not in NO_LINE_START:
+                    lines.append(line)
+                    line, used = "", 0.0
+                elif len(line) > 1:  # 追い出し: the last character goes down with it
+                    lines.append(line[:-1])
+                    line, used = line[-1], char_width(line[-1], size)
             line += ch
             used += w
         lines.append(line)
