@@ -228,7 +228,7 @@ def _reason(verdict: str, source: Node, target: Node, link: Link, statuses) -> s
         ) % (names | {"up": node_status_label(up)})
     unknown = [n for n in (source, target) if statuses[n.key] not in (*BEHIND, NodeStatus.ON_TRACK)]
     parts = [
-        _("「%(t)s」は%(s)s") % {"t": n.title, "s": node_status_label(statuses[n.key])}
+        _("「%(t)s」の状況が「%(s)s」") % {"t": n.title, "s": node_status_label(statuses[n.key])}
         for n in unknown
     ]
     return _("%(parts)sのため、前提を確かめられません。") % {"parts": "、".join(parts)}
