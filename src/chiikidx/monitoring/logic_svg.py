@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 
@@ -145,10 +145,6 @@ def wrap(text: str, size: float, width: float, max_lines: int | None = None) -> 
 
 def _t(value) -> str:
     return escape(clean(value))
-
-
-def _a(value) -> str:
-    return quoteattr(clean(value))
 
 
 def _num(value: float) -> str:

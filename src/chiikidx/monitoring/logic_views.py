@@ -16,7 +16,7 @@ from chiikidx.core import access, downloads
 from chiikidx.core.access import org, route
 from chiikidx.core.services import ServiceError
 
-from . import logic, logic_export, logic_queries, logic_services
+from . import logic_export, logic_queries, logic_services
 from .choices import LogicStage
 from .logic_forms import LinkForm, LogicModelForm, NodeForm
 from .models import LogicLink, LogicModel, LogicNode
@@ -73,7 +73,6 @@ def logic_model(request, lgcode, model_id):
         "svg": found.svg(prefix=f"logic-{found.logic_model.pk}"),
         "can_change": access.can(request.user, "change", request.org),
         "renderer_message": logic_export.renderer_message(problem) if problem else "",
-        "verdicts": logic.Verdict.choices,
     }
     return render(request, "monitoring/logic/model.html", context)
 
