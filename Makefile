@@ -41,9 +41,9 @@ check: install
 
 # Browser tests need Debian's chromium and Japanese fonts (screenshots are empty boxes without them).
 browsers:
-	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
-		echo "installing chromium and fonts-noto-cjk with apt-get"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk libcairo2 >/dev/null 2>&1; then \
+		echo "installing chromium, fonts-noto-cjk and libcairo2 with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk libcairo2 >/dev/null; \
 	fi
 
 pytest: install browsers

@@ -268,6 +268,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "chiikidx.monitoring.reviews.choices.ReviewStatus",
         "ReviewDirectionEnum": "chiikidx.monitoring.reviews.choices.Direction",
         "FollowUpStatusEnum": "chiikidx.monitoring.reviews.choices.FollowUpStatus",
+        "LogicStageEnum": "chiikidx.monitoring.choices.LogicStage",
+        "LogicNodeStatusEnum": "chiikidx.monitoring.logic.NodeStatus",
+        "LogicVerdictEnum": "chiikidx.monitoring.logic.Verdict",
     },
 }
 

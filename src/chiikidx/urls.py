@@ -9,6 +9,7 @@ from .core import api as core_api
 from .core.access import PUBLIC
 from .core.middleware import CHART_CONTENT_SECURITY_POLICY
 from .monitoring import api as monitoring_api
+from .monitoring import logic_api
 from .monitoring.reviews import api as reviews_api
 from .plans import api as plans_api
 
@@ -54,6 +55,9 @@ router.register("kpis", monitoring_api.KpiViewSet, basename="kpi")
 router.register("kpi-actuals", monitoring_api.ActualViewSet, basename="kpi-actual")
 router.register("reviews", reviews_api.ReviewViewSet, basename="review")
 router.register("review-follow-ups", reviews_api.FollowUpViewSet, basename="review-follow-up")
+router.register("logic-models", logic_api.LogicModelViewSet, basename="logic-model")
+router.register("logic-nodes", logic_api.LogicNodeViewSet, basename="logic-node")
+router.register("logic-links", logic_api.LogicLinkViewSet, basename="logic-link")
 
 api_urlpatterns = [
     path("auth/token/", core_api.TokenView.as_view(), name="token"),

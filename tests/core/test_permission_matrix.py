@@ -103,6 +103,9 @@ POST_ONLY = {
     "api:review-sign-off",
     "api:review-reopen",
     "api:review-carry",
+    "monitoring:logic_model_delete",
+    "monitoring:logic_node_delete",
+    "monitoring:logic_link_delete",
 }
 
 
@@ -221,6 +224,19 @@ def sample_kwargs(route, lgcode):
         "api:review-reopen": lambda: {"pk": _review_sample(A_MUNI1)["review_id"]},
         "api:review-carry": lambda: {"pk": _carry_sample(A_MUNI1)["review_id"]},
         "api:review-follow-up-detail": lambda: {"pk": _follow_up_sample(A_MUNI1)["follow_up_id"]},
+        "monitoring:logic_model": lambda: _logic_sample(lgcode),
+        "monitoring:logic_model_edit": lambda: _logic_sample(lgcode),
+        "monitoring:logic_model_delete": lambda: _logic_sample(lgcode),
+        "monitoring:logic_model_export": lambda: _logic_sample(lgcode),
+        "monitoring:logic_node_new": lambda: _logic_sample(lgcode),
+        "monitoring:logic_node_edit": lambda: _logic_node_sample(lgcode),
+        "monitoring:logic_node_delete": lambda: _logic_node_sample(lgcode),
+        "monitoring:logic_link_new": lambda: _logic_sample(lgcode),
+        "monitoring:logic_link_edit": lambda: _logic_link_sample(lgcode),
+        "monitoring:logic_link_delete": lambda: _logic_link_sample(lgcode),
+        "api:logic-model-detail": lambda: {"pk": _logic_sample(A_MUNI1)["model_id"]},
+        "api:logic-node-detail": lambda: {"pk": _logic_node_sample(A_MUNI1)["node_id"]},
+        "api:logic-link-detail": lambda: {"pk": _logic_link_sample(A_MUNI1)["link_id"]},
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -385,6 +401,27 @@ def _carry_sample(lgcode):
     org = _organization(lgcode)
     follow_up = sample_follow_up(org)
     return {"review_id": next_review(org).pk, "follow_up_id": follow_up.pk}
+
+
+def _logic_sample(lgcode):
+    """The organization's logic model: an activity linked to an output."""
+    from ..monitoring.logic_sample import sample_logic_model
+
+    return {"model_id": sample_logic_model(_organization(lgcode)).pk}
+
+
+def _logic_node_sample(lgcode):
+    from ..monitoring.logic_sample import sample_node
+
+    node = sample_node(_organization(lgcode))
+    return {"model_id": node.logic_model_id, "node_id": node.pk}
+
+
+def _logic_link_sample(lgcode):
+    from ..monitoring.logic_sample import sample_link
+
+    link = sample_link(_organization(lgcode))
+    return {"model_id": link.logic_model_id, "link_id": link.pk}
 
 
 def _organization(lgcode):
@@ -576,6 +613,9 @@ OBJECT_ROUTES = {
     "api:review-reopen": (A_MUNI1, None, "manage"),
     "api:review-carry": (A_MUNI1, None, "change"),
     "api:review-follow-up-detail": (A_MUNI1, None, None),
+    "api:logic-model-detail": (A_MUNI1, None, None),
+    "api:logic-node-detail": (A_MUNI1, None, None),
+    "api:logic-link-detail": (A_MUNI1, None, None),
 }
 # Object routes that answer GET as well as POST; their GET without input is a 400.
 GET_AND_POST = {"api:plan-what-if"}
@@ -612,9 +652,13 @@ CREATE_ROUTES = {
     # reviews and their follow-ups are written by the organization's staff
     "api:review-list": (A_MUNI1, "change"),
     "api:review-follow-up-list": (A_MUNI1, "change"),
+    # logic models, their nodes and links: the organization's staff
+    "api:logic-model-list": (A_MUNI1, "change"),
+    "api:logic-node-list": (A_MUNI1, "change"),
+    "api:logic-link-list": (A_MUNI1, "change"),
 }
 # A KPI names its organization by code: one the user does not see is a 400 (which codes to use).
-CREATE_UNSEEN = {"api:kpi-list": {400}}
+CREATE_UNSEEN = {"api:kpi-list": {400}, "api:logic-model-list": {400}}
 
 
 def create_expectation(name: str, role: str) -> set[int] | None:
@@ -650,6 +694,17 @@ def _new_follow_up_data():
     }
 
 
+def _new_logic_link_data():
+    """A link the sample model does not have yet: from its activity to a new outcome."""
+    from chiikidx.monitoring.models import LogicNode
+
+    node = LogicNode.objects.get(pk=_logic_node_sample(A_MUNI1)["node_id"])
+    outcome = LogicNode.objects.create(
+        logic_model_id=node.logic_model_id, stage="short_term", title="権限テストの成果"
+    )
+    return {"logic_model": node.logic_model_id, "source": node.pk, "target": outcome.pk}
+
+
 def post_data(name: str) -> dict:
     """What a POST to the route sends (made before the state is taken)."""
     made = {
@@ -669,6 +724,13 @@ def post_data(name: str) -> dict:
             "period": "令和7年度 第2四半期",
         },
         "api:review-follow-up-list": _new_follow_up_data,
+        "api:logic-model-list": lambda: {"organization_code": A_MUNI1, "title": "権限テスト"},
+        "api:logic-node-list": lambda: {
+            "logic_model": _logic_sample(A_MUNI1)["model_id"],
+            "stage": "activity",
+            "title": "権限テストのノード",
+        },
+        "api:logic-link-list": _new_logic_link_data,
     }
     return made[name]() if name in made else POST_DATA.get(name, {})
 
@@ -886,6 +948,18 @@ REVIEWED_RULES = {
     "monitoring:import_template": "org:view",
     "monitoring:locks": "org:manage",
     "monitoring:lock_delete": "org:manage",
+    "monitoring:logic_models": "org:view",
+    "monitoring:logic_model_new": "org:change",
+    "monitoring:logic_model": "org:view",
+    "monitoring:logic_model_edit": "org:change",
+    "monitoring:logic_model_delete": "org:change",
+    "monitoring:logic_model_export": "org:view",
+    "monitoring:logic_node_new": "org:change",
+    "monitoring:logic_node_edit": "org:change",
+    "monitoring:logic_node_delete": "org:change",
+    "monitoring:logic_link_new": "org:change",
+    "monitoring:logic_link_edit": "org:change",
+    "monitoring:logic_link_delete": "org:change",
     "api:kpi-list": "login",
     "api:kpi-detail": "login",
     "api:kpi-actual-list": "login",
@@ -913,6 +987,12 @@ REVIEWED_RULES = {
     "api:review-carry": "login",
     "api:review-follow-up-list": "login",
     "api:review-follow-up-detail": "login",
+    "api:logic-model-list": "login",
+    "api:logic-model-detail": "login",
+    "api:logic-node-list": "login",
+    "api:logic-node-detail": "login",
+    "api:logic-link-list": "login",
+    "api:logic-link-detail": "login",
 }
 
 
@@ -1050,6 +1130,10 @@ DELETE_ROUTES = {
     # a draft review and its follow-ups: the organization's staff only (not the owner's 原課)
     "api:review-detail": (A_MUNI1, "change"),
     "api:review-follow-up-detail": (A_MUNI1, "change"),
+    # a logic model (with its nodes and links), a node (with its links), a link: the staff's
+    "api:logic-model-detail": (A_MUNI1, "change"),
+    "api:logic-node-detail": (A_MUNI1, "change"),
+    "api:logic-link-detail": (A_MUNI1, "change"),
 }
 
 

@@ -11,12 +11,14 @@ class MonitoringConfig(AppConfig):
         from chiikidx.core import panels, tasks
         from chiikidx.core.navigation import NavEntry, register
 
-        from . import demo, queries
+        from . import demo, logic_demo, logic_queries, queries
 
         register(NavEntry("KPI・モニタリング", "monitoring:home", action="view", order=56))
         core_demo.register_extender(demo.extend)
+        core_demo.register_extender(logic_demo.extend)  # after demo.extend: uses its KPIs
         tasks.register(queries.kpi_tasks)
         panels.register("plans:measure", queries.measure_panel)
+        panels.register("plans:measure", logic_queries.measure_logic_panel)
         self._ready_reviews()
 
     def _ready_reviews(self):

@@ -58,3 +58,19 @@ class Alert(models.TextChoices):
     NOT_GROWING = "not_growing", _("伸びていない")
     OWNER_NEVER_UPDATES = "owner_silent", _("担当者が一度も入力していない")
     NO_OWNER = "no_owner", _("担当者が決まっていない")
+
+
+class LogicStage(models.TextChoices):
+    """The stages of a logic model, in order (a link never goes back to an earlier stage)."""
+
+    INPUT = "input", _("投入")
+    ACTIVITY = "activity", _("活動")
+    OUTPUT = "output", _("産出")
+    SHORT_TERM = "short_term", _("短期成果")
+    MID_TERM = "mid_term", _("中期成果")
+    IMPACT = "impact", _("インパクト")
+
+
+STAGE_ORDER = [s.value for s in LogicStage]
+# Stages whose nodes are outcomes: a measure should reach them (「どの施策も支えていない成果」).
+OUTCOME_STAGES = frozenset({LogicStage.SHORT_TERM, LogicStage.MID_TERM, LogicStage.IMPACT})

@@ -1,8 +1,8 @@
 """KPIs with targets, their actuals (versioned: a correction adds a version) and locked
 reporting periods.
 
-A KPI serves measures of the organization's plans (KpiMeasure rows). Logic-model nodes will
-link the same way, through a row of their own, so a KPI can serve both.
+A KPI serves measures of the organization's plans (KpiMeasure rows) and nodes of its logic
+models (LogicNodeKpi rows), so a KPI can serve both. Logic models (ロジックモデル) are at the end.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from chiikidx.core.models import AuditedModel, Department, Organization, TenantM
 from chiikidx.core.uploads import size_text
 
 from . import status
-from .choices import STATUS_STYLE, Direction, Frequency, KpiKind
+from .choices import STATUS_STYLE, Direction, Frequency, KpiKind, LogicStage
 from .periods import Period, period_of
 
 VALUE = {"max_digits": 18, "decimal_places": 4}
@@ -313,6 +313,168 @@ class PeriodLock(TenantModel):
 
 def style_of(value: str) -> str:
     return STATUS_STYLE.get(value, "neutral")
+
+
+# --- logic models ---------------------------------------------------------------------------
+
+
+class LogicModel(TenantModel):
+    """ロジックモデル: how a plan's (or one policy's) measures are expected to lead, stage by
+    stage, to the vision. Its nodes and links are rows of their own (LogicNode, LogicLink)."""
+
+    title = models.CharField(_("名称"), max_length=200)
+    description = models.TextField(_("説明"), blank=True)
+    plan = models.ForeignKey(
+        "plans.Plan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("計画"),
+    )
+    policy = models.ForeignKey(
+        "plans.Policy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("基本方針"),
+        help_text=_("計画の一部(基本方針)を説明するとき"),
+    )
+
+    class Meta:
+        ordering = ["organization", "title", "pk"]
+        verbose_name = _("ロジックモデル")
+        verbose_name_plural = _("ロジックモデル")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LogicPart(AuditedModel):
+    """Rows below a logic model follow its organization in access and audit."""
+
+    audit_select_related = ("logic_model__organization",)
+
+    class Meta:
+        abstract = True
+
+    def audit_organization(self) -> Organization:
+        return self.logic_model.organization
+
+
+class LogicNode(LogicPart):
+    """A box of the logic model: 投入, 活動, 産出, 短期成果, 中期成果 or インパクト."""
+
+    logic_model = models.ForeignKey(
+        LogicModel, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("ロジックモデル")
+    )
+    stage = models.CharField(_("段階"), max_length=12, choices=LogicStage.choices)
+    title = models.CharField(_("内容"), max_length=200)
+    description = models.TextField(_("説明"), blank=True)
+    order = models.PositiveIntegerField(_("表示順"), default=0)
+    measures = models.ManyToManyField(
+        "plans.Measure",
+        blank=True,
+        through="LogicNodeMeasure",
+        related_name="+",
+        verbose_name=_("施策"),
+    )
+    kpis = models.ManyToManyField(
+        Kpi, blank=True, through="LogicNodeKpi", related_name="+", verbose_name=_("KPI")
+    )
+
+    class Meta:
+        ordering = ["logic_model", "order", "pk"]
+        verbose_name = _("ロジックモデルのノード")
+        verbose_name_plural = _("ロジックモデルのノード")
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.title}"
+
+
+class LogicNodePart(AuditedModel):
+    audit_select_related = ("node__logic_model__organization",)
+
+    class Meta:
+        abstract = True
+
+    def audit_organization(self) -> Organization:
+        return self.node.logic_model.organization
+
+
+class LogicNodeMeasure(LogicNodePart):
+    """A measure (施策) that carries out the node; an audited row."""
+
+    node = models.ForeignKey(LogicNode, on_delete=models.CASCADE, verbose_name=_("ノード"))
+    measure = models.ForeignKey(
+        "plans.Measure", on_delete=models.CASCADE, related_name="+", verbose_name=_("施策")
+    )
+
+    class Meta:
+        verbose_name = _("ノードと施策")
+        verbose_name_plural = _("ノードと施策")
+        constraints = [
+            models.UniqueConstraint(fields=["node", "measure"], name="logic_node_measure_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node} / {self.measure}"
+
+
+class LogicNodeKpi(LogicNodePart):
+    """A KPI that shows whether the node is achieved; an audited row (a KPI may serve
+    measures and nodes alike)."""
+
+    node = models.ForeignKey(LogicNode, on_delete=models.CASCADE, verbose_name=_("ノード"))
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="+", verbose_name=_("KPI"))
+
+    class Meta:
+        verbose_name = _("ノードとKPI")
+        verbose_name_plural = _("ノードとKPI")
+        constraints = [
+            models.UniqueConstraint(fields=["node", "kpi"], name="logic_node_kpi_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node} / {self.kpi}"
+
+
+class LogicLink(LogicPart):
+    """An arrow from one node to another of the same model, to the same or a later stage,
+    with the assumption (前提条件) it rests on and why it is believed (根拠)."""
+
+    logic_model = models.ForeignKey(
+        LogicModel, on_delete=models.CASCADE, related_name="links", verbose_name=_("ロジックモデル")
+    )
+    source = models.ForeignKey(
+        LogicNode, on_delete=models.CASCADE, related_name="outgoing", verbose_name=_("上流のノード")
+    )
+    target = models.ForeignKey(
+        LogicNode, on_delete=models.CASCADE, related_name="incoming", verbose_name=_("下流のノード")
+    )
+    assumption = models.TextField(_("前提条件"), blank=True)
+    rationale = models.TextField(_("根拠"), blank=True)
+
+    class Meta:
+        ordering = ["logic_model", "pk"]
+        verbose_name = _("ロジックモデルのつながり")
+        verbose_name_plural = _("ロジックモデルのつながり")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target"],
+                name="logic_link_unique",
+                violation_error_message=_("このつながりはすでにあります。"),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")),
+                name="logic_link_not_to_itself",
+                violation_error_message=_("同じノードどうしはつなげません。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.title} → {self.target.title}"
 
 
 # PDCA reviews live in their own module (monitoring.reviews); imported here for the app registry.

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import logic_views, views
 
 app_name = "monitoring"
 
 M = "o/<str:lgcode>/monitoring/"
+L = M + "logic-models/<int:model_id>/"
 
 urlpatterns = [
     path(M, views.home, name="home"),
@@ -22,6 +23,27 @@ urlpatterns = [
     path(M + "import/template/", views.import_template, name="import_template"),
     path(M + "locks/", views.locks, name="locks"),
     path(M + "locks/<int:lock_id>/delete/", views.lock_delete, name="lock_delete"),
+    # logic models (ロジックモデル)
+    path(M + "logic-models/", logic_views.logic_models, name="logic_models"),
+    path(M + "logic-models/new/", logic_views.logic_model_new, name="logic_model_new"),
+    path(L, logic_views.logic_model, name="logic_model"),
+    path(L + "edit/", logic_views.logic_model_edit, name="logic_model_edit"),
+    path(L + "delete/", logic_views.logic_model_delete, name="logic_model_delete"),
+    path(L + "export/", logic_views.logic_model_export, name="logic_model_export"),
+    path(L + "nodes/new/", logic_views.logic_node_new, name="logic_node_new"),
+    path(L + "nodes/<int:node_id>/", logic_views.logic_node_edit, name="logic_node_edit"),
+    path(
+        L + "nodes/<int:node_id>/delete/",
+        logic_views.logic_node_delete,
+        name="logic_node_delete",
+    ),
+    path(L + "links/new/", logic_views.logic_link_new, name="logic_link_new"),
+    path(L + "links/<int:link_id>/", logic_views.logic_link_edit, name="logic_link_edit"),
+    path(
+        L + "links/<int:link_id>/delete/",
+        logic_views.logic_link_delete,
+        name="logic_link_delete",
+    ),
 ]
 
 # PDCA reviews (振り返り): monitoring.reviews
