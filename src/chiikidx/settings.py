@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "MeasureStatusEnum": "chiikidx.plans.choices.MeasureStatus",
         "DependencyKindEnum": "chiikidx.plans.choices.DependencyKind",
         "KpiKindEnum": "chiikidx.monitoring.choices.KpiKind",
+        "CostKindEnum": "chiikidx.monitoring.choices.CostKind",
     },
 }
 

@@ -9,6 +9,7 @@ from .core import api as core_api
 from .core.access import PUBLIC
 from .core.middleware import CHART_CONTENT_SECURITY_POLICY
 from .monitoring import api as monitoring_api
+from .monitoring import cost_api as monitoring_cost_api
 from .plans import api as plans_api
 
 
@@ -51,6 +52,7 @@ router.register("plan-dependencies", plans_api.DependencyViewSet, basename="plan
 router.register("plan-baselines", plans_api.BaselineViewSet, basename="plan-baseline")
 router.register("kpis", monitoring_api.KpiViewSet, basename="kpi")
 router.register("kpi-actuals", monitoring_api.ActualViewSet, basename="kpi-actual")
+router.register("cost-cases", monitoring_cost_api.CostCaseViewSet, basename="cost-case")
 
 api_urlpatterns = [
     path("auth/token/", core_api.TokenView.as_view(), name="token"),

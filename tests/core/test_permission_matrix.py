@@ -96,6 +96,7 @@ POST_ONLY = {
     "plans:minutes_upload",
     "monitoring:actual_new",
     "monitoring:lock_delete",
+    "monitoring:cost_delete",
 }
 
 
@@ -199,6 +200,11 @@ def sample_kwargs(route, lgcode):
         "monitoring:lock_delete": lambda: _lock_sample(lgcode),
         "api:kpi-detail": lambda: {"pk": _kpi_sample(A_MUNI1)["kpi_id"]},
         "api:kpi-actual-detail": lambda: {"pk": _actual_file_sample(A_MUNI1)["actual_id"]},
+        "monitoring:cost": lambda: _cost_sample(lgcode),
+        "monitoring:cost_edit": lambda: _cost_sample(lgcode),
+        "monitoring:cost_delete": lambda: _cost_sample(lgcode),
+        "monitoring:cost_excel": lambda: _cost_sample(lgcode),
+        "api:cost-case-detail": lambda: {"pk": _cost_sample(A_MUNI1)["case_id"]},
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -340,6 +346,13 @@ def _lock_sample(lgcode):
         defaults={"label": "令和7年度 Q1(4〜6月)"},
     )
     return {"lock_id": lock.pk}
+
+
+def _cost_sample(lgcode):
+    """The organization's cost-effectiveness case, on its sample plan's measure."""
+    from ..monitoring.cost_sample import sample_case
+
+    return {"case_id": sample_case(_organization(lgcode)).pk}
 
 
 def _organization(lgcode):
@@ -525,6 +538,7 @@ OBJECT_ROUTES = {
     "api:plan-slip": (A_MUNI1, None, "change"),
     "api:kpi-detail": (A_MUNI1, None, None),
     "api:kpi-actual-detail": (A_MUNI1, None, None),
+    "api:cost-case-detail": (A_MUNI1, None, None),
 }
 # Object routes that answer GET as well as POST; their GET without input is a 400.
 GET_AND_POST = {"api:plan-what-if"}
@@ -557,9 +571,10 @@ CREATE_ROUTES = {
     "api:kpi-list": (A_MUNI1, "change"),
     # the sample KPI is owned by 福祉課: its 原課担当 record actuals too
     "api:kpi-actual-list": (A_MUNI1, "change_measure"),
+    "api:cost-case-list": (A_MUNI1, "change"),
 }
 # A KPI names its organization by code: one the user does not see is a 400 (which codes to use).
-CREATE_UNSEEN = {"api:kpi-list": {400}}
+CREATE_UNSEEN = {"api:kpi-list": {400}, "api:cost-case-list": {400}}
 
 
 def create_expectation(name: str, role: str) -> set[int] | None:
@@ -584,6 +599,21 @@ def _new_link_data():
     return {"successor": measure.pk, "predecessor": other.pk}
 
 
+def _new_cost_data():
+    """A case on あおば市's sample measure (its plan runs 令和7〜10年度)."""
+    data = {
+        "organization_code": A_MUNI1,
+        "measure": _measure_sample(A_MUNI1)["measure_id"],
+        "procedure": "権限テストの手続",
+        "annual_procedures": "1000",
+        "staff_hourly_cost": "3000",
+    }
+    for i, fy in enumerate(range(2025, 2029)):  # a form post: DRF's names for a list of objects
+        shares = {"fiscal_year": fy, "low": 10, "base": 20, "high": 30}
+        data |= {f"adoption[{i}]{key}": value for key, value in shares.items()}
+    return data
+
+
 def post_data(name: str) -> dict:
     """What a POST to the route sends (made before the state is taken)."""
     made = {
@@ -598,6 +628,7 @@ def post_data(name: str) -> dict:
             "period": "2025-04",
             "value": "10",
         },
+        "api:cost-case-list": _new_cost_data,
     }
     return made[name]() if name in made else POST_DATA.get(name, {})
 
@@ -817,6 +848,15 @@ REVIEWED_RULES = {
     "api:kpi-detail": "login",
     "api:kpi-actual-list": "login",
     "api:kpi-actual-detail": "login",
+    # 費用対効果: read by whoever sees the organization, written by its staff.
+    "monitoring:costs": "org:view",
+    "monitoring:cost_new": "org:change",
+    "monitoring:cost": "org:view",
+    "monitoring:cost_edit": "org:change",
+    "monitoring:cost_delete": "org:change",
+    "monitoring:cost_excel": "org:view",
+    "api:cost-case-list": "login",
+    "api:cost-case-detail": "login",
 }
 
 
@@ -851,7 +891,7 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
-    from chiikidx.monitoring.models import Kpi, KpiActual, PeriodLock
+    from chiikidx.monitoring.models import CostAdoption, CostCase, Kpi, KpiActual, PeriodLock
     from chiikidx.plans.models import (
         Baseline,
         Dependency,
@@ -865,6 +905,8 @@ def state():
         Kpi.objects.count(),
         KpiActual.objects.count(),
         PeriodLock.objects.count(),
+        CostCase.objects.count(),
+        CostAdoption.objects.count(),
         Baseline.objects.count(),
         sorted(PlanDecision.objects.values_list("pk", "minutes_file", "minutes_sha256")),
         Dependency.objects.count(),
@@ -948,6 +990,7 @@ DELETE_ROUTES = {
     "api:plan-dependency-detail": (A_MUNI1, "change_measure"),
     # the sample KPI has no actuals, so it may be deleted (by the organization's staff only)
     "api:kpi-detail": (A_MUNI1, "change"),
+    "api:cost-case-detail": (A_MUNI1, "change"),
 }
 
 

@@ -17,3 +17,9 @@ class MonitoringConfig(AppConfig):
         core_demo.register_extender(demo.extend)
         tasks.register(queries.kpi_tasks)
         panels.register("plans:measure", queries.measure_panel)
+
+        from . import cost_demo, cost_queries
+
+        core_demo.register_extender(cost_demo.extend)  # after demo.extend: uses its KPIs
+        panels.register("plans:measure", cost_queries.measure_panel)
+        panels.register("plans:summary", cost_queries.summary_panel)

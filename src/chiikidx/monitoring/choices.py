@@ -58,3 +58,20 @@ class Alert(models.TextChoices):
     NOT_GROWING = "not_growing", _("伸びていない")
     OWNER_NEVER_UPDATES = "owner_silent", _("担当者が一度も入力していない")
     NO_OWNER = "no_owner", _("担当者が決まっていない")
+
+
+class CostKind(models.TextChoices):
+    """What a cost-effectiveness case (費用対効果の試算) is about."""
+
+    ONLINE = "online", _("オンライン申請")
+    NO_WRITING = "no_writing", _("書かない窓口")
+    ONE_STOP = "one_stop", _("ワンストップ窓口")
+    OTHER = "other", _("その他")
+
+
+class Scenario(models.TextChoices):
+    """The three adoption assumptions of a cost case."""
+
+    LOW = "low", _("低位")
+    BASE = "base", _("基準")
+    HIGH = "high", _("高位")

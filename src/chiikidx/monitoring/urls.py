@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cost_views, views
 
 app_name = "monitoring"
 
@@ -22,4 +22,14 @@ urlpatterns = [
     path(M + "import/template/", views.import_template, name="import_template"),
     path(M + "locks/", views.locks, name="locks"),
     path(M + "locks/<int:lock_id>/delete/", views.lock_delete, name="lock_delete"),
+]
+
+# 費用対効果 (cost-effectiveness cases)
+urlpatterns += [
+    path(M + "costs/", cost_views.cost_list, name="costs"),
+    path(M + "costs/new/", cost_views.cost_new, name="cost_new"),
+    path(M + "costs/<int:case_id>/", cost_views.cost_detail, name="cost"),
+    path(M + "costs/<int:case_id>/edit/", cost_views.cost_edit, name="cost_edit"),
+    path(M + "costs/<int:case_id>/delete/", cost_views.cost_delete, name="cost_delete"),
+    path(M + "costs/<int:case_id>/excel/", cost_views.cost_excel_download, name="cost_excel"),
 ]
