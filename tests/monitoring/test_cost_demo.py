@@ -38,6 +38,7 @@ def test_demo_cases_follow_their_kpis_and_one_falls_short(django_assert_max_num_
     aoba = found[("201", "online")]
     assert aoba.case.kpi.code == "K-01" and "オンライン申請" in aoba.case.measure.title
     assert aoba.case.annual_procedures == 59000 and aoba.base.payback_fy == 2025
+    assert aoba.base.internal_payback_fy == 2028  # the administration alone: in the last 年度
     for key, result in found.items():
         rows = [r for r in result.rows() if r.actual is not None]
         if key[1] != "online":

@@ -195,3 +195,20 @@ def test_a_revised_plans_measure_keeps_its_cases(org_coded):
     assert list(cost_queries.cases_of_plan(copy.plan)) == [case]
     assert list(cost_queries.cases_of_plan(plan)) == [case]
     assert EXAMPLE_INPUTS["procedure"] == case.procedure
+
+
+def test_deleting_its_kpi_leaves_the_case_without_realised_counts_audited(org_coded):
+    from chiikidx.monitoring import services
+
+    org = org_coded(AOBA)
+    kpi = make_kpi(org)  # no actuals: it may be deleted
+    case, kpi_id = make_case(org, kpi=kpi), kpi.pk
+    services.delete_kpi(acting_user=admin_of(org), kpi=kpi)
+    case.refresh_from_db()
+    assert case.kpi_id is None
+    entry = AuditEntry.objects.filter(model_label="monitoring.CostCase").latest("seq")
+    assert (entry.action, entry.before, entry.after) == (
+        "update",
+        {"kpi_id": kpi.pk},
+        {"kpi_id": None},
+    )

@@ -110,6 +110,21 @@ def test_no_payback_and_missing_adoption_rows():
     assert _column(costs.projection(partial, "base"), "moved") == [2000, 0, 0]
 
 
+def test_a_cumulative_of_exactly_zero_pays_back():
+    # 8 minutes of staff time at 60円/時 is 8円: exactly the running cost, though 8 ÷ 60 has no
+    # exact decimal (8 ÷ 60 × 60 comes out as 8 − 2E-27).
+    even = costs.Inputs(
+        annual_procedures=D(1),
+        staff_minutes=D(8),
+        staff_hourly_cost=D(60),
+        running_cost=D(8),
+        years=(2025,),
+        adoption={2025: costs.Adoption(D(100), D(100), D(100))},
+    )
+    base = costs.projection(even, "base")
+    assert costs.yen(base.net) == "0" and base.payback_fy == 2025
+
+
 def test_display_rounds_only_at_the_end():
     assert costs.yen_k(D("1234500")) == "1,235" and costs.yen_k(D("1234499.99")) == "1,234"
     assert costs.yen_k(D("-499")) == "0" and costs.yen_k(None) == "—"

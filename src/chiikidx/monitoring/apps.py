@@ -18,7 +18,12 @@ class MonitoringConfig(AppConfig):
         tasks.register(queries.kpi_tasks)
         panels.register("plans:measure", queries.measure_panel)
 
-        from . import cost_demo, cost_queries
+        from django.db.models.signals import pre_delete
+
+        from . import cost_demo, cost_queries, cost_services
+        from .models import Kpi
+
+        pre_delete.connect(cost_services.unlink_kpi, sender=Kpi, dispatch_uid="cost_unlink_kpi")
 
         core_demo.register_extender(cost_demo.extend)  # after demo.extend: uses its KPIs
         panels.register("plans:measure", cost_queries.measure_panel)

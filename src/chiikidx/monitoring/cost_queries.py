@@ -145,6 +145,30 @@ class CaseResult:
         return self.realised is not None and bool(self.realised.years)
 
     @property
+    def compared_moved(self) -> Decimal | None:
+        """The base projection's procedures for the months the realised counts cover."""
+        if not self.has_realised:
+            return None
+        return sum(
+            (
+                costs.comparable(self.inputs, self.base.year(y.fiscal_year), y.share).moved
+                for y in self.realised.years
+            ),
+            Decimal(0),
+        )
+
+    @property
+    def gap(self) -> Decimal | None:
+        """Realised less projected procedures so far (negative: short of the projection)."""
+        compared = self.compared_moved
+        return None if compared is None else self.realised.moved - compared
+
+    @property
+    def gap_percent(self) -> Decimal | None:
+        compared = self.compared_moved
+        return None if not compared else self.gap / compared * HUNDRED
+
+    @property
     def missing_years(self) -> list[int]:
         return self.inputs.missing_years
 

@@ -304,3 +304,9 @@ def _set_adoption(case: CostCase, rows: list[AdoptionInput]) -> None:
             found.save()
     for gone in stored.values():
         gone.delete()
+
+
+def unlink_kpi(sender, instance, **kwargs) -> None:
+    """Before a KPI is deleted, its cases stop using it — through an audited update (Django's
+    own SET_NULL would write past the audit log)."""
+    CostCase.objects.filter(kpi=instance).update(kpi=None)

@@ -196,8 +196,14 @@ class Result:
         return next((y for y in self.years if y.fiscal_year == fy), None)
 
 
+# Divisions by 60 leave digits beyond Decimal's 28th: a cumulative of exactly 0 must not come
+# out as −2E-27 and miss its payback.
+TOLERANCE = Decimal("1E-9")
+
+
 def _first_not_negative(years: list[Year], cumulative: list[Decimal]) -> int | None:
-    return next((y.fiscal_year for y, c in zip(years, cumulative, strict=True) if c >= 0), None)
+    found = zip(years, cumulative, strict=True)
+    return next((y.fiscal_year for y, c in found if c >= -TOLERANCE), None)
 
 
 def projection(inputs: Inputs, scenario: str) -> Result:
