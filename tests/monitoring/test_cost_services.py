@@ -209,6 +209,6 @@ def test_deleting_its_kpi_leaves_the_case_without_realised_counts_audited(org_co
     entry = AuditEntry.objects.filter(model_label="monitoring.CostCase").latest("seq")
     assert (entry.action, entry.before, entry.after) == (
         "update",
-        {"kpi_id": kpi.pk},
+        {"kpi_id": kpi_id},
         {"kpi_id": None},
     )
