@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
         "LogicStageEnum": "chiikidx.monitoring.choices.LogicStage",
         "LogicNodeStatusEnum": "chiikidx.monitoring.logic.NodeStatus",
         "LogicVerdictEnum": "chiikidx.monitoring.logic.Verdict",
+        "CostKindEnum": "chiikidx.monitoring.choices.CostKind",
     },
 }
 

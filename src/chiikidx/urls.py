@@ -9,6 +9,7 @@ from .core import api as core_api
 from .core.access import PUBLIC
 from .core.middleware import CHART_CONTENT_SECURITY_POLICY
 from .monitoring import api as monitoring_api
+from .monitoring import cost_api as monitoring_cost_api
 from .monitoring import logic_api
 from .monitoring.reviews import api as reviews_api
 from .plans import api as plans_api
@@ -58,6 +59,7 @@ router.register("review-follow-ups", reviews_api.FollowUpViewSet, basename="revi
 router.register("logic-models", logic_api.LogicModelViewSet, basename="logic-model")
 router.register("logic-nodes", logic_api.LogicNodeViewSet, basename="logic-node")
 router.register("logic-links", logic_api.LogicLinkViewSet, basename="logic-link")
+router.register("cost-cases", monitoring_cost_api.CostCaseViewSet, basename="cost-case")
 
 api_urlpatterns = [
     path("auth/token/", core_api.TokenView.as_view(), name="token"),

@@ -106,6 +106,7 @@ POST_ONLY = {
     "monitoring:logic_model_delete",
     "monitoring:logic_node_delete",
     "monitoring:logic_link_delete",
+    "monitoring:cost_delete",
 }
 
 
@@ -237,6 +238,11 @@ def sample_kwargs(route, lgcode):
         "api:logic-model-detail": lambda: {"pk": _logic_sample(A_MUNI1)["model_id"]},
         "api:logic-node-detail": lambda: {"pk": _logic_node_sample(A_MUNI1)["node_id"]},
         "api:logic-link-detail": lambda: {"pk": _logic_link_sample(A_MUNI1)["link_id"]},
+        "monitoring:cost": lambda: _cost_sample(lgcode),
+        "monitoring:cost_edit": lambda: _cost_sample(lgcode),
+        "monitoring:cost_delete": lambda: _cost_sample(lgcode),
+        "monitoring:cost_excel": lambda: _cost_sample(lgcode),
+        "api:cost-case-detail": lambda: {"pk": _cost_sample(A_MUNI1)["case_id"]},
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -422,6 +428,13 @@ def _logic_link_sample(lgcode):
 
     link = sample_link(_organization(lgcode))
     return {"model_id": link.logic_model_id, "link_id": link.pk}
+
+
+def _cost_sample(lgcode):
+    """The organization's cost-effectiveness case, on its sample plan's measure."""
+    from ..monitoring.cost_sample import sample_case
+
+    return {"case_id": sample_case(_organization(lgcode)).pk}
 
 
 def _organization(lgcode):
@@ -616,6 +629,7 @@ OBJECT_ROUTES = {
     "api:logic-model-detail": (A_MUNI1, None, None),
     "api:logic-node-detail": (A_MUNI1, None, None),
     "api:logic-link-detail": (A_MUNI1, None, None),
+    "api:cost-case-detail": (A_MUNI1, None, None),
 }
 # Object routes that answer GET as well as POST; their GET without input is a 400.
 GET_AND_POST = {"api:plan-what-if"}
@@ -656,9 +670,15 @@ CREATE_ROUTES = {
     "api:logic-model-list": (A_MUNI1, "change"),
     "api:logic-node-list": (A_MUNI1, "change"),
     "api:logic-link-list": (A_MUNI1, "change"),
+    "api:cost-case-list": (A_MUNI1, "change"),
 }
-# A KPI names its organization by code: one the user does not see is a 400 (which codes to use).
-CREATE_UNSEEN = {"api:kpi-list": {400}, "api:logic-model-list": {400}}
+# A KPI, a logic model or a cost case names its organization by code: one the user does not see
+# is a 400 (which codes to use).
+CREATE_UNSEEN = {
+    "api:kpi-list": {400},
+    "api:logic-model-list": {400},
+    "api:cost-case-list": {400},
+}
 
 
 def create_expectation(name: str, role: str) -> set[int] | None:
@@ -705,6 +725,21 @@ def _new_logic_link_data():
     return {"logic_model": node.logic_model_id, "source": node.pk, "target": outcome.pk}
 
 
+def _new_cost_data():
+    """A case on あおば市's sample measure (its plan runs 令和7〜10年度)."""
+    data = {
+        "organization_code": A_MUNI1,
+        "measure": _measure_sample(A_MUNI1)["measure_id"],
+        "procedure": "権限テストの手続",
+        "annual_procedures": "1000",
+        "staff_hourly_cost": "3000",
+    }
+    for i, fy in enumerate(range(2025, 2029)):  # a form post: DRF's names for a list of objects
+        shares = {"fiscal_year": fy, "low": 10, "base": 20, "high": 30}
+        data |= {f"adoption[{i}]{key}": value for key, value in shares.items()}
+    return data
+
+
 def post_data(name: str) -> dict:
     """What a POST to the route sends (made before the state is taken)."""
     made = {
@@ -731,6 +766,7 @@ def post_data(name: str) -> dict:
             "title": "権限テストのノード",
         },
         "api:logic-link-list": _new_logic_link_data,
+        "api:cost-case-list": _new_cost_data,
     }
     return made[name]() if name in made else POST_DATA.get(name, {})
 
@@ -993,6 +1029,15 @@ REVIEWED_RULES = {
     "api:logic-node-detail": "login",
     "api:logic-link-list": "login",
     "api:logic-link-detail": "login",
+    # 費用対効果: read by whoever sees the organization, written by its staff.
+    "monitoring:costs": "org:view",
+    "monitoring:cost_new": "org:change",
+    "monitoring:cost": "org:view",
+    "monitoring:cost_edit": "org:change",
+    "monitoring:cost_delete": "org:change",
+    "monitoring:cost_excel": "org:view",
+    "api:cost-case-list": "login",
+    "api:cost-case-detail": "login",
 }
 
 
@@ -1028,7 +1073,15 @@ def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
     from chiikidx.core.models import Department
-    from chiikidx.monitoring.models import Kpi, KpiActual, PeriodLock, Review, ReviewFollowUp
+    from chiikidx.monitoring.models import (
+        CostAdoption,
+        CostCase,
+        Kpi,
+        KpiActual,
+        PeriodLock,
+        Review,
+        ReviewFollowUp,
+    )
     from chiikidx.plans.models import (
         Baseline,
         Dependency,
@@ -1044,6 +1097,8 @@ def state():
         PeriodLock.objects.count(),
         sorted(Review.objects.values_list("pk", "status", "assessment_text")),
         sorted(ReviewFollowUp.objects.values_list("pk", "status", "note", "title")),
+        CostCase.objects.count(),
+        CostAdoption.objects.count(),
         Baseline.objects.count(),
         sorted(PlanDecision.objects.values_list("pk", "minutes_file", "minutes_sha256")),
         Dependency.objects.count(),
@@ -1134,6 +1189,7 @@ DELETE_ROUTES = {
     "api:logic-model-detail": (A_MUNI1, "change"),
     "api:logic-node-detail": (A_MUNI1, "change"),
     "api:logic-link-detail": (A_MUNI1, "change"),
+    "api:cost-case-detail": (A_MUNI1, "change"),
 }
 
 

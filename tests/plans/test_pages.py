@@ -267,6 +267,6 @@ def test_tree_and_my_measures_have_pinned_query_counts(
     assert response.content.decode().count('class="quick-update"') == 10
     measure = plan.measures.first()
     detail = reverse("plans:measure", args=[AOBA, measure.pk])
-    # 16, and 1 each for monitoring's panels (core.panels): the reviews and the logic models
-    with django_assert_max_num_queries(18):
+    # 16, and 1 each for monitoring's panels (core.panels): reviews, logic models, 費用対効果
+    with django_assert_max_num_queries(19):
         assert client.get(detail).status_code == 200

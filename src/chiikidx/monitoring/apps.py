@@ -7,18 +7,34 @@ class MonitoringConfig(AppConfig):
     verbose_name = "KPI・モニタリング"
 
     def ready(self):
+        from django.db.models.signals import pre_delete
+
         from chiikidx.core import demo as core_demo
         from chiikidx.core import panels, tasks
         from chiikidx.core.navigation import NavEntry, register
 
-        from . import demo, logic_demo, logic_queries, queries
+        from . import (
+            cost_demo,
+            cost_queries,
+            cost_services,
+            demo,
+            logic_demo,
+            logic_queries,
+            queries,
+        )
+        from .models import Kpi
 
         register(NavEntry("KPI・モニタリング", "monitoring:home", action="view", order=56))
+        # The demo's KPIs first: the logic models and the cost cases use them.
         core_demo.register_extender(demo.extend)
-        core_demo.register_extender(logic_demo.extend)  # after demo.extend: uses its KPIs
+        core_demo.register_extender(logic_demo.extend)
+        core_demo.register_extender(cost_demo.extend)
         tasks.register(queries.kpi_tasks)
         panels.register("plans:measure", queries.measure_panel)
         panels.register("plans:measure", logic_queries.measure_logic_panel)
+        panels.register("plans:measure", cost_queries.measure_panel)
+        panels.register("plans:summary", cost_queries.summary_panel)
+        pre_delete.connect(cost_services.unlink_kpi, sender=Kpi, dispatch_uid="cost_unlink_kpi")
         self._ready_reviews()
 
     def _ready_reviews(self):

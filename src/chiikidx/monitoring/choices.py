@@ -74,3 +74,20 @@ class LogicStage(models.TextChoices):
 STAGE_ORDER = [s.value for s in LogicStage]
 # Stages whose nodes are outcomes: a measure should reach them (「どの施策も支えていない成果」).
 OUTCOME_STAGES = frozenset({LogicStage.SHORT_TERM, LogicStage.MID_TERM, LogicStage.IMPACT})
+
+
+class CostKind(models.TextChoices):
+    """What a cost-effectiveness case (費用対効果の試算) is about."""
+
+    ONLINE = "online", _("オンライン申請")
+    NO_WRITING = "no_writing", _("書かない窓口")
+    ONE_STOP = "one_stop", _("ワンストップ窓口")
+    OTHER = "other", _("その他")
+
+
+class Scenario(models.TextChoices):
+    """The three adoption assumptions of a cost case."""
+
+    LOW = "low", _("低位")
+    BASE = "base", _("基準")
+    HIGH = "high", _("高位")

@@ -11,7 +11,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ from chiikidx.core.models import AuditedModel, Department, Organization, TenantM
 from chiikidx.core.uploads import size_text
 
 from . import status
-from .choices import STATUS_STYLE, Direction, Frequency, KpiKind, LogicStage
+from .choices import STATUS_STYLE, CostKind, Direction, Frequency, KpiKind, LogicStage
 from .periods import Period, period_of
 
 VALUE = {"max_digits": 18, "decimal_places": 4}
@@ -475,6 +475,215 @@ class LogicLink(LogicPart):
 
     def __str__(self) -> str:
         return f"{self.source.title} → {self.target.title}"
+
+
+# --- cost-effectiveness (費用対効果) ------------------------------------------------------------
+
+COUNT = {"max_digits": 12, "decimal_places": 0}
+MINUTES = {"max_digits": 7, "decimal_places": 1}
+YEN = {"max_digits": 15, "decimal_places": 0}
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+NOT_NEGATIVE = [MinValueValidator(Decimal(0))]
+A_SHARE = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+# 令和7年度 地域別最低賃金の全国加重平均額 (厚生労働省): a deliberately conservative value of an
+# hour of a resident's time.
+DEFAULT_TIME_VALUE = Decimal(1121)
+# The social discount rate of the national government's public works evaluation (国土交通省
+# 「公共事業評価の費用便益分析に関する技術指針」).
+DEFAULT_DISCOUNT_RATE = Decimal(4)
+
+
+class CostCase(TenantModel):
+    """費用対効果の試算: what a measure (online applications, 書かない窓口, one-stop counters)
+    saves residents and staff, against what it costs, per 年度 (monitoring.costs computes)."""
+
+    measure = models.ForeignKey(
+        "plans.Measure", on_delete=models.CASCADE, related_name="+", verbose_name=_("施策")
+    )
+    kind = models.CharField(
+        _("種類"), max_length=12, choices=CostKind.choices, default=CostKind.ONLINE
+    )
+    procedure = models.CharField(
+        _("手続の名称"), max_length=200, help_text=_("例: 住民票の写し等の交付申請")
+    )
+    note = models.TextField(
+        _("前提と数字の出どころ"),
+        blank=True,
+        help_text=_("例: 件数は令和6年度の窓口統計、待ち時間は窓口の受付番号システムの平均"),
+    )
+    annual_procedures = models.DecimalField(
+        _("年間の手続件数 N(件/年)"),
+        validators=NOT_NEGATIVE,
+        help_text=_("新しい方法に移せる手続の、1年間の件数(窓口・郵送・オンラインの合計)"),
+        **COUNT,
+    )
+    travel_minutes = models.DecimalField(
+        _("移動の時間・往復(分/件)"), default=Decimal(0), validators=NOT_NEGATIVE, **MINUTES
+    )
+    waiting_minutes = models.DecimalField(
+        _("待ち時間(分/件)"), default=Decimal(0), validators=NOT_NEGATIVE, **MINUTES
+    )
+    filling_minutes = models.DecimalField(
+        _("記入の時間(分/件)"), default=Decimal(0), validators=NOT_NEGATIVE, **MINUTES
+    )
+    travel_cost = models.DecimalField(
+        _("交通費・往復(円/件)"), default=Decimal(0), validators=NOT_NEGATIVE, **YEN
+    )
+    postage = models.DecimalField(
+        _("郵送料(円/件)"), default=Decimal(0), validators=NOT_NEGATIVE, **YEN
+    )
+    time_value = models.DecimalField(
+        _("住民の時間価値(円/時)"),
+        default=DEFAULT_TIME_VALUE,
+        validators=NOT_NEGATIVE,
+        help_text=_(
+            "既定は1,121円/時(令和7年度 地域別最低賃金の全国加重平均額、厚生労働省)。"
+            "住民の1時間を最低賃金で評価する、あえて控えめな値です。試算ごとに変えられます。"
+        ),
+        **YEN,
+    )
+    staff_minutes = models.DecimalField(
+        _("職員の作業時間の削減(分/件)"),
+        default=Decimal(0),
+        validators=NOT_NEGATIVE,
+        help_text=_("窓口での対応・入力・審査などで、1件あたり減る職員の時間"),
+        **MINUTES,
+    )
+    staff_hourly_cost = models.DecimalField(
+        _("職員の人件費(円/時)"),
+        validators=NOT_NEGATIVE,
+        help_text=_(
+            "1人あたりの年間人件費(給料・手当・共済費などの合計)÷ 年間の勤務時間で求めます"
+            "(例: 7,000,000円 ÷ 1,880時間 ≈ 3,723円/時)。全国共通の値はないため、"
+            "団体の決算や人件費の資料から入力してください。"
+        ),
+        **YEN,
+    )
+    initial_cost = models.DecimalField(
+        _("初期費用(円)"),
+        default=Decimal(0),
+        validators=NOT_NEGATIVE,
+        help_text=_("導入の年度(期間の最初の年度)に計上します"),
+        **YEN,
+    )
+    running_cost = models.DecimalField(
+        _("運用費(円/年)"),
+        default=Decimal(0),
+        validators=NOT_NEGATIVE,
+        help_text=_("毎年度の利用料・保守費など"),
+        **YEN,
+    )
+    discount_rate = models.DecimalField(
+        _("割引率(%/年)"),
+        default=DEFAULT_DISCOUNT_RATE,
+        validators=A_SHARE,
+        help_text=_(
+            "将来の効果を今の価値に直す率。既定の4%は、国の公共事業評価の費用便益分析で"
+            "使われている社会的割引率です。"
+        ),
+        **PERCENT,
+    )
+    first_fy = models.PositiveIntegerField(
+        _("最初の年度"), null=True, blank=True, help_text=_("空欄なら計画の開始年度")
+    )
+    last_fy = models.PositiveIntegerField(
+        _("最後の年度"), null=True, blank=True, help_text=_("空欄なら計画の終了年度")
+    )
+    kpi = models.ForeignKey(
+        Kpi,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("実績に使うKPI"),
+        help_text=_(
+            "新しい方法で受け付けた件数を数えるKPI(件数(期間ごと)か件数(累計))。"
+            "実績の件数で同じ計算をし、見込みと並べます。"
+        ),
+    )
+
+    class Meta:
+        ordering = ["organization", "procedure", "pk"]
+        verbose_name = _("費用対効果の試算")
+        verbose_name_plural = _("費用対効果の試算")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_fy__isnull=True)
+                | models.Q(last_fy__isnull=True)
+                | models.Q(last_fy__gte=models.F("first_fy")),
+                name="cost_case_years_in_order",
+                violation_error_message=_("最後の年度は最初の年度以降にしてください。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    annual_procedures__gte=0,
+                    travel_minutes__gte=0,
+                    waiting_minutes__gte=0,
+                    filling_minutes__gte=0,
+                    travel_cost__gte=0,
+                    postage__gte=0,
+                    time_value__gte=0,
+                    staff_minutes__gte=0,
+                    staff_hourly_cost__gte=0,
+                    initial_cost__gte=0,
+                    running_cost__gte=0,
+                    discount_rate__gte=0,
+                    discount_rate__lte=100,
+                ),
+                name="cost_case_values_not_negative",
+                violation_error_message=_("件数・時間・金額・割引率は0以上で入力してください。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.procedure
+
+    @property
+    def years(self) -> range:
+        """The 年度 of the calculation: the measure's plan period unless overridden."""
+        plan = self.measure.plan
+        return range(self.first_fy or plan.start_fy, (self.last_fy or plan.end_fy) + 1)
+
+
+class CostAdoption(AuditedModel):
+    """普及率: the share of the procedures moved to the new process in one 年度 (%), low ≤ base
+    ≤ high."""
+
+    case = models.ForeignKey(
+        CostCase, on_delete=models.CASCADE, related_name="adoption", verbose_name=_("試算")
+    )
+    fiscal_year = models.PositiveIntegerField(_("年度"))
+    low = models.DecimalField(_("低位(%)"), validators=A_SHARE, **PERCENT)
+    base = models.DecimalField(_("基準(%)"), validators=A_SHARE, **PERCENT)
+    high = models.DecimalField(_("高位(%)"), validators=A_SHARE, **PERCENT)
+
+    audit_select_related = ("case__organization",)
+
+    class Meta:
+        ordering = ["case", "fiscal_year"]
+        verbose_name = _("費用対効果の普及率")
+        verbose_name_plural = _("費用対効果の普及率")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "fiscal_year"],
+                name="cost_adoption_one_per_year",
+                violation_error_message=_("同じ年度の普及率がすでにあります。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(low__gte=0, low__lte=models.F("base"))
+                & models.Q(base__lte=models.F("high"), high__lte=100),
+                name="cost_adoption_in_order",
+                violation_error_message=_(
+                    "普及率は0〜100(%)で、低位 ≤ 基準 ≤ 高位 になるように入力してください。"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.fiscal_year}"
+
+    def audit_organization(self) -> Organization:
+        return self.case.organization
 
 
 # PDCA reviews live in their own module (monitoring.reviews); imported here for the app registry.

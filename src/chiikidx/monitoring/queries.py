@@ -408,3 +408,17 @@ def measure_panel(request, measure) -> Panel:
         "panel_measure": measure,
     }
     return Panel("monitoring/_measure_panel.html", context)
+
+
+def current_actuals(kpis: Iterable[Kpi]) -> dict[int, list[tuple[Period, object]]]:
+    """The current version of each period's actual, (period, value) by KPI id (1 query)."""
+    by_id = {k.pk: k for k in kpis}
+    found: dict[int, list] = {pk: [] for pk in by_id}
+    if not by_id:
+        return found
+    rows = KpiActual.objects.filter(kpi_id__in=list(by_id), is_current=True).values_list(
+        "kpi_id", "period_start", "period_end", "value"
+    )
+    for kpi_id, start, end, value in rows.order_by("kpi_id", "period_start"):
+        found[kpi_id].append((Period(start, end, by_id[kpi_id].frequency), value))
+    return found

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import logic_views, views
+from . import cost_views, logic_views, views
 
 app_name = "monitoring"
 
@@ -44,6 +44,16 @@ urlpatterns = [
         logic_views.logic_link_delete,
         name="logic_link_delete",
     ),
+]
+
+# 費用対効果 (cost-effectiveness cases)
+urlpatterns += [
+    path(M + "costs/", cost_views.cost_list, name="costs"),
+    path(M + "costs/new/", cost_views.cost_new, name="cost_new"),
+    path(M + "costs/<int:case_id>/", cost_views.cost_detail, name="cost"),
+    path(M + "costs/<int:case_id>/edit/", cost_views.cost_edit, name="cost_edit"),
+    path(M + "costs/<int:case_id>/delete/", cost_views.cost_delete, name="cost_delete"),
+    path(M + "costs/<int:case_id>/excel/", cost_views.cost_excel_download, name="cost_excel"),
 ]
 
 # PDCA reviews (振り返り): monitoring.reviews
