@@ -304,7 +304,7 @@ def test_plan_summary_shows_the_totals_of_its_cases(case, org_coded):
     block = text[text.index('id="s-costs"') :]
     # Base: 11,000 + 2,000 resident hours; 16,500 + 3,000 千円; 2,200 + 400 staff hours;
     # NPV 13,864,399.09 − 1,800,000 = 12,064千円. Realised so far: the linked case's 2,400件.
-    assert "2件の試算" in block
+    assert "2件の試算" in block and "実績(KPIのある1件)" in block
     assert "13,000.0時間" in block and "19,500千円" in block and "2,600.0時間" in block
     assert "12,064千円" in block
     assert "2,400.0時間" in block and "3,600千円" in block  # realised: 2,400 × 1h, × 1,500円

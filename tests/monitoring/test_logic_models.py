@@ -79,13 +79,14 @@ def world(org_coded):
     m1, m2, m3 = plan.measures.order_by("pk")
     on, off = kpi_at(org, "申請件数", 400), kpi_at(org, "来庁者数", 10)
     model = make_logic_model(org, plan=plan, title="窓口のDX")
+    (impact,) = model.nodes.all()  # made with the model: the plan's vision
     nodes = {
         "A": add_node(model, "activity", "オンライン化", measures=[m1], order=1),
         "B": add_node(model, "activity", "書かない窓口", measures=[m2], order=2),
         "O": add_node(model, "output", "申請が増える", kpis=[on]),
         "S": add_node(model, "short_term", "来庁が減る", kpis=[off], order=1),
         "S2": add_node(model, "short_term", "職員の時間", order=2),
-        "I": add_node(model, "impact", "誰一人取り残されない"),
+        "I": impact,
     }
     add_link(model, nodes["A"], nodes["O"], assumption="手続を選べる")
     add_link(model, nodes["O"], nodes["S"], assumption="オンラインの人は来庁しない")
@@ -105,14 +106,14 @@ def test_the_analysis_uses_the_kpis_live_statuses(world):
         "申請が増える": "on_track",
         "来庁が減る": "off_track",
         "職員の時間": "no_kpi",
-        "誰一人取り残されない": "no_kpi",
+        "誰一人取り残されないデジタル社会": "no_kpi",
     }
     assert [(v.source.title, v.target.title, v.check.note) for v in found.doubtful] == [
         ("申請が増える", "来庁が減る", 1)
     ]
     m1, m2, m3 = world["measures"]
     assert [(s.measure, [[n.title for n in p] for p in s.paths]) for s in found.sights] == [
-        (m1, [["オンライン化", "申請が増える", "来庁が減る", "誰一人取り残されない"]]),
+        (m1, [["オンライン化", "申請が増える", "来庁が減る", "誰一人取り残されないデジタル社会"]]),
         (m2, []),
     ]
     assert [m for m, _reason in found.unconnected] == [m2, m3]
@@ -126,6 +127,16 @@ def test_a_cancelled_measure_need_not_lead_anywhere(world):
     Measure.objects.filter(pk=m3.pk).update(status="cancelled")
     found = logic_queries.analysis(world["model"])
     assert [m.pk for m, _reason in found.unconnected] == [world["measures"][1].pk]
+
+
+def test_a_new_model_of_a_plan_starts_with_its_vision_as_the_impact(world, org_coded):
+    impact = world["nodes"]["I"]
+    assert (impact.stage, impact.title) == ("impact", "誰一人取り残されないデジタル社会")
+    assert impact.description == "計画「DX推進計画」の目指す地域像"
+    assert not make_logic_model(org_coded(WAKABA), title="計画なし").nodes.exists()
+    client = client_of("muni-admin-1")
+    form = client.get(_url("logic_node_new", world) + "?stage=impact").content.decode()
+    assert 'value="誰一人取り残されないデジタル社会"' in form
 
 
 def test_a_policy_narrows_the_measures_to_cover(world):
@@ -431,7 +442,11 @@ def test_the_excel_logframe_has_a_row_per_node_by_stage(world):
         ("産出", "申請が増える", "順調"),
         ("短期成果", "来庁が減る", "遅れ"),
         ("短期成果", "職員の時間", "指標なし"),
-        ("インパクト", "誰一人取り残されない", "指標なし"),
+        (
+            "インパクト",
+            "誰一人取り残されないデジタル社会\n計画「DX推進計画」の目指す地域像",
+            "指標なし",
+        ),
     ]
     output = rows[3]
     assert output[3].startswith("申請件数\n  基準値 100件(")
@@ -442,7 +457,9 @@ def test_the_excel_logframe_has_a_row_per_node_by_stage(world):
     links = list(book["つながりと前提"].iter_rows(min_row=3, values_only=True))
     assert [r[4] for r in links] == ["確かめられない", "前提が疑わしい ?1", "上流が遅れている"]
     sight = list(book["見通し"].iter_rows(min_row=3, values_only=True))
-    assert sight[0][1] == "オンライン化 → 申請が増える → 来庁が減る → 誰一人取り残されない"
+    assert sight[0][1] == (
+        "オンライン化 → 申請が増える → 来庁が減る → 誰一人取り残されないデジタル社会"
+    )
     assert sight[-1] == ("(施策なし)", "【どの施策も支えていない成果】短期成果「職員の時間」")
 
 

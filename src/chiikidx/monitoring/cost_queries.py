@@ -220,7 +220,8 @@ class CaseResult:
             "base": [k(r.cumulative["base"]) for r in rows],
             "high": [k(r.cumulative["high"]) for r in rows],
             "realised": [k(r.actual_cumulative) for r in rows],
-            "partial": [r.state in ("in_progress", "partial") for r in rows],
+            # the label over a realised bar counted in part: 途中 (this 年度) or 一部 (earlier)
+            "partial": [{"in_progress": "途中", "partial": "一部"}.get(r.state, "") for r in rows],
         }
 
 

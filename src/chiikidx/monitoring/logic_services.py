@@ -18,7 +18,7 @@ from chiikidx.core import access, audit
 from chiikidx.core.services import ServiceError
 
 from . import logic
-from .choices import STAGE_ORDER
+from .choices import STAGE_ORDER, LogicStage
 from .models import Kpi, LogicLink, LogicModel, LogicNode, LogicNodeKpi, LogicNodeMeasure
 
 TITLE_LIMIT = 200
@@ -55,8 +55,10 @@ def save_logic_model(
     plan=None,
     policy=None,
 ) -> LogicModel:
-    """Create or change a logic model; a policy without a plan takes the policy's plan."""
+    """Create or change a logic model; a policy without a plan takes the policy's plan. A new
+    model explaining a plan with a vision starts with its インパクト node: the vision."""
     check_right(acting_user, organization)
+    creating = logic_model is None
     logic_model = logic_model or LogicModel(organization=organization)
     if logic_model.organization_id != organization.pk:
         raise ServiceError(_("このロジックモデルは別の団体のものです。"))
@@ -73,6 +75,14 @@ def save_logic_model(
     logic_model.plan, logic_model.policy = plan, policy
     with audit.acting_as(acting_user):
         logic_model.save()
+        vision = (plan.vision if plan is not None else "").strip()
+        if creating and vision:
+            LogicNode.objects.create(
+                logic_model=logic_model,
+                stage=LogicStage.IMPACT,
+                title=vision[:TITLE_LIMIT],
+                description=_("計画「%(plan)s」の目指す地域像") % {"plan": plan.title},
+            )
     return logic_model
 
 

@@ -189,6 +189,8 @@ def logic_node_new(request, lgcode, model_id):
     found = _model(request, model_id)
     stage = request.GET.get("stage", "")
     initial = {"stage": stage} if stage in LogicStage.values else {}
+    if stage == LogicStage.IMPACT and found.plan is not None:
+        initial["title"] = found.plan.vision.strip()[:200]  # the impact restates the vision
     return _node_form(request, found, None, initial)
 
 

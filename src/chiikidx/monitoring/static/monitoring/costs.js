@@ -13,7 +13,7 @@
                line: { color: color, dash: dash, width: dash === "solid" ? 3 : 2 },
                marker: { size: 6 }, hovertemplate: "%{x}<br>" + name + ": %{y:,.0f}千円<extra></extra>" };
     };
-    var labels = d.realised.map(function (v, i) { return v === null ? "" : (d.partial[i] ? "途中" : ""); });
+    var labels = d.realised.map(function (v, i) { return v === null ? "" : d.partial[i]; });
     var traces = [
       line("高位", d.high, "#009844", "dot"),
       line("基準", d.base, "#0017c1", "solid"),
