@@ -91,6 +91,11 @@ def test_new_review_defaults_to_the_last_quarter_and_the_scope_asked(plan):
     assert f'<option value="measure:{measure.pk}" selected>' in html
 
 
+def test_new_review_without_a_plan_says_what_to_do_first():
+    page = client_of("sakura-staff").get(reverse("monitoring:review_new", args=["992020"]))
+    assert "振り返る計画がまだありません。先に" in page.content.decode()
+
+
 def test_another_organizations_review_is_404(review):
     other = client_of("muni-admin-2")
     item = review.follow_ups.get()
