@@ -472,6 +472,7 @@ PREFECTURE_ONLY = {
     "assessments:overview",
     "assessments:round_excel",
     "assessments:round_excel_upload",
+    "monitoring:prefecture",
 }
 MUNICIPALITY_ONLY = {
     "assessments:response",
@@ -813,6 +814,7 @@ REVIEWED_RULES = {
     "monitoring:import_template": "org:view",
     "monitoring:locks": "org:manage",
     "monitoring:lock_delete": "org:manage",
+    "monitoring:prefecture": "org:view",
     "api:kpi-list": "login",
     "api:kpi-detail": "login",
     "api:kpi-actual-list": "login",

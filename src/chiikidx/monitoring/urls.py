@@ -22,4 +22,5 @@ urlpatterns = [
     path(M + "import/template/", views.import_template, name="import_template"),
     path(M + "locks/", views.locks, name="locks"),
     path(M + "locks/<int:lock_id>/delete/", views.lock_delete, name="lock_delete"),
+    path(M + "prefecture/", views.prefecture, name="prefecture"),
 ]
