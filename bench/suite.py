@@ -9,6 +9,7 @@ import time
 
 import assessments_suite
 import datagen
+import monitoring_suite
 import plans_suite
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -48,10 +49,12 @@ PAGES = [
 def run_all() -> list[Result]:
     """The foundation benchmarks, then the assessments ones (assessments_suite.py) on data of
     their own, built after the foundation figures are taken, then the plans ones
-    (plans_suite.py: pure computation, no database)."""
+    (plans_suite.py: the schedule engine, then a Gantt page), then the monitoring ones
+    (monitoring_suite.py: a national data set of KPIs and actuals)."""
     results: list[Result] = []
     foundation = (bench_registry, bench_demo, build_tenants, bench_audit, bench_pages, bench_access)
-    for step in (*foundation, *assessments_suite.steps(), *plans_suite.steps()):
+    suites = (*assessments_suite.steps(), *plans_suite.steps(), *monitoring_suite.steps())
+    for step in (*foundation, *suites):
         started = time.perf_counter()
         progress(step.__doc__.splitlines()[0])
         results.extend(step())
@@ -252,5 +255,10 @@ def describe_data() -> str:
         f"{Department.objects.count():,} departments, "
         f"{AuditEntry.objects.count():,} audit entries"
     )
-    described = (foundation, assessments_suite.describe(), plans_suite.describe())
+    described = (
+        foundation,
+        assessments_suite.describe(),
+        plans_suite.describe(),
+        monitoring_suite.describe(),
+    )
     return "\n".join(line for line in described if line)

@@ -567,6 +567,7 @@ PREFECTURE_ONLY = {
     "assessments:overview",
     "assessments:round_excel",
     "assessments:round_excel_upload",
+    "monitoring:prefecture",
 }
 MUNICIPALITY_ONLY = {
     "assessments:response",
@@ -996,6 +997,7 @@ REVIEWED_RULES = {
     "monitoring:logic_link_new": "org:change",
     "monitoring:logic_link_edit": "org:change",
     "monitoring:logic_link_delete": "org:change",
+    "monitoring:prefecture": "org:view",
     "api:kpi-list": "login",
     "api:kpi-detail": "login",
     "api:kpi-actual-list": "login",

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import hashlib
 import hmac
 import json
+import operator
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -31,6 +33,7 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 
+from . import bulksql
 from .choices import AuditAction
 
 GENESIS_HASH = "0" * 64
@@ -78,13 +81,51 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# Values stored as they are (the rest go through jsonable): most values of most rows.
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    deferred = obj.get_deferred_fields()
+    """The tracked fields' values, as JSON values (deferred fields left out). A bulk write
+    takes one per row, so the fields are looked up once per model, and an instance with every
+    field loaded has its values read in one go."""
+    tracked = _tracked_fields(type(obj))
+    loaded = obj.__dict__  # a deferred field has no value in the instance
+    if tracked.getter is not None and loaded.keys() >= tracked.names:
+        values = zip(tracked.attnames, tracked.getter(obj), strict=True)
+    else:
+        values = (
+            (attname, field.value_from_object(obj))
+            for attname, field in tracked.fields
+            if attname in loaded
+        )
     return {
-        field.attname: jsonable(field.value_from_object(obj))
-        for field in obj._meta.concrete_fields
-        if field.name not in UNTRACKED_FIELDS and field.attname not in deferred
+        attname: value if type(value) in _PLAIN_TYPES else jsonable(value)
+        for attname, value in values
     }
+
+
+@dataclass(frozen=True)
+class _Tracked:
+    fields: tuple  # (attname, field)
+    attnames: tuple
+    names: frozenset
+    getter: Any  # reads every value at once; None if a field reads its value its own way
+
+
+@functools.cache
+def _tracked_fields(model) -> _Tracked:
+    fields = tuple(
+        (field.attname, field)
+        for field in model._meta.concrete_fields
+        if field.name not in UNTRACKED_FIELDS
+    )
+    attnames = tuple(attname for attname, _field in fields)
+    plain = all(
+        type(field).value_from_object is models.Field.value_from_object for _a, field in fields
+    )  # Field.value_from_object is getattr(obj, attname)
+    getter = operator.attrgetter(*attnames) if plain and len(attnames) > 1 else None
+    return _Tracked(fields, attnames, frozenset(attnames), getter)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
@@ -229,15 +270,22 @@ def audit_key() -> bytes:
     return settings.CHIIKIDX_AUDIT_KEY.encode("utf-8")
 
 
+# json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")), without
+# making a new encoder for every entry.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def entry_hash(fields: dict[str, Any]) -> str:
-    payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(audit_key(), payload.encode("utf-8"), hashlib.sha256).hexdigest()
+    payload = _HASH_JSON.encode(fields)
+    return hmac.digest(audit_key(), payload.encode("utf-8"), hashlib.sha256).hex()
 
 
-def hashed_fields(entry) -> dict[str, Any]:
+def hashed_fields(entry, created_at: str | None = None) -> dict[str, Any]:
+    """What the entry's hash covers. `created_at`: the entry's time as text, when known (the
+    entries of one `record` call share it)."""
     return {
         "seq": entry.seq,
-        "created_at": entry.created_at.isoformat(),
+        "created_at": created_at or entry.created_at.isoformat(),
         "actor_id": entry.actor_id,
         "actor_name": entry.actor_name,
         "organization_id": entry.organization_id,
@@ -251,19 +299,21 @@ def hashed_fields(entry) -> dict[str, Any]:
     }
 
 
-def record(changes: Iterable[Change], *, actor=None, using: str = "default") -> list:
+def record(changes: Iterable[Change], *, actor=None, using: str = "default") -> list[NewEntry]:
     """Append entries for `changes` to the chain, under the lock on the chain head."""
     changes = list(changes)
     if not changes:
         return []
     actor = actor or current_actor()
+    who = (actor.pk, actor.get_username()) if actor else (None, "")
     with transaction.atomic(using=using):
         head = lock_chain(using)
         now = timezone.now()  # after the lock, so time follows the sequence
-        entries = [_entry(change, actor, now) for change in changes]
+        entries = [_entry(change, who, now) for change in changes]
+        payload = _Payload(now)
         for entry in entries:
             entry.seq, entry.prev_hash = head.last_seq + 1, head.last_hash
-            entry.hash = entry_hash(hashed_fields(entry))
+            entry.hash = payload.hash(entry)
             head.last_seq, head.last_hash = entry.seq, entry.hash
         _insert(entries, using)
         head.save(using=using)
@@ -271,50 +321,120 @@ def record(changes: Iterable[Change], *, actor=None, using: str = "default") -> 
 
 
 def _insert(entries: list, using: str) -> None:
-    """One INSERT statement run for all entries. The ORM's bulk_create compiles every row's SQL
-    and took most of the time of large imports, which write an entry per row. The entries get
-    no primary key: nothing reads it back (the chain is addressed by `seq`)."""
+    """All entries in one statement (core.bulksql: COPY on PostgreSQL, executemany on SQLite).
+    The ORM's bulk_create compiled every row's SQL and took most of the time of large imports,
+    which write an entry per row. The entries get no primary key: nothing reads it back (the
+    chain is addressed by `seq`)."""
     from .models import AuditEntry
 
     connection = connections[using]
     fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    # Table and column names come from the model; every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(AuditEntry._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    # Only the JSON and date fields need converting for the driver; the rest are str and int.
-    convert = [f.get_internal_type() in ("JSONField", "DateTimeField") for f in fields]
-    rows = [
+    # The JSON fields are written as the text the hash was computed over (valid JSON, which
+    # both databases read back as the same values); dates are converted for the driver; the
+    # rest are str and int.
+    prepare = [_preparer(f, connection) for f in fields]
+    json_text = {"before": "before_json", "after": "after_json"}
+    values = operator.attrgetter(*(json_text.get(f.attname, f.attname) for f in fields))
+    rows = (
         [
-            f.get_db_prep_save(value, connection) if needed else value
-            for f, needed, value in zip(
-                fields, convert, (getattr(e, f.attname) for f in fields), strict=True
-            )
+            value if convert is None else convert(value)
+            for convert, value in zip(prepare, values(e), strict=True)
         ]
         for e in entries
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    )
+    bulksql.insert(AuditEntry._meta.db_table, [f.column for f in fields], rows, using)
 
 
-def _entry(change: Change, actor, now):
-    from .models import AuditEntry
+def _preparer(field, connection):
+    """What `field.get_db_prep_save` does to an entry's value, without its per-call overhead:
+    None for values passed as they are."""
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":  # the entries of one call share their time: convert it once
+        return functools.lru_cache(maxsize=4)(connection.ops.adapt_datetimefield_value)
+    return None
 
+
+@dataclass(slots=True)
+class NewEntry:
+    """An entry as `record` appends it: the row written (read back, it is an AuditEntry).
+    A bulk import appends one per row, so this is kept lighter than a model instance."""
+
+    created_at: datetime.datetime
+    actor_id: int | None
+    actor_name: str
+    organization_id: int | None
+    model_label: str
+    object_id: str
+    object_repr: str
+    action: str
+    before: dict | None
+    after: dict | None
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+    before_json: str | None = None  # before and after as JSON text: what is stored
+    after_json: str | None = None
+
+
+# hashed_fields as entry_hash writes them: sorted keys, compact, not ASCII-escaped.
+_PAYLOAD = (
+    '{"action":%s,"actor_id":%s,"actor_name":%s,"after":%s,"before":%s,"created_at":%s,'
+    '"model_label":%s,"object_id":%s,"object_repr":%s,"organization_id":%s,"prev_hash":%s,'
+    '"seq":%s}'
+)
+
+
+class _Payload:
+    """The entries of one `record` call share their time and mostly their actor, model and
+    organization: the JSON text of those is made once, and each entry's before and after are
+    serialized once, for the hash and for storage alike. The text is exactly
+    entry_hash(hashed_fields(entry)) (tests check it)."""
+
+    def __init__(self, now: datetime.datetime):
+        self.created_at = _HASH_JSON.encode(now.isoformat())
+        self.known: dict = {}
+        self.key = audit_key()
+
+    def text(self, value) -> str:
+        key = (type(value), value)
+        if key not in self.known:
+            self.known[key] = _HASH_JSON.encode(value)
+        return self.known[key]
+
+    def hash(self, entry: NewEntry) -> str:
+        encode = _HASH_JSON.encode
+        entry.before_json = None if entry.before is None else encode(entry.before)
+        entry.after_json = None if entry.after is None else encode(entry.after)
+        payload = _PAYLOAD % (
+            self.text(entry.action),
+            self.text(entry.actor_id),
+            self.text(entry.actor_name),
+            entry.after_json or "null",
+            entry.before_json or "null",
+            self.created_at,
+            self.text(entry.model_label),
+            encode(entry.object_id),
+            encode(entry.object_repr),
+            self.text(entry.organization_id),
+            encode(entry.prev_hash),
+            encode(entry.seq),
+        )
+        return hmac.digest(self.key, payload.encode("utf-8"), hashlib.sha256).hex()
+
+
+def _entry(change: Change, who: tuple, now) -> NewEntry:
     org = change.organization or _organization_of(change.obj)
-    return AuditEntry(
-        created_at=now,
-        actor_id=actor.pk if actor else None,
-        actor_name=actor.get_username() if actor else "",
-        organization_id=org.pk if org else None,
-        model_label=change.obj._meta.label,
-        object_id=change.object_id or str(change.obj.pk),
-        object_repr=(change.object_repr or str(change.obj))[:200],
-        action=change.action,
-        before=change.before,
-        after=change.after,
+    return NewEntry(
+        now,
+        who[0],
+        who[1],
+        org.pk if org else None,
+        change.obj._meta.label,
+        change.object_id or str(change.obj.pk),
+        (change.object_repr or str(change.obj))[:200],
+        change.action,
+        change.before,
+        change.after,
     )
 
 

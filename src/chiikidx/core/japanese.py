@@ -262,6 +262,9 @@ _NUMBER_HINT = "半角または全角の数字で入力してください（例:
 # NFKC leaves these dash look-alikes alone, but people type them as minus signs.
 _MINUS_SIGNS = str.maketrans({"−": "-", "‐": "-", "–": "-", "△": "-", "▲": "-"})
 _NUMBER = re.compile(r"([+-]?)\s*(\d+|\d{1,3}(?:,\d{3})+)?(?:\.(\d*))?")
+# Numbers typed plainly in ASCII, read as they are (as _number_text would read them).
+_PLAIN_INTEGER = re.compile(r"[+-]?[0-9]+")
+_PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
 def _number_text(value: object) -> tuple[str, str, str]:
@@ -293,6 +296,8 @@ def parse_int(value: object) -> int:
         return value
     if isinstance(value, float | Decimal):
         return _integral(value)
+    if type(value) is str and _PLAIN_INTEGER.fullmatch(value):
+        return int(value)
     sign, digits, fraction = _number_text(value)
     if fraction.strip("0"):
         raise ValueError("整数で入力してください。小数点以下は使えません。")
@@ -321,6 +326,8 @@ def parse_decimal(value: object) -> Decimal:
     elif isinstance(value, float):
         # str() gives the shortest repr, so Excel's 0.1 stays 0.1 rather than 0.1000000000000000055…
         result = Decimal(str(value))
+    elif type(value) is str and _PLAIN_DECIMAL.fullmatch(value):
+        result = Decimal(value)
     else:
         sign, digits, fraction = _number_text(value)
         try:

@@ -458,8 +458,15 @@ def cell_text(value: str) -> str:
     return _cell_text(value)
 
 
+# A cell needs cleaning if any of these is in it: whitespace other than a single space, a
+# space at either end, or the apostrophe that guards a formula.
+_NEEDS_CLEANING = re.compile(r"[^\S ]|  |^ | $|^'")
+
+
 def _cell_text(value: str) -> str:
     # NFKC and trimmed, but line breaks inside a cell (addresses, notes) are kept.
+    if unicodedata.is_normalized("NFKC", value) and not _NEEDS_CLEANING.search(value):
+        return value  # most cells: nothing to change (checked much faster than changed)
     folded = unicodedata.normalize("NFKC", value).replace("\r\n", "\n").replace("\r", "\n")
     folded = "\n".join(re.sub(r"[^\S\n]+", " ", line).strip() for line in folded.split("\n"))
     return _CSV_FORMULA_GUARD.sub("", folded.strip())
@@ -467,6 +474,8 @@ def _cell_text(value: str) -> str:
 
 def _prepare(raw: Any) -> Any:
     """Cell → None (blank), a native date/number/bool, or normalized text."""
+    if type(raw) is str:  # every cell of a CSV
+        return _cell_text(raw) or None
     if raw is None:
         return None
     if isinstance(raw, datetime.date | int | float | Decimal):
@@ -479,8 +488,13 @@ def _display(raw: Any) -> str:
     return text(raw).strip() if raw is not None else ""
 
 
-def _parse_cell(column: Column, raw: Any, row_no: int) -> tuple[Any, RowError | None]:
-    value = _prepare(raw)
+_UNPREPARED = object()
+
+
+def _parse_cell(
+    column: Column, raw: Any, row_no: int, prepared: Any = _UNPREPARED
+) -> tuple[Any, RowError | None]:
+    value = _prepare(raw) if prepared is _UNPREPARED else prepared
     if value is None:
         if column.required:
             message = f"必須項目です。「{column.label}」を入力してください。"
@@ -498,21 +512,29 @@ def _read_rows(
     result = TableResult(header_row=header + 1, sheet=grid.name, present=set(positions))
     present = [c for c in columns if c.key in positions]
     seen: dict[str, dict[Any, int]] = {c.key: {} for c in present if c.unique}
+    places = [positions[c.key] for c in present]
+    keys = [c.key for c in columns]
+    merged = bool(grid.merged)  # without merged cells (a CSV), data values are the cells
     for r in range(header + 1, len(grid.cells)):
+        line = grid.cells[r]
+        cells = [line[p] if p < len(line) else None for p in places]
         # A merged category running through an otherwise empty row must not revive it.
-        if all(_prepare(grid.raw(r, positions[c.key])) is None for c in present):
+        prepared = [_prepare(cell) for cell in cells]
+        if all(value is None for value in prepared):
             continue  # blank, or only notes in columns we do not import
-        raws = {c.key: grid.data_value(r, positions[c.key], header) for c in present}
-        record: dict[str, Any] = dict.fromkeys(c.key for c in columns)
+        record: dict[str, Any] = dict.fromkeys(keys)
         record["_row"] = r + 1
         errors = []
-        for column in present:
-            value, error = _parse_cell(column, raws[column.key], r + 1)
+        for column, place, cell, clean in zip(present, places, cells, prepared, strict=True):
+            raw = grid.data_value(r, place, header) if merged else cell
+            if raw is not cell:  # filled down from a merged cell above
+                clean = _UNPREPARED
+            value, error = _parse_cell(column, raw, r + 1, clean)
             record[column.key] = value
             if error:
                 errors.append(error)
             elif column.unique and value is not None:
-                errors.extend(_duplicate(seen[column.key], column, value, raws[column.key], r))
+                errors.extend(_duplicate(seen[column.key], column, value, raw, r))
         result.errors.extend(errors)
         if not errors:
             result.rows.append(record)

@@ -101,6 +101,9 @@ class _Context:
     current: dict = field(default_factory=dict)  # (kpi id, period start) → KpiActual
     locks: list = field(default_factory=list)
     seen: dict = field(default_factory=dict)  # (kpi id, period start) → row
+    # A file repeats the same few periods and KPIs in many rows: each is read and checked once.
+    periods: dict = field(default_factory=dict)  # (frequency, cell) → Period or ValueError
+    rights: dict = field(default_factory=dict)  # KPI id → may the user record its actuals
 
     def load(self) -> _Context:
         # Locked (as record_actual locks its KPI) so that nothing is entered between this read
@@ -113,8 +116,13 @@ class _Context:
             for key in (kpi.code, kpi.name):
                 if key:
                     self.by_key.setdefault(_fold(key), []).append(kpi)
-        found = KpiActual.objects.filter(kpi__organization=self.organization, is_current=True)
-        self.current = {(a.kpi_id, a.period_start): a for a in found}
+        found = KpiActual.objects.filter(
+            kpi__organization=self.organization, is_current=True
+        ).order_by()  # the model's ordering would sort them by organization and KPI code
+        kpi_cache = KpiActual.kpi.field
+        for actual in found:  # with its KPI, which str() and the audit entry read
+            kpi_cache.set_cached_value(actual, self.by_id[actual.kpi_id])
+            self.current[(actual.kpi_id, actual.period_start)] = actual
         self.locks = queries.locks_of(self.organization)
         return self
 
@@ -147,16 +155,15 @@ class _Context:
         kpi, error = self.kpi_of(row)
         if error is not None:
             return [error], None
-        if not services.can_record(self.user, kpi):
+        if not self.may_record(kpi):
             message = _(
                 "このKPIの実績を入力する権限がありません(担当者・担当部署の職員と"
                 "団体の管理者・職員だけが入力できます)。"
             )
             return [tabular.RowError(where, "KPI名", kpi.name, message)], None
-        try:
-            period = periods.parse_period(kpi.frequency, row["period"])
-        except ValueError as exc:
-            return [tabular.RowError(where, "期間", tabular.text(row["period"]), str(exc))], None
+        period = self.period_of(kpi, row["period"])
+        if isinstance(period, ValueError):
+            return [tabular.RowError(where, "期間", tabular.text(row["period"]), str(period))], None
         try:
             value = parse_value(kpi, row["value"])
         except ValueError as exc:
@@ -177,6 +184,20 @@ class _Context:
         comment = (row.get("comment") or "").strip()
         current = self.current.get(key)
         return [], services.PlannedActual(kpi, period, value, comment, current)
+
+    def may_record(self, kpi: Kpi) -> bool:
+        if kpi.pk not in self.rights:
+            self.rights[kpi.pk] = services.can_record(self.user, kpi)
+        return self.rights[kpi.pk]
+
+    def period_of(self, kpi: Kpi, cell) -> periods.Period | ValueError:
+        key = (kpi.frequency, type(cell), cell)
+        if key not in self.periods:
+            try:
+                self.periods[key] = periods.parse_period(kpi.frequency, cell)
+            except ValueError as exc:
+                self.periods[key] = exc
+        return self.periods[key]
 
     def cumulative_errors(self, planned: list, rows: dict) -> list[tabular.RowError]:
         """A cumulative count never goes down, over stored and imported values together."""
@@ -254,4 +275,6 @@ def import_upload(
         raise tabular.TableFileError(
             _("取り込む行がありません。「実績値」の列に値を入力してから取り込んでください。")
         )
-    return services.apply_actuals(acting_user=acting_user, planned=planned, source="import")
+    return services.apply_actuals(
+        acting_user=acting_user, organization=organization, planned=planned, source="import"
+    )

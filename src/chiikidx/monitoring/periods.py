@@ -7,6 +7,7 @@ Q3 = 10〜12月, Q4 = 1〜3月; half years 上期 = 4〜9月, 下期 = 10〜3月
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -82,6 +83,9 @@ def add_months(d: datetime.date, months: int) -> datetime.date:
     return datetime.date(total // 12, total % 12 + 1, 1)
 
 
+# Periods are immutable and the same few recur for every KPI: the functions below that make
+# them are cached, so a page or an evaluation of thousands of KPIs shares their instances.
+@functools.lru_cache(maxsize=16384)
 def period_of(frequency: str, d: datetime.date) -> Period:
     """The period of `frequency` that contains day d."""
     months = MONTHS[frequency]
@@ -94,14 +98,24 @@ def period_of(frequency: str, d: datetime.date) -> Period:
 
 def periods_between(frequency: str, first: datetime.date, last: datetime.date) -> list[Period]:
     """Every period from the one containing `first` to the one containing `last`."""
-    found: list[Period] = []
     if last < first:
-        return found
-    current, final = period_of(frequency, first), period_of(frequency, last)
+        return []
+    return list(_span(period_of(frequency, first), period_of(frequency, last)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _span(current: Period, final: Period) -> tuple[Period, ...]:
+    found = []
     while current <= final:
         found.append(current)
         current = current.next()
-    return found
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=16384)
+def stored_period(start: datetime.date, end: datetime.date, frequency: str) -> Period:
+    """The period of an actual read from the database (one shared instance per period)."""
+    return Period(start, end, frequency)
 
 
 # --- reading a period typed by a person ------------------------------------------------------

@@ -7,11 +7,14 @@ needs in a fixed number of queries, whatever the number of KPIs and actuals.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -26,7 +29,7 @@ from chiikidx.plans.queries import departments_for, user_departments
 from . import status
 from .choices import STATUS_STYLE, Alert, Status
 from .models import Kpi, KpiActual, KpiMeasure, KpiTarget, PeriodLock
-from .periods import Period, periods_between
+from .periods import Period, periods_between, stored_period
 
 
 def kpis_of(org) -> QuerySet:
@@ -105,16 +108,21 @@ def facts_of(kpi: Kpi, targets, actuals, recorders) -> status.KpiFacts:
         start=kpi.reporting_start(),
         baseline=baseline,
         targets=[status.Point(d, v) for d, v in targets],
-        thresholds=status.Thresholds(kpi.at_risk_threshold, kpi.off_track_threshold),
+        thresholds=_thresholds(kpi.at_risk_threshold, kpi.off_track_threshold),
         grace_days=kpi.grace_days,
         stall_periods=kpi.stall_periods,
         owner_id=kpi.owner_user_id,
         actuals=[
-            status.Observation(Period(start, end, kpi.frequency), value, by)
+            status.Observation(stored_period(start, end, kpi.frequency), value, by)
             for start, end, value, by in actuals
         ],
         recorders=set(recorders),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _thresholds(at_risk, off_track) -> status.Thresholds:
+    return status.Thresholds(at_risk, off_track)  # immutable: most KPIs share the defaults
 
 
 def states(
@@ -422,3 +430,250 @@ def current_actuals(kpis: Iterable[Kpi]) -> dict[int, list[tuple[Period, object]
     for kpi_id, start, end, value in rows.order_by("kpi_id", "period_start"):
         found[kpi_id].append((Period(start, end, by_id[kpi_id].frequency), value))
     return found
+
+
+# --- the prefecture: its municipalities' KPIs at a glance -----------------------------------
+
+
+@dataclass
+class MunicipalityStatus:
+    """One municipality's active KPIs, counted as its monitoring page counts them."""
+
+    organization: object
+    counts: dict[str, int]  # status value → KPIs
+    alerts: dict[str, int]  # alert value → KPIs
+    coverage: Coverage
+    attention: int = 0  # KPIs needing someone to act (see status.Evaluation.needs_attention)
+    url: str = ""  # of its monitoring page, set by the page that lists it
+
+    @property
+    def attention_share(self) -> int | None:
+        return Coverage.share(self.attention, self.total)
+
+    def alert_counts(self) -> list[tuple[str, str, int]]:
+        """(alert, label, count) of the alerts some KPI has."""
+        return [(v, str(label), self.alerts[v]) for v, label in Alert.choices if self.alerts[v]]
+
+    @property
+    def total(self) -> int:
+        return self.coverage.total
+
+    def status_counts(self) -> list[tuple[str, str, str, int]]:
+        """(status, label, style, count) in the order of Status."""
+        return [(v, str(label), STATUS_STYLE[v], self.counts[v]) for v, label in Status.choices]
+
+
+def prefecture_statuses(prefecture, today: datetime.date | None = None, *, user=None) -> list:
+    """Every municipality of `prefecture` (in code order) with the status counts, alert counts
+    and coverage of its active KPIs: 4 queries, whatever the number of municipalities, KPIs and
+    actuals. Reads only what the status and the alerts need (status.evaluate(periods=False)):
+    the KPIs with whether each owner ever entered an actual, their targets, and the latest N+1
+    current actuals of each (N: the largest 「伸びていない」 window among them). Thousands of
+    KPIs are read as rows, not model instances, and repeated dates and numbers are converted
+    once. With `user`, only the municipalities the user may see (a liaison: those assigned)."""
+    from chiikidx.core.queries import municipalities_of
+
+    today = today or timezone.localdate()
+    municipalities = [
+        m for m in municipalities_of(prefecture) if user is None or access.can(user, "view", m)
+    ]
+    kpis = _kpis_for_status([m.pk for m in municipalities])
+    found = [_KpiRow(*row) for row in kpis.values_list(*_KpiRow._fields)]
+    window = max((k.stall_periods for k in found), default=0) + 1
+    targets = defaultdict(list)
+    target_rows = KpiTarget.objects.filter(kpi__in=kpis.values("pk")).order_by()
+    for kpi_id, day, value in _rows(target_rows, "kpi_id", "target_date", "value"):
+        targets[kpi_id].append((day, value))
+    recent = _latest_actuals(kpis, window)
+    rows = {m.pk: _tally(m) for m in municipalities}
+    for kpi in found:
+        entered = {kpi.owner_user_id} if kpi.owner_entered else set()
+        facts = facts_of(kpi, targets[kpi.pk], recent[kpi.pk], entered)
+        _count(rows[kpi.organization_id], kpi, status.evaluate(facts, today, periods=False))
+    return list(rows.values())
+
+
+class _KpiRow(NamedTuple):
+    """What facts_of reads of a KPI, as a row."""
+
+    pk: int
+    organization_id: int
+    kind: str
+    direction: str
+    frequency: str
+    baseline_value: Decimal | None
+    baseline_date: datetime.date | None
+    created_at: datetime.datetime
+    at_risk_threshold: Decimal
+    off_track_threshold: Decimal
+    grace_days: int
+    stall_periods: int
+    owner_user_id: int | None
+    owner_department_id: int | None
+    owner_entered: bool
+
+    reporting_start = Kpi.reporting_start  # the model's rule, on these fields
+
+
+def _kpis_for_status(organization_ids: list[int]) -> QuerySet:
+    """Active KPIs, with whether the owner ever entered one of their actuals."""
+    # "+ 0": without statistics SQLite would look the owner up in the index on recorded_by
+    # (every actual the person ever entered) instead of the KPI's own few actuals.
+    owner_entered = (
+        KpiActual.objects.filter(kpi_id=OuterRef("pk"))
+        .alias(by=F("recorded_by_id") + 0)
+        .filter(by=OuterRef("owner_user_id"))
+    )
+    return (
+        Kpi.objects.filter(organization_id__in=organization_ids, is_active=True)
+        .annotate(owner_entered=Exists(owner_entered))
+        .order_by()
+    )
+
+
+# The latest `n` current actuals of each KPI, read through the index on (KPI, period): on
+# PostgreSQL with a LATERAL subquery per KPI; SQLite has no LATERAL, but its planner uses the
+# n-th latest period (a correlated subquery on the KPI) as the range of the same index.
+# (Filtering a join on that subquery in the ORM lets PostgreSQL hash-join every actual of the
+# prefecture and run the subquery for each: 50 times slower.)
+_LATEST_SQL = {
+    "postgresql": """
+        SELECT a.kpi_id, a.period_start, a.period_end, a.value, a.recorded_by_id
+        FROM {kpi} k CROSS JOIN LATERAL (
+            SELECT kpi_id, period_start, period_end, value, recorded_by_id FROM {actual}
+            WHERE kpi_id = k.id AND is_current = %s ORDER BY period_start DESC LIMIT %s
+        ) a
+        WHERE k.id IN ({kpis})""",
+    # The dates as text: sqlite3 would parse every one itself; _converted parses each once.
+    "other": """
+        SELECT a.kpi_id, CAST(a.period_start AS TEXT), CAST(a.period_end AS TEXT), a.value,
+               a.recorded_by_id
+        FROM {kpi} k JOIN {actual} a
+          ON a.kpi_id = k.id AND a.is_current = %s AND a.period_start >= COALESCE((
+              SELECT b.period_start FROM {actual} b WHERE b.kpi_id = k.id AND b.is_current = %s
+              ORDER BY b.period_start DESC LIMIT 1 OFFSET %s), %s)
+        WHERE k.id IN ({kpis})""",
+}
+_ACTUAL_COLUMNS = ("kpi_id", "period_start", "period_end", "value", "recorded_by_id")
+
+
+def _latest_actuals(kpis: QuerySet, n: int) -> dict[int, list]:
+    """KPI id → [(start, end, value, recorded_by)] of its latest `n` current actuals (1 query)."""
+    from django.db import connection
+
+    kpi_sql, kpi_params = kpis.values("pk").query.sql_with_params()
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        template, params = _LATEST_SQL["postgresql"], [True, n]
+    else:
+        template, params = _LATEST_SQL["other"], [True, True, n - 1, datetime.date.min]
+    sql = template.format(
+        kpi=quote(Kpi._meta.db_table), actual=quote(KpiActual._meta.db_table), kpis=kpi_sql
+    )
+    found = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *kpi_params])
+        converted = _converted(connection, KpiActual, _ACTUAL_COLUMNS, cursor.fetchall())
+        for kpi_id, *values in converted:
+            found[kpi_id].append(values)
+    return found
+
+
+def _rows(queryset: QuerySet, *names: str) -> list[tuple]:
+    """queryset.values_list(*names) (plain model columns), converted once per distinct value."""
+    from django.db import connection
+
+    sql, params = queryset.values_list(*names).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _converted(connection, queryset.model, names, cursor.fetchall())
+
+
+def _converted(connection, model, names, rows: list) -> list:
+    """`rows` of `model`'s columns `names` as the ORM returns them. The conversions (on
+    SQLite: text to date, float to Decimal) are the ORM's, remembered per distinct value: the
+    same few periods and round numbers recur in thousands of rows."""
+    steps = []
+    for name in names:
+        col = model._meta.get_field(name).get_col(model._meta.db_table)
+        functions = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        steps.append(_remembered(functions, col, connection) if functions else None)
+    if not any(steps):
+        return rows
+    return [
+        [value if step is None else step(value) for step, value in zip(steps, row, strict=True)]
+        for row in rows
+    ]
+
+
+def _remembered(functions, col, connection):
+    def convert(value):
+        for function in functions:
+            value = function(value, col, connection)
+        return value
+
+    # Equal raw values (the same text, 1 and 1.0) convert to equal values.
+    return functools.lru_cache(maxsize=None)(convert)
+
+
+PREFECTURE_SORTS = ("attention", "off_track", "up_to_date", "code")
+
+
+@dataclass
+class PrefectureOverview:
+    rows: list[MunicipalityStatus]  # sorted
+    totals: MunicipalityStatus  # the prefecture's municipalities together
+    without_kpis: int  # municipalities with no active KPI
+
+
+def prefecture_overview(prefecture, user, *, sort: str = "attention", today=None):
+    """「県内のKPIの状況」: the municipalities the user sees, the worst first by default
+    (the share of KPIs needing attention; those without KPIs last), with the totals."""
+    rows = prefecture_statuses(prefecture, today, user=user)
+    totals = _tally(prefecture)
+    for row in rows:
+        for value, n in row.counts.items():
+            totals.counts[value] += n
+        for value, n in row.alerts.items():
+            totals.alerts[value] += n
+        for name in ("total", "with_owner", "with_department", "up_to_date"):
+            setattr(
+                totals.coverage, name, getattr(totals.coverage, name) + getattr(row.coverage, name)
+            )
+        totals.attention += row.attention
+    keys = {
+        "attention": lambda r: (not r.total, -r.attention / (r.total or 1), r.organization.code),
+        "off_track": lambda r: (
+            -r.counts[Status.OFF_TRACK] - r.counts[Status.STALE],
+            r.organization.code,
+        ),
+        "up_to_date": lambda r: (
+            not r.total,
+            r.coverage.up_to_date_share or 0,
+            r.organization.code,
+        ),
+        "code": lambda r: r.organization.code,
+    }
+    rows.sort(key=keys.get(sort, keys["attention"]))
+    return PrefectureOverview(rows, totals, sum(1 for r in rows if not r.total))
+
+
+def _tally(organization) -> MunicipalityStatus:
+    return MunicipalityStatus(
+        organization,
+        dict.fromkeys(Status.values, 0),
+        dict.fromkeys(Alert.values, 0),
+        Coverage(0, 0, 0, 0),
+    )
+
+
+def _count(row: MunicipalityStatus, kpi: Kpi, evaluation: status.Evaluation) -> None:
+    row.counts[evaluation.status] += 1
+    for alert in evaluation.alerts:
+        row.alerts[alert] += 1
+    coverage = row.coverage
+    coverage.total += 1
+    coverage.with_owner += kpi.owner_user_id is not None
+    coverage.with_department += kpi.owner_department_id is not None
+    coverage.up_to_date += Alert.STALE not in evaluation.alerts
+    row.attention += evaluation.needs_attention

@@ -22,6 +22,7 @@ from chiikidx.core.models import Membership
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.models import Measure
 
+from . import bulk
 from .choices import COUNT_KINDS, KpiKind
 from .models import Kpi, KpiActual, KpiMeasure, KpiTarget, PeriodLock
 from .periods import Period
@@ -379,9 +380,13 @@ class PlannedActual:
 
 
 @transaction.atomic
-def apply_actuals(*, acting_user, planned: list[PlannedActual], source: str) -> dict[str, int]:
-    """Write checked rows together: earlier versions set aside in one update, new versions in
-    one insert (both audited). The rows must have been checked by `check_actual`."""
+def apply_actuals(
+    *, acting_user, organization, planned: list[PlannedActual], source: str
+) -> dict[str, int]:
+    """Write checked rows of `organization`'s KPIs together: the versions they replace are set
+    aside and the new versions inserted with one statement each, whatever the number of rows,
+    every row audited (monitoring.bulk). The rows must have been checked by `check_actual`, and
+    their current versions read after the KPIs were locked."""
     changed = [
         p
         for p in planned
@@ -391,26 +396,24 @@ def apply_actuals(*, acting_user, planned: list[PlannedActual], source: str) -> 
     now = timezone.now()
     rows = []
     for p in changed:
-        actual = KpiActual(
-            kpi=p.kpi,
+        actual = bulk.new_actual(
+            p.kpi,
             period_start=p.period.start,
             period_end=p.period.end,
             value=p.value,
             comment=p.comment,
             version=p.current.version + 1 if p.current else 1,
             source=source,
-            recorded_by=acting_user,
+            recorded_by_id=acting_user.pk,
             recorded_at=now,
         )
         if p.current is not None:
             _carry_file(p.current, actual)
         rows.append(actual)
         counts["corrected" if p.current else "created"] += 1
+    superseded = [p.current for p in changed if p.current is not None]
     with audit.acting_as(acting_user):
-        superseded = [p.current.pk for p in changed if p.current is not None]
-        if superseded:
-            KpiActual.objects.filter(pk__in=superseded).update(is_current=False)
-        KpiActual.objects.bulk_create(rows, batch_size=500)
+        bulk.write(organization, superseded, rows)
     return counts
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .choices import Alert, Direction, KpiKind, Status
-from .periods import Period, periods_between
+from .periods import Period, period_of, periods_between
 
 DEFAULT_AT_RISK = Decimal(5)
 DEFAULT_OFF_TRACK = Decimal(15)
@@ -81,6 +81,7 @@ class Evaluation:
     target: Decimal | None = None  # on the path at the end of the latest actual's period
     shortfall: Decimal | None = None  # percent; negative = ahead of the path
     gap_status: str | None = None  # the status of the latest actual alone
+    # Not listed by evaluate(…, periods=False), which needs only the latest actuals.
     due: list[Period] = field(default_factory=list)  # ended periods without an actual
     missed: list[Period] = field(default_factory=list)  # … whose deadline has passed
     alerts: list[str] = field(default_factory=list)
@@ -194,6 +195,15 @@ def deadline(period: Period, grace_days: int) -> datetime.date:
     return period.end + datetime.timedelta(days=grace_days)
 
 
+def last_closed(facts: KpiFacts, today: datetime.date) -> Period | None:
+    """The latest expected period whose deadline has passed (None: none yet)."""
+    day = today - datetime.timedelta(days=facts.grace_days + 1)  # deadline(p) < today ⇔ end ≤ day
+    period = period_of(facts.frequency, day)
+    if period.end > day:
+        period = period.previous()
+    return period if period >= period_of(facts.frequency, facts.start) else None
+
+
 def not_growing(facts: KpiFacts) -> bool:
     """Flat (or worse) over the last N periods, in the KPI's good direction."""
     n = facts.stall_periods
@@ -205,19 +215,24 @@ def not_growing(facts: KpiFacts) -> bool:
     return gain <= FLAT_TOLERANCE * abs(first)
 
 
-def evaluate(facts: KpiFacts, today: datetime.date) -> Evaluation:
-    """Status, due and missed periods, and alerts of one KPI on `today`."""
-    recorded = {o.period for o in facts.actuals}
-    ended = [p for p in expected_periods(facts, today) if p.end < today]
-    due = [p for p in ended if p not in recorded]
-    closed = [p for p in ended if deadline(p, facts.grace_days) < today]
-    missed = [p for p in closed if p not in recorded]
+def evaluate(facts: KpiFacts, today: datetime.date, *, periods: bool = True) -> Evaluation:
+    """Status, due and missed periods, and alerts of one KPI on `today`.
+
+    The status and the alerts need only the latest N+1 actuals (N: `stall_periods`) and, for
+    the owner rule, whether the owner ever entered one: with `periods=False` the facts may hold
+    just those, and the due and missed periods (which need every actual) are not listed."""
     latest = max(facts.actuals, key=lambda o: o.period, default=None)
-    found = Evaluation(Status.NO_DATA, latest=latest, due=due, missed=missed)
+    found = Evaluation(Status.NO_DATA, latest=latest)
+    if periods:
+        recorded = {o.period.start for o in facts.actuals}  # one actual per period start
+        ended = [p for p in expected_periods(facts, today) if p.end < today]
+        found.due = [p for p in ended if p.start not in recorded]
+        found.missed = [p for p in found.due if deadline(p, facts.grace_days) < today]
     if latest is not None:
         found.gap_status, found.target, found.shortfall = judge(facts, latest)
         found.status = found.gap_status
-    stale = bool(closed) and (latest is None or latest.period < closed[-1])
+    closed = last_closed(facts, today)
+    stale = closed is not None and (latest is None or latest.period < closed)
     if stale:
         found.alerts.append(Alert.STALE)
         if latest is not None:
@@ -226,7 +241,7 @@ def evaluate(facts: KpiFacts, today: datetime.date) -> Evaluation:
         found.alerts.append(Alert.NOT_GROWING)
     if facts.owner_id is None:
         found.alerts.append(Alert.NO_OWNER)
-    elif closed and facts.owner_id not in facts.recorders:
+    elif closed is not None and facts.owner_id not in facts.recorders:
         found.alerts.append(Alert.OWNER_NEVER_UPDATES)
     return found
 

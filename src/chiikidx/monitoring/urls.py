@@ -44,6 +44,7 @@ urlpatterns = [
         logic_views.logic_link_delete,
         name="logic_link_delete",
     ),
+    path(M + "prefecture/", views.prefecture, name="prefecture"),
 ]
 
 # 費用対効果 (cost-effectiveness cases)

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chiikidx.core import access, downloads, tabular, uploads
+from chiikidx.core import access, downloads, links, tabular, uploads
 from chiikidx.core.access import org, route
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.models import Measure
@@ -66,6 +66,7 @@ def home(request, lgcode):
         "overview": found,
         "statuses": Status.choices,
         "alerts": Alert.choices,
+        "prefecture_view": request.org.is_prefecture,
         "departments": list(queries.departments_of(request.org)),
         "selected": {
             "show": show,
@@ -333,3 +334,32 @@ def lock_delete(request, lgcode, lock_id):
             request, _("報告期間「%(label)s」の締めを解除しました。") % {"label": lock.label}
         )
     return redirect("monitoring:locks", lgcode=lgcode)
+
+
+# --- the prefecture's view of its municipalities ------------------------------------------
+
+
+@route(org("view"))
+def prefecture(request, lgcode):
+    """「県内のKPIの状況」: each municipality's KPI statuses and coverage, live, for the
+    prefecture's DX推進課 (a liaison sees the municipalities assigned to them)."""
+    if not request.org.is_prefecture:
+        raise Http404
+    sort = request.GET.get("sort", "attention")
+    sort = sort if sort in queries.PREFECTURE_SORTS else "attention"
+    found = queries.prefecture_overview(request.org, request.user, sort=sort)
+    page_of = links.url_maker("monitoring:home", "lgcode")
+    for row in found.rows:
+        row.url = page_of(lgcode=row.organization.code)
+    context = {
+        "overview": found,
+        "sort": sort,
+        "statuses": Status.choices,
+        "sorts": [
+            ("attention", _("対応が必要なKPIの割合が高い順")),
+            ("off_track", _("「遅れ」「未更新」の多い順")),
+            ("up_to_date", _("入力が期限内のKPIの割合が低い順")),
+            ("code", _("団体コード順")),
+        ],
+    }
+    return render(request, "monitoring/prefecture.html", context)
