@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from chiikidx.core import access
 from chiikidx.core.panels import Panel
@@ -181,6 +181,11 @@ class Coverage:
     with_owner: int
     with_department: int
     up_to_date: int
+
+    def __add__(self, other: Coverage) -> Coverage:
+        return Coverage(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
 
     @staticmethod
     def share(part: int, whole: int) -> int | None:
@@ -462,6 +467,15 @@ class MunicipalityStatus:
         """(status, label, style, count) in the order of Status."""
         return [(v, str(label), STATUS_STYLE[v], self.counts[v]) for v, label in Status.choices]
 
+    def add(self, other: MunicipalityStatus) -> None:
+        """Count `other`'s KPIs in this row too (the prefecture's totals)."""
+        for value, n in other.counts.items():
+            self.counts[value] += n
+        for value, n in other.alerts.items():
+            self.alerts[value] += n
+        self.coverage += other.coverage
+        self.attention += other.attention
+
 
 def prefecture_statuses(prefecture, today: datetime.date | None = None, *, user=None) -> list:
     """Every municipality of `prefecture` (in code order) with the status counts, alert counts
@@ -616,7 +630,27 @@ def _remembered(functions, col, connection):
     return functools.lru_cache(maxsize=None)(convert)
 
 
-PREFECTURE_SORTS = ("attention", "off_track", "up_to_date", "code")
+class PrefectureSort(NamedTuple):
+    label: str  # lazy: translated when shown
+    key: Callable[[MunicipalityStatus], tuple | str]
+
+
+# The orders of 「県内のKPIの状況」, the first the default; each ends with the code, so it is total.
+PREFECTURE_SORTS = {
+    "attention": PrefectureSort(
+        gettext_lazy("対応が必要なKPIの割合が高い順"),
+        lambda r: (not r.total, -r.attention / (r.total or 1), r.organization.code),
+    ),
+    "off_track": PrefectureSort(
+        gettext_lazy("「遅れ」「未更新」の多い順"),
+        lambda r: (-r.counts[Status.OFF_TRACK] - r.counts[Status.STALE], r.organization.code),
+    ),
+    "up_to_date": PrefectureSort(
+        gettext_lazy("入力が期限内のKPIの割合が低い順"),
+        lambda r: (not r.total, r.coverage.up_to_date_share or 0, r.organization.code),
+    ),
+    "code": PrefectureSort(gettext_lazy("団体コード順"), lambda r: r.organization.code),
+}
 
 
 @dataclass
@@ -632,29 +666,8 @@ def prefecture_overview(prefecture, user, *, sort: str = "attention", today=None
     rows = prefecture_statuses(prefecture, today, user=user)
     totals = _tally(prefecture)
     for row in rows:
-        for value, n in row.counts.items():
-            totals.counts[value] += n
-        for value, n in row.alerts.items():
-            totals.alerts[value] += n
-        for name in ("total", "with_owner", "with_department", "up_to_date"):
-            setattr(
-                totals.coverage, name, getattr(totals.coverage, name) + getattr(row.coverage, name)
-            )
-        totals.attention += row.attention
-    keys = {
-        "attention": lambda r: (not r.total, -r.attention / (r.total or 1), r.organization.code),
-        "off_track": lambda r: (
-            -r.counts[Status.OFF_TRACK] - r.counts[Status.STALE],
-            r.organization.code,
-        ),
-        "up_to_date": lambda r: (
-            not r.total,
-            r.coverage.up_to_date_share or 0,
-            r.organization.code,
-        ),
-        "code": lambda r: r.organization.code,
-    }
-    rows.sort(key=keys.get(sort, keys["attention"]))
+        totals.add(row)
+    rows.sort(key=PREFECTURE_SORTS.get(sort, PREFECTURE_SORTS["attention"]).key)
     return PrefectureOverview(rows, totals, sum(1 for r in rows if not r.total))
 
 

@@ -355,11 +355,6 @@ def prefecture(request, lgcode):
         "overview": found,
         "sort": sort,
         "statuses": Status.choices,
-        "sorts": [
-            ("attention", _("対応が必要なKPIの割合が高い順")),
-            ("off_track", _("「遅れ」「未更新」の多い順")),
-            ("up_to_date", _("入力が期限内のKPIの割合が低い順")),
-            ("code", _("団体コード順")),
-        ],
+        "sorts": [(value, order.label) for value, order in queries.PREFECTURE_SORTS.items()],
     }
     return render(request, "monitoring/prefecture.html", context)
