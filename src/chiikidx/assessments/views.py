@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from chiikidx.core import access, downloads, tabular, uploads
 from chiikidx.core.access import SUPERUSER, org, route
 from chiikidx.core.middleware import allows_inline_styles
+from chiikidx.core.requests import int_or_none, posted
 from chiikidx.core.services import ServiceError
 from chiikidx.plans import queries as plan_queries
 from chiikidx.plans import services as plan_services
@@ -52,10 +53,6 @@ from .presenters import answer_sheet, score_table
 def _prefecture_only(request):
     if not request.org.is_prefecture:
         raise Http404
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 @route(org("view"))
@@ -157,7 +154,7 @@ def version_new_draft(request, lgcode, version_id):
 @route(org("manage"))
 def import_framework(request, lgcode):
     _prefecture_only(request)
-    form = ImportForm(_posted(request), request.FILES or None)
+    form = ImportForm(posted(request), request.FILES or None)
     problems = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -188,7 +185,7 @@ def import_framework(request, lgcode):
 @route(org("change"))
 def round_new(request, lgcode):
     _prefecture_only(request)
-    form = RoundForm(_posted(request), prefecture=request.org)
+    form = RoundForm(posted(request), prefecture=request.org)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -464,9 +461,11 @@ def report_measure(request, lgcode, response_id):
     definition = services.definition_for(response)
     points = {p.ref: p for p in report.weak_points_of(definition, response)}
     point = points.get(request.POST.get("point", ""))
-    plan = plan_queries.candidate_plans(request.org).filter(pk=_int(request.POST.get("plan")))
+    plan = plan_queries.candidate_plans(request.org).filter(
+        pk=int_or_none(request.POST.get("plan"))
+    )
     department = plan_queries.departments_for(request.org).filter(
-        pk=_int(request.POST.get("department"))
+        pk=int_or_none(request.POST.get("department"))
     )
     if point is None:
         messages.error(
@@ -479,13 +478,6 @@ def report_measure(request, lgcode, response_id):
     else:
         return _create_candidate(request, point, plan.get(), department.get(), back)
     return redirect(back)
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _create_candidate(request, point, plan, department, back):
@@ -692,7 +684,7 @@ def _round_action(request, survey, action, done: str):
 def settings_edit(request, lgcode):
     _prefecture_only(request)
     current = queries.settings_of(request.org.pk)
-    form = SettingsForm(_posted(request), initial={"disclosure": current.disclosure})
+    form = SettingsForm(posted(request), initial={"disclosure": current.disclosure})
     if request.method == "POST" and form.is_valid():
         services.save_settings(
             acting_user=request.user,
@@ -787,7 +779,7 @@ def _find(items, code):
 @route(org("manage"))
 def framework_new(request, lgcode):
     _prefecture_only(request)
-    form = FrameworkForm(_posted(request))
+    form = FrameworkForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -827,7 +819,7 @@ def version_edit(request, lgcode, version_id):
         "source": framework.source,
         "change_note": version.change_note,
     }
-    form = VersionInfoForm(_posted(request), initial=initial)
+    form = VersionInfoForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         problems = _apply(
             request, services.update_version_info, version=version, **form.cleaned_data
@@ -852,7 +844,7 @@ def dimension_new(request, lgcode, version_id):
     if definition is None:
         return _to_version(version)
     initial = {"weight": 1, "parent": request.GET.get("parent", "")}
-    form = DimensionForm(_posted(request), initial=initial, definition=definition)
+    form = DimensionForm(posted(request), initial=initial, definition=definition)
     if request.method == "POST" and form.is_valid():
         problems = _apply(
             request,
@@ -883,7 +875,7 @@ def dimension_edit(request, lgcode, version_id, dimension_code):
         "parent": parent,
     }
     form = DimensionForm(
-        _posted(request), initial=initial, definition=definition, exclude=dimension.code
+        posted(request), initial=initial, definition=definition, exclude=dimension.code
     )
     if request.method == "POST" and form.is_valid():
         problems = _apply(
@@ -955,7 +947,7 @@ def question_new(request, lgcode, version_id):
         messages.error(request, _("先に観点を追加してください。設問は観点の中に作ります。"))
         return _to_version(version)
     initial = {"dimension": request.GET.get("dimension", ""), "weight": 1, "required": True}
-    form = QuestionForm(_posted(request), initial=initial, definition=definition)
+    form = QuestionForm(posted(request), initial=initial, definition=definition)
     if request.method == "POST" and form.is_valid():
         problems = _apply(
             request,
@@ -978,7 +970,7 @@ def question_edit(request, lgcode, version_id, question_code):
         return _to_version(version)
     question = _find(definition.questions(), question_code)
     form = QuestionForm(
-        _posted(request), initial=QuestionForm.initial_of(question), definition=definition
+        posted(request), initial=QuestionForm.initial_of(question), definition=definition
     )
     if request.method == "POST" and form.is_valid():
         problems = _apply(
@@ -1017,7 +1009,7 @@ def validations(request, lgcode, version_id):
     version, definition = _draft(request, version_id)
     if definition is None:
         return _to_version(version)
-    form = ValidationRuleForm(_posted(request), definition=definition)
+    form = ValidationRuleForm(posted(request), definition=definition)
     problems = []
     if request.method == "POST" and form.is_valid():
         problems = _apply(request, services.add_validation, version=version, rule=form.rule())

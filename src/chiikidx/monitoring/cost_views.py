@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from chiikidx.core import access, downloads
 from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
+from chiikidx.core.requests import int_or_none, posted
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.queries import current_measures
 
@@ -78,13 +79,10 @@ def _years_for_new(request, measure_id) -> tuple[list[int], int | None]:
 
 @route(org("change"))
 def cost_new(request, lgcode):
-    try:
-        measure_id = int(request.GET.get("measure", ""))
-    except ValueError:
-        measure_id = None
+    measure_id = int_or_none(request.GET.get("measure"))
     years, measure_id = _years_for_new(request, measure_id)
     form = CostCaseForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         organization=request.org,
         years=years,
         initial={"measure": measure_id} if measure_id else None,
@@ -96,7 +94,7 @@ def cost_new(request, lgcode):
 def cost_edit(request, lgcode, case_id):
     case = _case(request, case_id)
     form = CostCaseForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         organization=request.org,
         case=case,
     )

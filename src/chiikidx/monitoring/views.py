@@ -11,12 +11,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chiikidx.core import access, downloads, links, tabular, uploads
 from chiikidx.core.access import org, route
+from chiikidx.core.requests import back, int_or_none, posted
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.models import Measure
 
@@ -27,22 +27,11 @@ from .models import Kpi, KpiActual, PeriodLock
 from .periods import periods_between
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
 def _kpi(request, kpi_id) -> Kpi:
     try:
         return queries.kpi_of(request.org, kpi_id)
     except Kpi.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @route(org("view"))
@@ -54,7 +43,7 @@ def home(request, lgcode):
     status_value = status_value if status_value in Status.values else ""
     alert = request.GET.get("alert", "")
     alert = alert if alert in Alert.values else ""
-    department_id = _int(request.GET.get("department"))
+    department_id = int_or_none(request.GET.get("department"))
     found = queries.overview(
         request.org,
         show=show,
@@ -110,7 +99,7 @@ def mine(request, lgcode):
 @route(org("change"))
 def kpi_new(request, lgcode):
     initial = {}
-    measure_id = _int(request.GET.get("measure"))
+    measure_id = int_or_none(request.GET.get("measure"))
     if (
         measure_id
         and Measure.objects.filter(pk=measure_id, plan__organization=request.org).exists()
@@ -126,7 +115,7 @@ def kpi_edit(request, lgcode, kpi_id):
 
 def _kpi_form(request, kpi, initial):
     form = KpiForm(
-        _posted(request),
+        posted(request),
         instance=kpi or Kpi(organization=request.org),
         organization=request.org,
         initial=initial,
@@ -182,10 +171,7 @@ def _kpi_page(request, kpi, form, status_code=200):
 
 
 def _back(request, kpi) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("monitoring:kpi", args=[kpi.organization.code, kpi.pk])
+    return back(request, reverse("monitoring:kpi", args=[kpi.organization.code, kpi.pk]))
 
 
 @route(org("view"))
@@ -300,7 +286,7 @@ def import_template(request, lgcode):
 
 @route(org("manage"))
 def locks(request, lgcode):
-    form = LockForm(_posted(request))
+    form = LockForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             lock = services.lock_period(

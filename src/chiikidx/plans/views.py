@@ -10,13 +10,14 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chiikidx.core import access, downloads, links, tabular, uploads
 from chiikidx.core.access import org, route
 from chiikidx.core.middleware import allows_inline_styles
+from chiikidx.core.requests import back, int_or_none, posted
 from chiikidx.core.services import ServiceError
 
 from . import baselines, excel, gantt_table, queries, services, summary
@@ -37,10 +38,6 @@ from .forms import (
     minutes_help,
 )
 from .models import Action, Dependency, Measure, Plan, PlanDecision, Policy
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _plan(request, plan_id) -> Plan:
@@ -73,7 +70,7 @@ def home(request, lgcode):
 
 @route(org("change"))
 def plan_new(request, lgcode):
-    form = PlanForm(_posted(request))
+    form = PlanForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.create_plan(
@@ -92,7 +89,7 @@ def plan_new(request, lgcode):
 def plan_detail(request, lgcode, plan_id):
     plan = _plan(request, plan_id)
     departments = list(queries.departments_for(request.org))
-    department_id = _int(request.GET.get("department"))
+    department_id = int_or_none(request.GET.get("department"))
     status = request.GET.get("status", "")
     status = status if status in MeasureStatus.values else ""
     tree = queries.plan_tree(plan, department_id=department_id, status=status)
@@ -118,17 +115,10 @@ def plan_detail(request, lgcode, plan_id):
     return render(request, "plans/plan.html", context)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @route(org("change"))
 def plan_edit(request, lgcode, plan_id):
     plan = _plan(request, plan_id)
-    form = PlanForm(_posted(request), instance=plan)
+    form = PlanForm(posted(request), instance=plan)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_plan(acting_user=request.user, plan=plan, **form.values())
@@ -146,7 +136,7 @@ def plan_advance(request, lgcode, plan_id):
     plan = _plan(request, plan_id)
     choices = [(s, PlanStatus(s).label) for s in services.next_statuses(plan)]
     files = request.FILES if request.method == "POST" else None
-    form = DecisionForm(_posted(request), files, choices=choices)
+    form = DecisionForm(posted(request), files, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             services.advance_plan(acting_user=request.user, plan=plan, **form.cleaned_data)
@@ -216,7 +206,7 @@ def policy_edit(request, lgcode, plan_id, policy_id):
 
 
 def _policy_form(request, plan, policy):
-    form = PolicyForm(_posted(request), instance=policy or Policy(plan=plan))
+    form = PolicyForm(posted(request), instance=policy or Policy(plan=plan))
     if request.method == "POST" and form.is_valid():
         try:
             services.save_policy(
@@ -252,7 +242,7 @@ def measure_edit(request, lgcode, measure_id):
 def _measure_form(request, plan, measure):
     initial = {"policy": request.GET.get("policy")} if measure is None else None
     form = MeasureForm(
-        _posted(request), instance=measure or Measure(plan=plan), plan=plan, initial=initial
+        posted(request), instance=measure or Measure(plan=plan), plan=plan, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -301,10 +291,9 @@ def measure_detail(request, lgcode, measure_id):
 
 
 def _back(request, measure) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("plans:measure", args=[measure.plan.organization.code, measure.pk])
+    return back(
+        request, reverse("plans:measure", args=[measure.plan.organization.code, measure.pk])
+    )
 
 
 def _require_update_right(request, measure) -> None:
@@ -642,8 +631,8 @@ def plan_gantt(request, lgcode, plan_id):
     """ガントチャート by 年度 and quarter; filters by policy, department and status (GET), the
     baseline drawn as ghost bars (default: the latest), and a what-if that changes nothing."""
     plan = _plan(request, plan_id)
-    policy_id = _int(request.GET.get("policy"))
-    department_id = _int(request.GET.get("department"))
+    policy_id = int_or_none(request.GET.get("policy"))
+    department_id = int_or_none(request.GET.get("department"))
     status = request.GET.get("status", "")
     status = status if status in MeasureStatus.values else ""
     found = list(queries.baselines_of(queries.plan_versions(plan)).defer("snapshot"))

@@ -12,13 +12,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chiikidx.core import access
 from chiikidx.core.access import org, route
 from chiikidx.core.japanese import wareki
+from chiikidx.core.requests import back, int_or_none, posted
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.models import Plan
 
@@ -51,23 +51,9 @@ def _follow_up(request, follow_up_id) -> ReviewFollowUp:
         raise Http404 from exc
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _detail_url(review: Review, anchor: str = "") -> str:
     url = reverse("monitoring:review", args=[review.organization.code, review.pk])
     return f"{url}#{anchor}" if anchor else url
-
-
-def _back(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -81,7 +67,7 @@ def review_list(request, lgcode):
     status = request.GET.get("status", "")
     status = status if status in ReviewStatus.values else ""
     plans = list(Plan.objects.filter(organization=request.org).order_by("-start_fy", "title"))
-    plan_id = _int(request.GET.get("plan"))
+    plan_id = int_or_none(request.GET.get("plan"))
     plan_id = plan_id if any(p.pk == plan_id for p in plans) else None
     found = queries.filtered(
         queries.reviews_of(request.org), scope_kind=scope_kind, plan_id=plan_id, status=status
@@ -110,7 +96,7 @@ def review_new(request, lgcode):
     if request.GET.get("scope"):
         initial["scope"] = request.GET["scope"]
     form = NewReviewForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         organization=request.org,
         initial=initial,
     )
@@ -147,9 +133,7 @@ def review_edit(request, lgcode, review_id):
     initial = {name: getattr(review, name) for name in services.REVIEW_FIELDS}
     initial["held_on"] = wareki(review.held_on) if review.held_on else ""
     initial |= {f"kpi_{pk}": text for pk, text in (review.kpi_remarks or {}).items()}
-    form = ReviewForm(
-        request.POST if request.method == "POST" else None, kpis=kpis, initial=initial
-    )
+    form = ReviewForm(posted(request), kpis=kpis, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_review(acting_user=request.user, review=review, **form.values())
@@ -267,7 +251,7 @@ def review_sign_off(request, lgcode, review_id):
 def review_reopen(request, lgcode, review_id):
     """承認を取り消す (with a reason, kept in the review and the audit log)."""
     review = _review(request, review_id)
-    form = ReopenForm(request.POST if request.method == "POST" else None)
+    form = ReopenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.reopen(
@@ -313,7 +297,7 @@ def _follow_up_form(request, review, follow_up):
         initial = {name: getattr(follow_up, name) for name in services.FOLLOW_UP_FIELDS}
         initial["due_on"] = wareki(follow_up.due_on)
     form = FollowUpForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         organization=request.org,
         initial=initial,
     )
@@ -366,12 +350,12 @@ def follow_up_status(request, lgcode, follow_up_id):
     follow_up = _follow_up(request, follow_up_id)
     if not services.can_update_status(request.user, follow_up):
         raise PermissionDenied
-    back = _back(request, _detail_url(follow_up.review, f"follow-up-{follow_up.pk}"))
+    destination = back(request, _detail_url(follow_up.review, f"follow-up-{follow_up.pk}"))
     form = FollowUpStatusForm(request.POST, follow_up=follow_up)
     if not form.is_valid():
         problems = [e for errors in form.errors.values() for e in errors]
         messages.error(request, _("更新できませんでした: %(p)s") % {"p": " / ".join(problems)})
-        return redirect(back)
+        return redirect(destination)
     try:
         done = services.set_follow_up_status(
             acting_user=request.user,
@@ -388,7 +372,7 @@ def follow_up_status(request, lgcode, follow_up_id):
             _("フォローアップ「%(title)s」を「%(status)s」にしました。")
             % {"title": done.title, "status": done.get_status_display()},
         )
-    return redirect(back)
+    return redirect(destination)
 
 
 @route(org("change"))
