@@ -20,6 +20,7 @@ from chiikidx.core.services import ServiceError
 from . import logic
 from .choices import STAGE_ORDER, LogicStage
 from .models import Kpi, LogicLink, LogicModel, LogicNode, LogicNodeKpi, LogicNodeMeasure
+from .services import set_rows
 
 TITLE_LIMIT = 200
 
@@ -163,17 +164,10 @@ def save_node(
     with audit.acting_as(acting_user):
         node.save()
         if measures is not None:
-            _set_rows(LogicNodeMeasure, node, "measure_id", {m.pk for m in measures})
+            set_rows(LogicNodeMeasure, "node", node, "measure_id", {m.pk for m in measures})
         if kpis is not None:
-            _set_rows(LogicNodeKpi, node, "kpi_id", {k.pk for k in kpis})
+            set_rows(LogicNodeKpi, "node", node, "kpi_id", {k.pk for k in kpis})
     return node
-
-
-def _set_rows(model, node: LogicNode, field: str, wanted: set[int]) -> None:
-    rows = model.objects.filter(node=node)
-    rows.exclude(**{f"{field}__in": wanted}).delete()
-    existing = set(rows.values_list(field, flat=True))
-    model.objects.bulk_create(model(node=node, **{field: pk}) for pk in sorted(wanted - existing))
 
 
 @transaction.atomic

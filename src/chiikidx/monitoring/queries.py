@@ -22,6 +22,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from chiikidx.core import access
 from chiikidx.core.panels import Panel
 from chiikidx.core.tasks import Task
+from chiikidx.plans import queries as plans_queries
 from chiikidx.plans.choices import STATUS_STYLE as MEASURE_STYLE
 from chiikidx.plans.choices import MeasureStatus
 from chiikidx.plans.queries import departments_for, user_departments
@@ -395,10 +396,9 @@ def entry_periods(
 
 def kpis_of_measure(measure) -> QuerySet:
     """KPIs of the measure and of its copies in other versions of the plan (改定)."""
-    key = measure.origin or measure.pk
     return (
         Kpi.objects.filter(organization_id=measure.plan.organization_id, is_active=True)
-        .filter(Q(kpimeasure__measure_id=key) | Q(kpimeasure__measure__origin=key))
+        .filter(plans_queries.same_measure(measure, "kpimeasure__measure"))
         .select_related("owner_user", "owner_department")
         .distinct()
         .order_by("code", "name", "pk")

@@ -167,12 +167,17 @@ def _check_targets(kpi: Kpi, targets: list[TargetInput]) -> None:
 def _set_measures(kpi: Kpi, measures: list[Measure]) -> None:
     if any(m.plan.organization_id != kpi.organization_id for m in measures):
         raise ServiceError(_("施策はこの団体の計画のものから選んでください。"))
-    wanted = {m.pk for m in measures}
-    links = KpiMeasure.objects.filter(kpi=kpi)
-    links.exclude(measure_id__in=wanted).delete()
-    existing = set(links.values_list("measure_id", flat=True))
-    KpiMeasure.objects.bulk_create(
-        KpiMeasure(kpi=kpi, measure_id=pk) for pk in sorted(wanted - existing)
+    set_rows(KpiMeasure, "kpi", kpi, "measure_id", {m.pk for m in measures})
+
+
+def set_rows(model, owner_field: str, owner, field: str, wanted: set[int]) -> None:
+    """Make `owner`'s link rows (e.g. a KPI's KpiMeasure) point at exactly the ids `wanted`:
+    delete the others, add the missing ones (each change audited by the model)."""
+    rows = model.objects.filter(**{owner_field: owner})
+    rows.exclude(**{f"{field}__in": wanted}).delete()
+    existing = set(rows.values_list(field, flat=True))
+    model.objects.bulk_create(
+        model(**{owner_field: owner, field: pk}) for pk in sorted(wanted - existing)
     )
 
 

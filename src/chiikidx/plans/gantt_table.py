@@ -8,13 +8,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from chiikidx.core.japanese import wareki_short
+from chiikidx.core.templatetags.jp import wareki_short as _day
 
 EMPTY = mark_safe("")
-
-
-def _day(value) -> str:
-    return wareki_short(value) if value else ""
 
 
 def _status(style: str, text: str) -> SafeString:

@@ -42,6 +42,13 @@ def current_measures() -> QuerySet:
     return Measure.objects.exclude(plan__revisions__isnull=False)
 
 
+def same_measure(measure: Measure, via: str = "measure") -> Q:
+    """A filter for the measure and its copies in the plan's other versions (改定), through
+    the relation `via` to Measure (e.g. "measure", "kpimeasure__measure")."""
+    key = baselines.live_key(measure)
+    return Q(**{f"{via}_id": key}) | Q(**{f"{via}__origin": key})
+
+
 def visible_plans(user) -> QuerySet:
     """Plans the user may read (the only door for the API: Plan.objects.visible_to)."""
     return Plan.objects.visible_to(user)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from chiikidx.core import access
 from chiikidx.core.panels import Panel
 from chiikidx.core.tasks import Task
+from chiikidx.plans import queries as plans_queries
 from chiikidx.plans.models import Measure, Plan, Policy
 from chiikidx.plans.queries import user_departments
 
@@ -275,10 +276,9 @@ def _panel_rows(found: QuerySet) -> list[Review]:
 
 def measure_panel(request, measure) -> Panel:
     """「振り返り」 on a 施策's page: its reviews (also of its copies in other versions)."""
-    key = measure.origin or measure.pk
     org = measure.plan.organization
     found = _panel_rows(
-        Review.objects.filter(organization=org).filter(Q(measure_id=key) | Q(measure__origin=key))
+        Review.objects.filter(organization=org).filter(plans_queries.same_measure(measure))
     )
     user = getattr(request, "user", None)
     context = {
