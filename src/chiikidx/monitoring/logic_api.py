@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response as APIResponse
 
@@ -194,10 +194,6 @@ def _link_data(v: logic_queries.LinkView) -> dict:
     }
 
 
-def _title(measure) -> str:
-    return f"{measure.code} {measure.title}".strip()
-
-
 def detail_data(a: logic_queries.Analysis) -> dict:
     return summary_data(a) | {
         "nodes": [_node_data(n) for n in a.nodes],
@@ -207,14 +203,14 @@ def detail_data(a: logic_queries.Analysis) -> dict:
             "measures": [
                 {
                     "measure": s.measure.pk,
-                    "measure_title": _title(s.measure),
+                    "measure_title": str(s.measure),
                     "reaches": s.reaches,
                     "paths": [[n.pk for n in path] for path in s.paths],
                 }
                 for s in a.sights
             ],
             "unconnected_measures": [
-                {"measure": m.pk, "measure_title": _title(m), "reason": reason}
+                {"measure": m.pk, "measure_title": str(m), "reason": reason}
                 for m, reason in a.unconnected
             ],
             "unserved_outcomes": [
@@ -271,10 +267,12 @@ class LogicModelViewSet(viewsets.ModelViewSet):
 
     @extend_schema(responses=LogicModelDetailSerializer)
     def retrieve(self, request, *args, **kwargs):
-        return self._detail(self.get_object())
+        return self._detail(self.get_object(), fresh=True)
 
-    def _detail(self, logic_model, code=status.HTTP_200_OK):
-        logic_model = self.get_queryset().get(pk=logic_model.pk)
+    def _detail(self, logic_model, code=status.HTTP_200_OK, *, fresh=False):
+        """The model as the API shows it; read again (as the queryset reads it) after a write."""
+        if not fresh:
+            logic_model = self.get_queryset().get(pk=logic_model.pk)
         data = LogicModelDetailSerializer(detail_data(logic_queries.analysis(logic_model))).data
         return APIResponse(data, status=code)
 
@@ -417,64 +415,95 @@ def _visible_model(user, value) -> LogicModel:
     return found
 
 
-class LogicNodeViewSet(viewsets.ModelViewSet):
+class _PartViewSet(viewsets.ModelViewSet):
+    """Nodes and links: read by whoever sees their model; written by its organization's staff
+    through logic_services (`save(acting_user, logic_model, <part>=…, **values)`)."""
+
+    access_rule = LOGIN
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    part = ""  # "node" or "link": the keyword of the services
+    write_serializer = serializers.Serializer
+
+    def save(self, **kwargs):
+        raise NotImplementedError
+
+    def remove(self, **kwargs):
+        raise NotImplementedError
+
+    def values(self, logic_model, given: dict, current) -> dict:
+        raise NotImplementedError
+
+    def visible(self, model):
+        return model.objects.filter(
+            logic_model__in=logic_queries.visible_logic_models(self.request.user).values("pk")
+        ).select_related("logic_model__organization")
+
+    def _fresh(self, obj, code=status.HTTP_200_OK):
+        return APIResponse(
+            self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=code
+        )
+
+    def _save(self, logic_model, current, given: dict, code=status.HTTP_200_OK):
+        try:
+            saved = self.save(
+                acting_user=self.request.user,
+                logic_model=logic_model,
+                **{self.part: current},
+                **self.values(logic_model, given, current),
+            )
+        except ServiceError as refused:
+            return _bad(refused)
+        return self._fresh(saved, code)
+
+    def create(self, request, *args, **kwargs):
+        given = _valid(self.write_serializer(data=request.data))
+        found = _visible_model(request.user, given.pop("logic_model", None))
+        _require_change(request.user, found.organization)
+        return self._save(found, None, given, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        current = self.get_object()
+        partial = kwargs.get("partial", False)
+        given = _valid(self.write_serializer(data=request.data, partial=partial))
+        given.pop("logic_model", None)
+        return self._save(current.logic_model, current, given)
+
+    def destroy(self, request, *args, **kwargs):
+        self.remove(acting_user=request.user, **{self.part: self.get_object()})
+        return APIResponse(status=status.HTTP_204_NO_CONTENT)
+
+
+def _part_schema(write, read):
+    return extend_schema_view(
+        create=extend_schema(request=write, responses={201: read, 400: ERROR}),
+        update=extend_schema(request=write, responses={200: read, 400: ERROR}),
+        partial_update=extend_schema(request=write, responses={200: read, 400: ERROR}),
+        destroy=extend_schema(responses={204: None, 403: ERROR}),
+    )
+
+
+@_part_schema(NodeWriteSerializer, NodeSerializer)
+class LogicNodeViewSet(_PartViewSet):
     """見られるロジックモデルのノード。作成・変更・削除は団体の管理者・職員だけで、画面と
     同じ検証です(施策とKPIはその団体のもの、段階を変えてつながりが逆向きになるときは
     変えられません)。状況は logic-models の1件の取得で返します。"""
 
-    access_rule = LOGIN
     serializer_class = NodeSerializer
     filterset_class = NodeFilter
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    part = "node"
+    write_serializer = NodeWriteSerializer
+    save = staticmethod(logic_services.save_node)
+    remove = staticmethod(logic_services.delete_node)
 
     def get_queryset(self):
         return (
-            LogicNode.objects.filter(
-                logic_model__in=logic_queries.visible_logic_models(self.request.user).values("pk")
-            )
-            .select_related("logic_model__organization")
+            self.visible(LogicNode)
             .prefetch_related("logicnodemeasure_set", "logicnodekpi_set")
             .order_by("logic_model_id", "order", "pk")
         )
 
-    def _fresh(self, node, code=status.HTTP_200_OK):
-        return APIResponse(
-            self.get_serializer(self.get_queryset().get(pk=node.pk)).data, status=code
-        )
-
-    @extend_schema(request=NodeWriteSerializer, responses={201: NodeSerializer, 400: ERROR})
-    def create(self, request, *args, **kwargs):
-        given = _valid(NodeWriteSerializer(data=request.data))
-        found = _visible_model(request.user, given.pop("logic_model", None))
-        _require_change(request.user, found.organization)
-        try:
-            node = logic_services.save_node(
-                acting_user=request.user, logic_model=found, **_node_values(found, given, None)
-            )
-        except ServiceError as refused:
-            return _bad(refused)
-        return self._fresh(node, status.HTTP_201_CREATED)
-
-    @extend_schema(request=NodeWriteSerializer, responses={200: NodeSerializer, 400: ERROR})
-    def update(self, request, *args, **kwargs):
-        node = self.get_object()
-        given = _valid(NodeWriteSerializer(data=request.data, partial=kwargs.get("partial", False)))
-        given.pop("logic_model", None)
-        try:
-            logic_services.save_node(
-                acting_user=request.user,
-                logic_model=node.logic_model,
-                node=node,
-                **_node_values(node.logic_model, given, node),
-            )
-        except ServiceError as refused:
-            return _bad(refused)
-        return self._fresh(node)
-
-    @extend_schema(responses={204: None, 403: ERROR})
-    def destroy(self, request, *args, **kwargs):
-        logic_services.delete_node(acting_user=request.user, node=self.get_object())
-        return APIResponse(status=status.HTTP_204_NO_CONTENT)
+    def values(self, logic_model, given: dict, current) -> dict:
+        return _node_values(logic_model, given, current)
 
 
 def _node_values(logic_model, given: dict, node) -> dict:
@@ -526,65 +555,28 @@ class LinkFilter(filters.FilterSet):
         fields = ["logic_model"]
 
 
-class LogicLinkViewSet(viewsets.ModelViewSet):
+@_part_schema(LinkWriteSerializer, LinkSerializer)
+class LogicLinkViewSet(_PartViewSet):
     """見られるロジックモデルのつながり(上流 → 下流、前提条件と根拠)。作成・変更・削除は
     団体の管理者・職員だけで、画面と同じ検証です(同じロジックモデルのノードどうし、
     後ろの段階へ(または同じ段階の中で)、循環しない)。"""
 
-    access_rule = LOGIN
     serializer_class = LinkSerializer
     filterset_class = LinkFilter
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    part = "link"
+    write_serializer = LinkWriteSerializer
+    save = staticmethod(logic_services.save_link)
+    remove = staticmethod(logic_services.delete_link)
 
     def get_queryset(self):
         return (
-            LogicLink.objects.filter(
-                logic_model__in=logic_queries.visible_logic_models(self.request.user).values("pk")
-            )
-            .select_related("logic_model__organization", "source", "target")
+            self.visible(LogicLink)
+            .select_related("source", "target")
             .order_by("logic_model_id", "pk")
         )
 
-    def _fresh(self, link, code=status.HTTP_200_OK):
-        return APIResponse(
-            self.get_serializer(self.get_queryset().get(pk=link.pk)).data, status=code
-        )
-
-    @extend_schema(request=LinkWriteSerializer, responses={201: LinkSerializer, 400: ERROR})
-    def create(self, request, *args, **kwargs):
-        given = _valid(LinkWriteSerializer(data=request.data))
-        found = _visible_model(request.user, given.pop("logic_model", None))
-        _require_change(request.user, found.organization)
-        try:
-            link = logic_services.save_link(
-                acting_user=request.user,
-                logic_model=found,
-                **_link_values(request.user, given, None),
-            )
-        except ServiceError as refused:
-            return _bad(refused)
-        return self._fresh(link, status.HTTP_201_CREATED)
-
-    @extend_schema(request=LinkWriteSerializer, responses={200: LinkSerializer, 400: ERROR})
-    def update(self, request, *args, **kwargs):
-        link = self.get_object()
-        given = _valid(LinkWriteSerializer(data=request.data, partial=kwargs.get("partial", False)))
-        given.pop("logic_model", None)
-        try:
-            logic_services.save_link(
-                acting_user=request.user,
-                logic_model=link.logic_model,
-                link=link,
-                **_link_values(request.user, given, link),
-            )
-        except ServiceError as refused:
-            return _bad(refused)
-        return self._fresh(link)
-
-    @extend_schema(responses={204: None, 403: ERROR})
-    def destroy(self, request, *args, **kwargs):
-        logic_services.delete_link(acting_user=request.user, link=self.get_object())
-        return APIResponse(status=status.HTTP_204_NO_CONTENT)
+    def values(self, logic_model, given: dict, current) -> dict:
+        return _link_values(self.request.user, given, current)
 
 
 def _link_values(user, given: dict, link) -> dict:

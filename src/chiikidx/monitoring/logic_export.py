@@ -158,7 +158,7 @@ def logframe_rows(found: Analysis) -> list[list[str]]:
                 node.status_label,
                 "\n".join(kpi_text(s) for s in node.kpi_states),
                 "\n".join(assumption_text(v) for v in node.outgoing),
-                "\n".join(f"{m.code} {m.title}".strip() for m in node.measures),
+                "\n".join(str(m) for m in node.measures),
             ]
         )
     return rows
@@ -183,9 +183,9 @@ def sight_rows(found: Analysis) -> list[list[str]]:
     for sight in found.sights:
         if sight.reaches:
             text = "\n".join(" → ".join(n.title for n in path) for path in sight.paths)
-            rows.append([_name(sight.measure), text])
+            rows.append([str(sight.measure), text])
     for measure, reason in found.unconnected:
-        rows.append([_name(measure), _("【つながっていない施策】") + reason])
+        rows.append([str(measure), _("【つながっていない施策】") + reason])
     for node in found.unserved:
         rows.append(
             [
@@ -195,10 +195,6 @@ def sight_rows(found: Analysis) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def _name(measure) -> str:
-    return f"{measure.code} {measure.title}".strip()
 
 
 def workbook(found: Analysis) -> bytes:
@@ -230,7 +226,9 @@ def _sheet(ws, name: str, title: str, columns, rows) -> None:
     """The project's table style (core.tabular.write_xlsx): a title, a styled frozen header,
     a filter; long text wraps at the top of its cell."""
     ws.title = name
-    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    heading = ws.cell(row=1, column=1)
+    tabular.write_cell(heading, title)  # the model's title, typed by users
+    heading.font = Font(bold=True, size=14)
     for c, (label, width) in enumerate(columns, start=1):
         cell = ws.cell(row=2, column=c, value=str(label))
         cell.font = Font(bold=True)

@@ -104,9 +104,7 @@ class NodeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["measures"].queryset = logic_queries.measure_choices(organization)
         self.fields["measures"].error_messages |= _invalid(_("施策"))
-        self.fields["measures"].label_from_instance = lambda m: (
-            f"{m.code} {m.title}".strip() + f"({_plan_label(m.plan)})"
-        )
+        self.fields["measures"].label_from_instance = lambda m: f"{m}({_plan_label(m.plan)})"
         self.fields["kpis"].queryset = logic_queries.kpi_choices(organization)
         self.fields["kpis"].error_messages |= _invalid(_("KPI"))
         self.fields["kpis"].label_from_instance = lambda k: (

@@ -11,11 +11,12 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from chiikidx.core import access
 from chiikidx.core.panels import Panel
+from chiikidx.plans import queries as plans_queries
 from chiikidx.plans.choices import MeasureStatus
 from chiikidx.plans.models import Measure
 
@@ -134,8 +135,11 @@ class LinkView:
 @dataclass
 class SightView:
     measure: Measure
-    paths: list[list[NodeView]]
-    steps: list[list[tuple[NodeView, LinkView | None]]] = field(default_factory=list)
+    steps: list[list[tuple[NodeView, LinkView | None]]]  # each path: (node, link into it)
+
+    @property
+    def paths(self) -> list[list[NodeView]]:
+        return [[node for node, _link in path] for path in self.steps]
 
     @property
     def reaches(self) -> bool:
@@ -151,7 +155,6 @@ class Analysis:
     unconnected: list[tuple[Measure, str]]
     unserved: list[NodeView]
     candidates: list[Measure]
-    graph: logic.Graph
 
     @property
     def doubtful(self) -> list[LinkView]:
@@ -163,9 +166,6 @@ class Analysis:
             (s, str(LogicStage(s).label), [n for n in self.nodes if n.node.stage == s])
             for s in STAGE_ORDER
         ]
-
-    def node(self, key: int) -> NodeView:
-        return next(n for n in self.nodes if n.node.pk == key)
 
     def sights_of(self, measure_ids) -> list[SightView]:
         wanted = set(measure_ids)
@@ -180,7 +180,7 @@ class Analysis:
                 status=n.status,
                 status_label=n.status_label,
                 kpis=tuple(_box_kpi(s) for s in n.kpi_states),
-                measures=tuple(_measure_name(m) for m in n.measures),
+                measures=tuple(str(m) for m in n.measures),
             )
             for n in self.nodes
         ]
@@ -213,10 +213,6 @@ class Analysis:
 
     def svg(self, *, prefix: str = "logic", standalone: bool = False) -> str:
         return logic_svg.render(self.diagram(), prefix=prefix, standalone=standalone)
-
-
-def _measure_name(measure: Measure) -> str:
-    return f"{measure.code} {measure.title}".strip()
 
 
 def _box_kpi(state) -> logic_svg.BoxKpi:
@@ -337,17 +333,11 @@ def _analyse(logic_model, nodes, links, node_measures, node_states, candidates) 
         nodes=list(views.values()),
         links=link_views,
         sights=[
-            SightView(
-                measures[s.measure],
-                [[views[k] for k in path] for path in s.paths],
-                [steps(path) for path in s.paths],
-            )
-            for s in sight.sights
+            SightView(measures[s.measure], [steps(path) for path in s.paths]) for s in sight.sights
         ],
         unconnected=[(measures[u.measure], u.reason) for u in sight.unconnected],
         unserved=[views[k] for k in sight.unserved],
         candidates=candidates,
-        graph=graph,
     )
 
 
@@ -357,10 +347,9 @@ def _analyse(logic_model, nodes, links, node_measures, node_states, candidates) 
 def measure_logic_panel(request, measure) -> Panel:
     """The measure's line of sight in every logic model that names it (or an earlier version
     of it): 1 query when none does, 8 when some do."""
-    key = measure.origin or measure.pk
     rows = list(
         LogicNodeMeasure.objects.filter(
-            Q(measure_id=key) | Q(measure__origin=key) | Q(measure_id=measure.pk),
+            plans_queries.same_measure(measure),
             node__logic_model__organization_id=measure.plan.organization_id,
         )
         .select_related("node__logic_model__organization", "node__logic_model__plan")

@@ -102,36 +102,50 @@ def logic_model_export(request, lgcode, model_id):
 # --- the model --------------------------------------------------------------------------------
 
 
-def _model_values(form) -> dict:
-    data = form.cleaned_data
-    return {
-        "title": data["title"],
-        "description": data["description"],
-        "plan": data["plan"],
-        "policy": data["policy"],
-    }
+def _form_page(request, form, template: str, context, save, done):
+    """The model, node and link forms: on a valid POST `save(cleaned_data)` (the form's fields
+    are the service's arguments); a refusal shows on the form; after saving, `done(saved)`
+    gives the message and the editor's anchor. `context()` is only built to show the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ServiceError as refused:
+            form.add_error(None, str(refused))
+        else:
+            message, destination = done(saved)
+            messages.success(request, message)
+            return destination
+    page = {"form": form, **context()}
+    return render(request, template, page, status=400 if form.errors else 200)
+
+
+def _delete_part(request, found, delete, message: str, anchor: str):
+    """Delete a node or a link (the service refuses with a message), back to the editor."""
+    try:
+        delete()
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, message)
+    return _editor(found, anchor)
 
 
 @route(org("change"))
 def logic_model_new(request, lgcode):
     form = LogicModelForm(request.POST or None, organization=request.org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = logic_services.save_logic_model(
-                acting_user=request.user, organization=request.org, **_model_values(form)
-            )
-        except ServiceError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(
-                request,
-                _("ロジックモデル「%(t)s」を作成しました。ノードとつながりを加えてください。")
-                % {"t": saved.title},
-            )
-            return _editor(saved)
-    context = {"form": form, "logic_model": None}
-    status = 400 if form.errors else 200
-    return render(request, "monitoring/logic/model_form.html", context, status=status)
+
+    def save(data):
+        return logic_services.save_logic_model(
+            acting_user=request.user, organization=request.org, **data
+        )
+
+    def done(saved):
+        message = _("ロジックモデル「%(t)s」を作成しました。ノードとつながりを加えてください。")
+        return message % {"t": saved.title}, _editor(saved)
+
+    return _form_page(
+        request, form, "monitoring/logic/model_form.html", lambda: {"logic_model": None}, save, done
+    )
 
 
 @route(org("change"))
@@ -145,27 +159,27 @@ def logic_model_edit(request, lgcode, model_id):
         "policy": found.policy_id,
     }
     form = LogicModelForm(request.POST or None, organization=request.org, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            logic_services.save_logic_model(
-                acting_user=request.user,
-                organization=request.org,
-                logic_model=found,
-                **_model_values(form),
-            )
-        except ServiceError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, _("ロジックモデルを保存しました。"))
-            return _editor(found)
-    context = {
-        "form": form,
-        "logic_model": found,
-        "a": logic_queries.analysis(found),
-        "stages": LogicStage.choices,
-    }
-    status = 400 if form.errors else 200
-    return render(request, "monitoring/logic/editor.html", context, status=status)
+
+    def save(data):
+        return logic_services.save_logic_model(
+            acting_user=request.user, organization=request.org, logic_model=found, **data
+        )
+
+    def context():
+        return {
+            "logic_model": found,
+            "a": logic_queries.analysis(found),
+            "stages": LogicStage.choices,
+        }
+
+    return _form_page(
+        request,
+        form,
+        "monitoring/logic/editor.html",
+        context,
+        save,
+        lambda saved: (_("ロジックモデルを保存しました。"), _editor(found)),
+    )
 
 
 @route(org("change"))
@@ -211,28 +225,18 @@ def logic_node_edit(request, lgcode, model_id, node_id):
 
 def _node_form(request, found, node, initial):
     form = NodeForm(request.POST or None, organization=request.org, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = logic_services.save_node(
-                acting_user=request.user,
-                logic_model=found,
-                node=node,
-                stage=data["stage"],
-                title=data["title"],
-                description=data["description"],
-                order=data["order"],
-                measures=data["measures"],
-                kpis=data["kpis"],
-            )
-        except ServiceError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, _("ノード「%(t)s」を保存しました。") % {"t": saved.title})
-            return _editor(found, f"node-{saved.pk}")
-    context = {"form": form, "logic_model": found, "node": node}
-    status = 400 if form.errors else 200
-    return render(request, "monitoring/logic/node_form.html", context, status=status)
+
+    def save(data):
+        return logic_services.save_node(
+            acting_user=request.user, logic_model=found, node=node, **data
+        )
+
+    def done(saved):
+        message = _("ノード「%(t)s」を保存しました。") % {"t": saved.title}
+        return message, _editor(found, f"node-{saved.pk}")
+
+    context = {"logic_model": found, "node": node}
+    return _form_page(request, form, "monitoring/logic/node_form.html", lambda: context, save, done)
 
 
 @route(org("change"))
@@ -240,16 +244,13 @@ def _node_form(request, found, node, initial):
 def logic_node_delete(request, lgcode, model_id, node_id):
     found = _model(request, model_id)
     node = _node(found, node_id)
-    try:
-        logic_services.delete_node(acting_user=request.user, node=node)
-    except ServiceError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(
-            request,
-            _("ノード「%(t)s」と、そのつながりを削除しました。") % {"t": node.title},
-        )
-    return _editor(found, "nodes")
+    return _delete_part(
+        request,
+        found,
+        lambda: logic_services.delete_node(acting_user=request.user, node=node),
+        _("ノード「%(t)s」と、そのつながりを削除しました。") % {"t": node.title},
+        "nodes",
+    )
 
 
 # --- links ------------------------------------------------------------------------------------
@@ -281,30 +282,21 @@ def logic_link_edit(request, lgcode, model_id, link_id):
 
 def _link_form(request, found, link, initial):
     form = LinkForm(request.POST or None, logic_model=found, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = logic_services.save_link(
-                acting_user=request.user,
-                logic_model=found,
-                link=link,
-                source=data["source"],
-                target=data["target"],
-                assumption=data["assumption"],
-                rationale=data["rationale"],
-            )
-        except ServiceError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(
-                request,
-                _("「%(s)s」→「%(t)s」のつながりを保存しました。")
-                % {"s": saved.source.title, "t": saved.target.title},
-            )
-            return _editor(found, f"link-{saved.pk}")
-    context = {"form": form, "logic_model": found, "link": link}
-    status = 400 if form.errors else 200
-    return render(request, "monitoring/logic/link_form.html", context, status=status)
+
+    def save(data):
+        return logic_services.save_link(
+            acting_user=request.user, logic_model=found, link=link, **data
+        )
+
+    def done(saved):
+        message = _("「%(s)s」→「%(t)s」のつながりを保存しました。") % {
+            "s": saved.source.title,
+            "t": saved.target.title,
+        }
+        return message, _editor(found, f"link-{saved.pk}")
+
+    context = {"logic_model": found, "link": link}
+    return _form_page(request, form, "monitoring/logic/link_form.html", lambda: context, save, done)
 
 
 @route(org("change"))
@@ -312,14 +304,11 @@ def _link_form(request, found, link, initial):
 def logic_link_delete(request, lgcode, model_id, link_id):
     found = _model(request, model_id)
     link = _link(found, link_id)
-    try:
-        logic_services.delete_link(acting_user=request.user, link=link)
-    except ServiceError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(
-            request,
-            _("「%(s)s」→「%(t)s」のつながりを削除しました。")
-            % {"s": link.source.title, "t": link.target.title},
-        )
-    return _editor(found, "links")
+    return _delete_part(
+        request,
+        found,
+        lambda: logic_services.delete_link(acting_user=request.user, link=link),
+        _("「%(s)s」→「%(t)s」のつながりを削除しました。")
+        % {"s": link.source.title, "t": link.target.title},
+        "links",
+    )
