@@ -243,6 +243,18 @@ def test_excel_export_has_the_inputs_and_each_years_results(case):
     assert totals["回収年度"] == ("令和9年度", "令和8年度", "令和7年度", "期間内に回収できない")
 
 
+def test_excel_export_keeps_typed_text_as_text(case):
+    """A procedure or a note starting with "=" must never become a formula, and a stray
+    control character must not break the file."""
+    CostCase.objects.filter(pk=case.pk).update(procedure="=1+1", note='=HYPERLINK("x")\x07')
+    response = client_of("executive-1").get(reverse("monitoring:cost_excel", args=[AOBA, case.pk]))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content))["入力"]
+    assert sheet["A1"].value == "費用対効果の試算: =1+1" and sheet["A1"].data_type == "s"
+    note = next(r for r in sheet.iter_rows(min_row=4) if r[0].value == "前提と数字の出どころ")[1]
+    assert (note.value, note.data_type) == ('=HYPERLINK("x")', "s")
+
+
 def test_list_page_has_a_fixed_number_of_queries(org_coded, django_assert_num_queries):
     org = org_coded(AOBA)
     kpi = _monthly_kpi(org)

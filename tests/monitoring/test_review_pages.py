@@ -303,3 +303,21 @@ def test_review_page_has_a_pinned_query_count(plan, django_assert_num_queries):
     # reviews 2; the sections: measures 1, policies 1, KPIs 1, targets 1, actuals 1, updates 1
     counts = {_count(admin, url("review", r.pk)) for r in (small, big)}
     assert counts == {17}
+
+
+def test_earlier_follow_ups_cost_no_query_each(plan):
+    """The next review lists the earlier reviews' open follow-ups, each with its status form:
+    one earlier follow-up or five, the page makes the same number of queries."""
+    admin = client_of("muni-admin-1")
+    counts, carry_buttons = [], []
+    for title, n in (("第2の計画", 1), ("第3の計画", 5)):
+        scope = make_plan(plan.organization, title=title, measures=2)
+        earlier = make_review(plan.organization, scope=scope, period=Q1)
+        for _i in range(n):
+            add_follow_up(earlier, owner_user=user("dept-staff-1"))
+        later = make_review(plan.organization, scope=scope, period=Q1.next())
+        page = admin.get(url("review", later.pk)).content.decode()
+        carry_buttons.append(page.count("この振り返りに繰り越す"))
+        counts.append(_count(admin, url("review", later.pk)))
+    assert carry_buttons[1] - carry_buttons[0] == 4
+    assert counts[0] == counts[1]

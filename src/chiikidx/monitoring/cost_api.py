@@ -23,7 +23,7 @@ from chiikidx.plans.models import Measure
 from . import cost_queries, cost_services
 from .choices import CostKind
 from .cost_services import AdoptionInput
-from .costs import SCENARIOS
+from .costs import FISCAL_MONTHS, SCENARIOS
 from .models import CostCase, Kpi
 
 ERROR = inline_serializer(
@@ -100,12 +100,11 @@ def _series(found, result, realised: bool) -> dict:
     for year, cumulative in zip(result.years, result.cumulative, strict=True):
         if realised:
             counted = found.counted[year.fiscal_year]
-            n = found.inputs.annual_procedures * counted.share
-            adoption = counted.moved / n * 100 if n else None
+            adoption = counted.adoption(found.inputs.annual_procedures)
             months = list(counted.months)
         else:
             adoption = None
-            months = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
+            months = list(FISCAL_MONTHS)
         years.append(
             {
                 "fiscal_year": year.fiscal_year,

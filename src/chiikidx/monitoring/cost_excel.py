@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from chiikidx.core import tabular
 from chiikidx.core.japanese import nendo_label
 
 from .choices import Scenario
@@ -52,9 +53,9 @@ def _widths(ws, widths: list[int]) -> None:
 def _inputs_sheet(ws, found: CaseResult) -> None:
     case = found.case
     ws.title = _("入力")
-    ws.cell(
-        row=1, column=1, value=_("費用対効果の試算: %(p)s") % {"p": case.procedure}
-    ).font = Font(bold=True, size=14)
+    title = ws.cell(row=1, column=1)
+    tabular.write_cell(title, _("費用対効果の試算: %(p)s") % {"p": case.procedure})
+    title.font = Font(bold=True, size=14)
     years = found.inputs.years
     facts = [
         (_("団体"), case.organization.name, ""),
@@ -83,7 +84,7 @@ def _inputs_sheet(ws, found: CaseResult) -> None:
     r = 4
     for label, value, unit in facts:
         ws.cell(row=r, column=1, value=label)
-        ws.cell(row=r, column=2, value=value)
+        tabular.write_cell(ws.cell(row=r, column=2), value)  # names and notes typed by users
         ws.cell(row=r, column=3, value=unit)
         r += 1
     for name, unit in numbers:
@@ -170,8 +171,7 @@ def _share(found: CaseResult, key: str, fy: int):
     if key != "realised":
         return found.inputs.adoption_of(fy).of(key), _("通年")
     one = found.counted[fy]
-    n = found.inputs.annual_procedures
-    return (one.moved / (n * one.share) * 100 if n else None), one.months_label
+    return one.adoption(found.inputs.annual_procedures), one.months_label
 
 
 TOTAL_ROWS = [

@@ -15,6 +15,7 @@ from django.utils import timezone
 from chiikidx.core import access
 from chiikidx.core.japanese import fiscal_year
 from chiikidx.core.panels import Panel
+from chiikidx.plans import queries as plans_queries
 from chiikidx.plans.models import Measure
 
 from . import costs, queries
@@ -94,9 +95,7 @@ class YearRow:
     @property
     def realised_adoption(self) -> Decimal | None:
         """実績の普及率 (%): counted ÷ (N × the share of the 年度 covered)."""
-        if self.counted is None or not self.annual_procedures:
-            return None
-        return self.counted.moved / (self.annual_procedures * self.counted.share) * HUNDRED
+        return None if self.counted is None else self.counted.adoption(self.annual_procedures)
 
     @property
     def gap(self) -> Decimal | None:
@@ -307,11 +306,10 @@ def totals(found: list[CaseResult]) -> Totals:
 
 def cases_of_measure(measure) -> QuerySet:
     """Cases of the measure and of its copies in other versions of the plan (改定)."""
-    key = measure.origin or measure.pk
     return (
         _cases()
         .filter(organization_id=measure.plan.organization_id)
-        .filter(Q(measure_id=key) | Q(measure__origin=key))
+        .filter(plans_queries.same_measure(measure))
         .order_by("procedure", "pk")
     )
 

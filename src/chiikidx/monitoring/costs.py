@@ -29,7 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from chiikidx.core.japanese import fiscal_year, fiscal_year_range
+from chiikidx.core.japanese import fiscal_year_range
 
 ZERO, ONE, HUNDRED, SIXTY, TWELVE = Decimal(0), Decimal(1), Decimal(100), Decimal(60), Decimal(12)
 SCENARIOS = ("low", "base", "high")
@@ -244,6 +244,11 @@ class Counted:
     def share(self) -> Decimal:
         return Decimal(len(self.months)) / TWELVE
 
+    def adoption(self, annual_procedures: Decimal) -> Decimal | None:
+        """実績の普及率 (%): counted ÷ (N × the share of the 年度 covered); None without N."""
+        expected = annual_procedures * self.share
+        return self.moved / expected * HUNDRED if expected else None
+
     @property
     def months_label(self) -> str:
         """通年, 4〜10月 (a run of months), or 7か月分 (with gaps)."""
@@ -334,10 +339,6 @@ def comparable(inputs: Inputs, projected: Year, share: Decimal) -> Year:
     if share == ONE:
         return projected
     return year_result(inputs, projected.t, projected.fiscal_year, projected.moved * share, share)
-
-
-def in_progress(fy: int, today) -> bool:
-    return fy == fiscal_year(today)
 
 
 # --- display (rounding happens only here) ------------------------------------------------------

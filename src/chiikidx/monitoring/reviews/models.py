@@ -186,11 +186,6 @@ class Review(TenantModel):
             return scope.title
         return f"{scope.code} {scope.title}".strip()
 
-    @property
-    def scope_key(self) -> str:
-        """plan:12, policy:3, measure:45 (the value of the scope picker)."""
-        return f"{self.scope_kind}:{self.scope.pk}"
-
     # --- period --------------------------------------------------------------------------
 
     @property

@@ -15,10 +15,8 @@ Who may do what (decided here and in core.access, see docs/decisions/0006):
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +24,7 @@ from chiikidx.core import access, audit
 from chiikidx.core.japanese import nendo_label, wareki
 from chiikidx.core.models import Department, Membership
 from chiikidx.core.services import ServiceError
+from chiikidx.plans import queries as plans_queries
 from chiikidx.plans.models import Measure, Plan, Policy
 
 from ..periods import Period
@@ -359,8 +358,7 @@ def same_scope(review: Review):
     """Reviews of the review's scope (a 施策 also through its copies in other versions)."""
     found = Review.objects.filter(organization_id=review.organization_id)
     if review.measure_id:
-        key = review.measure.origin or review.measure_id
-        return found.filter(Q(measure_id=key) | Q(measure__origin=key))
+        return found.filter(plans_queries.same_measure(review.measure))
     if review.policy_id:
         return found.filter(policy_id=review.policy_id)
     return found.filter(plan_id=review.plan_id)
@@ -371,7 +369,7 @@ def earlier_open_follow_ups(review: Review) -> list[ReviewFollowUp]:
     earlier = same_scope(review).filter(period_start__lt=review.period_start)
     return list(
         ReviewFollowUp.objects.filter(review__in=earlier.values("pk"), status__in=OPEN_FOLLOW_UP)
-        .select_related("review", "owner_user", "owner_department")
+        .select_related("review__organization", "owner_user", "owner_department")
         .order_by("due_on", "pk")
     )
 
@@ -572,11 +570,3 @@ def carry_over(
         earlier.save()
         carried.save()
     return carried
-
-
-def carried_chain(follow_ups: Iterable[ReviewFollowUp]) -> dict[int, ReviewFollowUp]:
-    """follow-up id → the follow-up it was carried into (1 query)."""
-    found = ReviewFollowUp.objects.filter(carried_from__in=list(follow_ups)).select_related(
-        "review"
-    )
-    return {f.carried_from_id: f for f in found}
