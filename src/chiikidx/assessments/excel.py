@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from chiikidx.core import tabular
+from chiikidx.core import bulksql, tabular
 from chiikidx.core.japanese import wareki
 
 from . import answers, evidence, queries, services
@@ -357,6 +357,7 @@ def _answers_by_response(responses) -> dict:
     return found
 
 
+@bulksql.collector_paused()
 def import_round_workbook(*, acting_user, round_, data: bytes, filename: str) -> int:
     """Answers for many municipalities at once (e.g. collected by e-mail): every row is checked
     first; if any cell is wrong, nothing is saved and every problem is reported."""

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chiikidx.core import tabular
+from chiikidx.core import bulksql, tabular
 
 from . import periods, queries, services
 from .choices import Frequency, KpiKind
@@ -246,9 +246,13 @@ def parse_value(kpi: Kpi, raw) -> Decimal:
     """A cell as the KPI's value: はい/いいえ (○/×, 1/0) for a milestone, else a number."""
     if kpi.kind == KpiKind.MILESTONE:
         return Decimal(int(tabular.boolean(raw)))
-    return tabular.decimal_()(raw)
+    return _decimal(raw)
 
 
+_decimal = tabular.decimal_()
+
+
+@bulksql.collector_paused()
 @transaction.atomic
 def import_upload(
     *, acting_user, organization, data: bytes, filename: str, today=None
