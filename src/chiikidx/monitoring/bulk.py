@@ -56,11 +56,15 @@ def write(organization, superseded: list[KpiActual], created: list[KpiActual]) -
     if created:
         _insert(created)
         _read_ids(organization, created)
+    # Every row is the organization's (given, so not looked up through each row's KPI).
+    update, create = AuditAction.UPDATE, AuditAction.CREATE
     changes = [
-        audit.Change(AuditAction.UPDATE, a, {"is_current": True}, {"is_current": False})
+        audit.Change(update, a, {"is_current": True}, {"is_current": False}, None, organization)
         for a in superseded
     ]
-    changes += [audit.Change(AuditAction.CREATE, a, None, audit.snapshot(a)) for a in created]
+    changes += [
+        audit.Change(create, a, None, audit.snapshot(a), None, organization) for a in created
+    ]
     audit.record(changes)
 
 
@@ -141,9 +145,11 @@ def _layout() -> tuple[tuple, dict[str, int], list]:
     position, and the fields whose default is computed per row."""
     if "layout" not in _cache:
         fields = KpiActual._meta.concrete_fields
-        dynamic = [(f.attname, f) for f in fields if callable(f.default)]
+        # (A field without a default has NOT_PROVIDED, a class, as its default: callable too.)
+        computed = {f.attname for f in fields if f.has_default() and callable(f.default)}
+        dynamic = [(f.attname, f) for f in fields if f.attname in computed]
         defaults = tuple(
-            None if f.primary_key or callable(f.default) else f.get_default() for f in fields
+            None if f.primary_key or f.attname in computed else f.get_default() for f in fields
         )
         position = {f.attname: i for i, f in enumerate(fields)}
         _cache["layout"] = (defaults, position, dynamic)
