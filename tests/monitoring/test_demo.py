@@ -7,7 +7,7 @@ import pytest
 
 from chiikidx.core import demo as core_demo
 from chiikidx.core.models import Organization
-from chiikidx.monitoring import demo, queries
+from chiikidx.monitoring import demo, logic_demo, queries
 from chiikidx.monitoring.choices import Alert, Status
 from chiikidx.monitoring.models import Kpi, KpiActual, KpiMeasure
 from chiikidx.plans import demo as plans_demo
@@ -60,3 +60,23 @@ def test_demo_kpis_are_varied_linked_and_idempotent(django_assert_max_num_querie
     with_plan = set(Plan.objects.values_list("organization_id", flat=True))
     municipalities = [o for o in orgs.values() if o.pk in with_plan and o.kind != "prefecture"]
     assert all(Kpi.objects.filter(organization=o).exists() for o in municipalities)
+
+
+def test_other_municipalities_differ_but_each_has_on_track_stalling_and_stale():
+    orgs = Organization.objects.filter(code__startswith="98").in_bulk(field_name="code")
+    plans_demo.extend(SPEC, orgs)
+    demo.extend(SPEC, orgs, today=TODAY)
+    logic_demo.extend(SPEC, orgs, today=TODAY)  # adds the visitors, which never fall
+    hand_made = {core_demo.code(SPEC, s) for s in demo.SETS}
+    patterns, sizes = set(), set()
+    for org in orgs.values():
+        if org.code in hand_made or not Kpi.objects.filter(organization=org).exists():
+            continue
+        states = queries.states(Kpi.objects.filter(organization=org), TODAY)
+        found = [s.status for s in states]
+        assert Status.ON_TRACK in found and Status.STALE in found, org
+        assert any(Alert.NOT_GROWING in s.evaluation.alerts for s in states), org
+        patterns.add(tuple(sorted(found)))
+        sizes.add(next(s.kpi.baseline_value for s in states if s.kpi.code == "K-01"))
+    # the prefecture's page must tell them apart: sizes and statuses vary
+    assert len(patterns) > 1 and len(sizes) > 3, (patterns, sizes)

@@ -3,9 +3,10 @@
 あおば市 and わかば町 get a hand-made set: some on track, one falling behind, some stalling
 (「伸びていない」), one stale (未更新), a milestone not reached, a KPI whose owner never enters
 its actuals and one without an owner. Any other demo municipality that has a plan gets three
-KPIs linked to its own measures. Dates follow today's: the baseline is the end of the 年度 two
-years back, actuals run up to the last period ended. Measures are found by words of their
-titles among the organization's current plans, so a rewritten plans demo still links.
+KPIs linked to its own measures, varied per municipality (`others_for`) so the prefecture sees
+them differ. Dates follow today's: the baseline is the end of the 年度 two years back, actuals
+run up to the last period ended. Measures are found by words of their titles among the
+organization's current plans, so a rewritten plans demo still links.
 
 Deterministic for a given day and idempotent (an organization with KPIs is left alone); KPIs,
 targets, links and actuals are bulk-inserted (audited)."""
@@ -13,7 +14,8 @@ targets, links and actuals are bulk-inserted (audited)."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -49,7 +51,7 @@ class Spec:
     definition: str = ""
     source: str = ""
     recorder: str | None = None  # who entered the actuals (default: the owner)
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # stall_periods, stale_periods: see _actuals
 
 
 AOBA = [
@@ -287,6 +289,33 @@ OTHERS = [
 SETS = {"201": AOBA, "301": WAKABA}
 
 
+def others_for(code: str) -> list[Spec]:
+    """OTHERS as one municipality runs them, so the prefecture's page tells them apart
+    (deterministic per code): counts scaled to its size (0.4–2.5×); consultations growing in
+    one of three, elsewhere flat for the last 3 to 6 quarters (the longer, the further behind);
+    the survey missing for 2 to 4 quarters. Online applications stay on track everywhere (the
+    cost and logic-model demos tell their story with them), and the visitors (logic_demo) never
+    fall: every municipality has something on track, something stalling and one stale."""
+    digest = hashlib.sha256(code.encode()).digest()
+    size = Decimal(str(round(0.4 + 2.1 * digest[0] / 255, 2)))
+    specs = []
+    for s in OTHERS:
+        if s.kind in (KpiKind.COUNT_PERIOD, KpiKind.COUNT_CUMULATIVE):
+            s = replace(
+                s,
+                baseline=round(float(size * Decimal(str(s.baseline)))),
+                targets=tuple(round(float(size * Decimal(str(t)))) for t in s.targets),
+            )
+        if s.shape == "stall" and digest[3] % 3 == 0:
+            s = replace(s, shape="on_track")
+        elif s.shape == "stall":
+            s = replace(s, extra={"stall_periods": 3 + digest[1] % 4})
+        if s.shape == "stale":
+            s = replace(s, extra={"stale_periods": 2 + digest[2] % 3})
+        specs.append(s)
+    return specs
+
+
 ACTORS = {"201": "muni-admin-1", "301": "muni-admin-2"}  # who the demo acts as
 
 
@@ -327,7 +356,8 @@ def extend(spec, orgs: dict, today: datetime.date | None = None) -> None:
             continue  # other municipalities get KPIs once they have a plan
         found = {name: u for name, u in users.items() if u.pk in members[org.pk]}
         actor = found.get(ACTORS.get(suffix))
-        job = (org, SETS.get(suffix, OTHERS), measures[org.pk], found, departments[org.pk])
+        specs = SETS[suffix] if suffix else others_for(org.code)
+        job = (org, specs, measures[org.pk], found, departments[org.pk])
         by_actor.setdefault(actor, []).append(job)
     for actor, jobs in by_actor.items():
         _build(jobs, actor, today)
@@ -411,11 +441,12 @@ def _actuals(kpi: Kpi, s: Spec, targets, recorder, today) -> list[KpiActual]:
     start = kpi.baseline_date + datetime.timedelta(days=1)
     ended = [p for p in periods_between(kpi.frequency, start, today) if p.end < today]
     if s.shape == "stale":
-        ended = ended[: max(1, len(ended) - (5 if kpi.frequency == Frequency.MONTHLY else 3))]
+        missing = s.extra.get("stale_periods", 5 if kpi.frequency == Frequency.MONTHLY else 3)
+        ended = ended[: max(1, len(ended) - missing)]
     baseline = status.Point(kpi.baseline_date, kpi.baseline_value)
     points = [status.Point(t.target_date, t.value) for t in targets]
     values, previous = [], None
-    stall_from = len(ended) - 4
+    stall_from = len(ended) - s.extra.get("stall_periods", 4)
     for i, period in enumerate(ended):
         path = float(status.target_at(baseline, points, period.end) or 0)
         value = _shaped(s, i, path, stall_from, previous)
