@@ -55,11 +55,11 @@ def test_two_rows_and_two_hundred_rows_make_the_same_queries(org_coded, django_a
     # 2 rows, one correcting the actual above: load the KPIs, their actuals and the locks, the
     # user's rights; set aside, insert, read the ids back; the audit chain and its entries
     staff, again = user("muni-staff-1"), user("muni-staff-1")
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(15):
         counts = _import(org, _csv(kpis[:1], months[-2:]), staff)
     assert counts == {"created": 1, "corrected": 1, "unchanged": 0}
     # 200 rows: 10 KPIs × 20 months, two of them correcting the rows above
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(15):
         counts = _import(org, _csv(kpis, months), again)
     assert counts == {"created": 198, "corrected": 2, "unchanged": 0}
     assert KpiActual.objects.filter(kpi__in=kpis, is_current=True).count() == 200
@@ -76,9 +76,9 @@ def test_the_page_makes_the_same_queries_for_any_size(org_coded, django_assert_n
         return client.post(url, {"file": ContentFile(data, name="actuals.csv")})
 
     assert post(_csv(kpis[:1], _months(1))).status_code == 302  # warm the session
-    with django_assert_num_queries(20):  # the import's 17, the session and the message
+    with django_assert_num_queries(17):  # the import's 14, the session and the message
         assert post(_csv(kpis[1:2], _months(2))).status_code == 302
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(17):
         assert post(_csv(kpis[2:], _months(25))).status_code == 302
     assert KpiActual.objects.filter(kpi__organization=org).count() == 1 + 2 + 8 * 25
 

@@ -185,8 +185,8 @@ class AuditMixin:
 
     def save(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            lock_chain(using)
+        with transaction.atomic(using=using, savepoint=False):
+            head = lock_chain(using)
             # "Before" is the stored row, not what this instance saw when it was loaded.
             before = (
                 None
@@ -196,11 +196,11 @@ class AuditMixin:
             super().save(*args, **kwargs)
             after = snapshot(self)
             if before is None:
-                record([Change(AuditAction.CREATE, self, None, after)], using=using)
+                record([Change(AuditAction.CREATE, self, None, after)], using=using, head=head)
                 return
             old, new = diff(before, after)
             if old:
-                record([Change(AuditAction.UPDATE, self, old, new)], using=using)
+                record([Change(AuditAction.UPDATE, self, old, new)], using=using, head=head)
 
     def audit_organization(self):
         return None
@@ -211,8 +211,8 @@ class AuditedQuerySet(models.QuerySet):
     the rows it wrote, so expressions (F(), Case/When of bulk_update) are recorded as stored."""
 
     def update(self, **kwargs):
-        with transaction.atomic(using=self.db):
-            lock_chain(self.db)
+        with transaction.atomic(using=self.db, savepoint=False):
+            head = lock_chain(self.db)
             pks = list(self.values_list("pk", flat=True))
             before = stored_snapshots(self.model, pks, self.db)
             count = self.model._base_manager.using(self.db).filter(pk__in=pks).update(**kwargs)
@@ -224,18 +224,17 @@ class AuditedQuerySet(models.QuerySet):
                 reread = reread.select_related(*self.model.audit_select_related)
             after = reread.in_bulk(pks)
             changes = [_update_change(after[pk], before[pk]) for pk in pks if pk in after]
-            record([c for c in changes if c], using=self.db)
+            record([c for c in changes if c], using=self.db, head=head)
         return count
 
     update.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
-        with transaction.atomic(using=self.db):
-            lock_chain(self.db)
+        with transaction.atomic(using=self.db, savepoint=False):
+            head = lock_chain(self.db)
             created = super().bulk_create(objs, *args, **kwargs)
-            record(
-                [Change(AuditAction.CREATE, o, None, snapshot(o)) for o in created], using=self.db
-            )
+            changes = [Change(AuditAction.CREATE, o, None, snapshot(o)) for o in created]
+            record(changes, using=self.db, head=head)
         return created
 
     bulk_create.alters_data = True
@@ -309,15 +308,21 @@ def hashed_fields(entry, created_at: str | None = None) -> dict[str, Any]:
     }
 
 
-def record(changes: Iterable[Change], *, actor=None, using: str = "default") -> list[NewEntry]:
-    """Append entries for `changes` to the chain, under the lock on the chain head."""
+def record(
+    changes: Iterable[Change], *, actor=None, using: str = "default", head=None
+) -> list[NewEntry]:
+    """Append entries for `changes` to the chain, under the lock on the chain head. `head`: the
+    head as the caller locked it (lock_chain) in this transaction, with nothing recorded since,
+    which saves reading it again; each audited write locks it first and records last.
+
+    No savepoint: if recording fails, the write it records must not commit either."""
     changes = list(changes)
     if not changes:
         return []
     actor = actor or current_actor()
     who = (actor.pk, actor.get_username()) if actor else (None, "")
-    with transaction.atomic(using=using):
-        head = lock_chain(using)
+    with transaction.atomic(using=using, savepoint=False):
+        head = head or lock_chain(using)
         now = timezone.now()  # after the lock, so time follows the sequence
         entries = [_entry(change, who, now) for change in changes]
         payload = _Payload(now)

@@ -50,7 +50,7 @@ def write(organization, superseded: list[KpiActual], created: list[KpiActual]) -
     `created` (new versions of the organization's KPIs, all with the same `recorded_at`),
     then record an UPDATE entry for each of the first and a CREATE entry for each of the
     second, in that order (as a queryset update followed by a bulk_create would)."""
-    audit.lock_chain()  # before the rows, as every audited write does
+    head = audit.lock_chain()  # before the rows, as every audited write does
     if superseded:
         _set_aside(superseded)
     if created:
@@ -65,7 +65,7 @@ def write(organization, superseded: list[KpiActual], created: list[KpiActual]) -
     changes += [
         audit.Change(create, a, None, audit.snapshot(a), None, organization) for a in created
     ]
-    audit.record(changes)
+    audit.record(changes, head=head)
 
 
 def _set_aside(actuals: list[KpiActual]) -> None:
