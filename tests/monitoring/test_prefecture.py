@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from chiikidx.core.models import Organization
 from chiikidx.monitoring import queries, services, status
+from chiikidx.monitoring.choices import Alert
 from chiikidx.monitoring.periods import add_months, period_of, periods_between
 
 from .sample import make_kpi, user
@@ -208,6 +209,8 @@ def test_page_lists_municipalities_worst_first(org_coded, django_assert_num_quer
     assert reverse("monitoring:home", args=[AOBA]) in rows[0]
     numbers = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', rows[0])]
     assert numbers[:7] == [6, *aoba.counts.values()]  # KPIs, then each status in order
+    assert numbers[7:] == [aoba.alerts[v] for v in Alert.values]  # then each alert, in order
+    assert sum(numbers[7:]) > 0
     assert f"{aoba.attention}<span" in rows[0]
     assert "使用中のKPIがまだありません。" in rows[-1]
     by_code = client.get(url + "?sort=code").content.decode().split('<th scope="row">')[1:]

@@ -459,6 +459,10 @@ class MunicipalityStatus:
         """(alert, label, count) of the alerts some KPI has."""
         return [(v, str(label), self.alerts[v]) for v, label in Alert.choices if self.alerts[v]]
 
+    def alert_columns(self) -> list[int]:
+        """The count of every alert, in the order of Alert (a column each on the page)."""
+        return [self.alerts[v] for v in Alert.values]
+
     @property
     def total(self) -> int:
         return self.coverage.total

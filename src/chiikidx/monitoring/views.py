@@ -341,6 +341,9 @@ def prefecture(request, lgcode):
         "overview": found,
         "sort": sort,
         "statuses": Status.choices,
+        "alerts": Alert.choices,
+        # the cells after 使用中のKPI: statuses, 対応が必要, the two coverage shares, alerts
+        "counted_columns": len(Status.choices) + 3 + len(Alert.choices),
         "sorts": [(value, order.label) for value, order in queries.PREFECTURE_SORTS.items()],
     }
     return render(request, "monitoring/prefecture.html", context)
