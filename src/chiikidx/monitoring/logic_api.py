@@ -6,6 +6,9 @@ pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -423,15 +426,11 @@ class _PartViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     part = ""  # "node" or "link": the keyword of the services
     write_serializer = serializers.Serializer
-
-    def save(self, **kwargs):
-        raise NotImplementedError
-
-    def remove(self, **kwargs):
-        raise NotImplementedError
-
-    def values(self, logic_model, given: dict, current) -> dict:
-        raise NotImplementedError
+    # Each viewset names its services (save_node / delete_node, save_link / delete_link) and
+    # `values(logic_model, given, current)`: the services' keyword arguments from the request.
+    save: Callable[..., Any]
+    remove: Callable[..., Any]
+    values: Callable[..., dict]
 
     def visible(self, model):
         return model.objects.filter(
