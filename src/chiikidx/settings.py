@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "chiikidx.core",
     "chiikidx.assessments",
     "chiikidx.plans",
+    "chiikidx.challenges",  # after plans: challenges become plan measures
     "chiikidx.monitoring",  # after plans: its demo links KPIs to the plans demo
 ]
 

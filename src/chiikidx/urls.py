@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import routers
 
 from .assessments import api as assessments_api
+from .challenges import api as challenges_api
 from .core import api as core_api
 from .core.access import PUBLIC
 from .core.middleware import CHART_CONTENT_SECURITY_POLICY
@@ -60,6 +61,7 @@ router.register("logic-models", logic_api.LogicModelViewSet, basename="logic-mod
 router.register("logic-nodes", logic_api.LogicNodeViewSet, basename="logic-node")
 router.register("logic-links", logic_api.LogicLinkViewSet, basename="logic-link")
 router.register("cost-cases", monitoring_cost_api.CostCaseViewSet, basename="cost-case")
+challenges_api.register(router)
 
 api_urlpatterns = [
     path("auth/token/", core_api.TokenView.as_view(), name="token"),
@@ -74,5 +76,6 @@ urlpatterns = [
     path("", include("chiikidx.core.urls")),
     path("", include("chiikidx.assessments.urls")),
     path("", include("chiikidx.plans.urls")),
+    path("", include("chiikidx.challenges.urls")),
     path("", include("chiikidx.monitoring.urls")),
 ]

@@ -7,7 +7,9 @@ walks the URL conf and fails on any route without one.
 
 Who sees a municipality's data: its members, its prefecture's 県DX推進課 (pref_admin/pref_staff) and
 DX推進リエゾン assigned to it. Other organizations see an object only when it is shared within
-the prefecture or published; anonymous visitors only what is published.
+the prefecture or published; anonymous visitors only what is published. Models that declare
+`member_private` (課題) are stricter: outside the organization's own members they are visible only
+once the organization shares them (`shared_at`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Grants:
     manage_prefectures: frozenset[int] = frozenset()
     manage_orgs: frozenset[int] = frozenset()
     home_prefectures: frozenset[int] = frozenset()  # for objects shared within a prefecture
+    member_orgs: frozenset[int] = frozenset()  # organizations the user belongs to (and wards)
 
     def can_view_org(self, org) -> bool:
         return (
@@ -107,12 +110,15 @@ def _compute_grants(user) -> Grants:
     from .models import LiaisonAssignment, Organization
 
     view_prefs, view, change, manage_prefs, manage, homes = set(), set(), set(), set(), set(), set()
+    members: set[int] = set()
     liaison_prefs: set[int] = set()
     dept_change: dict[int, set[int]] = {}
     for m in active_memberships(user):
         org = m.organization
         homes.add(org.prefecture_id)
         view.add(org.pk)
+        if m.role != Role.LIAISON:
+            members.add(org.pk)
         if m.role in (Role.PREF_ADMIN, Role.PREF_STAFF):
             view_prefs.add(org.pk)
         if m.role == Role.LIAISON:
@@ -132,7 +138,9 @@ def _compute_grants(user) -> Grants:
     ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
     view.update(assigned.values_list("municipality_id", flat=True))
     # A designated city's members and liaisons also see its wards.
-    view.update(Organization.objects.filter(parent_id__in=view).values_list("pk", flat=True))
+    wards = dict(Organization.objects.filter(parent_id__in=view).values_list("pk", "parent_id"))
+    view.update(wards)
+    members.update(ward for ward, parent in wards.items() if parent in members)
     return Grants(
         view_prefectures=frozenset(view_prefs),
         view_orgs=frozenset(view),
@@ -141,6 +149,7 @@ def _compute_grants(user) -> Grants:
         manage_prefectures=frozenset(manage_prefs),
         manage_orgs=frozenset(manage),
         home_prefectures=frozenset(homes),
+        member_orgs=frozenset(members),
     )
 
 
@@ -152,10 +161,21 @@ def visible_q(user, model) -> Q:
     g = grants(user)
     if g.superuser:
         return Q()
+    if getattr(model, "member_private", False):
+        return _member_private_q(g)
     q = Q(visibility=Visibility.PUBLIC)
     q |= Q(organization_id__in=g.view_orgs) | Q(organization__prefecture_id__in=g.view_prefectures)
     q |= Q(visibility=Visibility.SHARED, organization__prefecture_id__in=g.home_prefectures)
     return q
+
+
+def _member_private_q(g: Grants) -> Q:
+    """Models that declare `member_private` (課題): the organization's own members see every
+    row; the prefecture's DX推進課 and liaisons only rows shared with them (`shared_at`)."""
+    shared = Q(shared_at__isnull=False) & (
+        Q(organization_id__in=g.view_orgs) | Q(organization__prefecture_id__in=g.view_prefectures)
+    )
+    return Q(organization_id__in=g.member_orgs) | shared
 
 
 def organizations_visible_to(user, queryset):
@@ -197,6 +217,12 @@ def _can_org(g: Grants, action: str, org) -> bool:
 
 
 def _can_view_object(g: Grants, obj, org) -> bool:
+    if getattr(obj, "member_private", False):
+        return (
+            g.superuser
+            or org.pk in g.member_orgs
+            or (obj.shared_at is not None and g.can_view_org(org))
+        )
     visibility = getattr(obj, "visibility", Visibility.PRIVATE)
     if visibility == Visibility.PUBLIC or g.can_view_org(org):
         return True

@@ -71,6 +71,8 @@ class SourceKind(models.TextChoices):
     """Where a measure came from, when another part of the system proposed it."""
 
     ASSESSMENT = "assessment", _("アセスメント")
+    CHALLENGE = "challenge", _("課題")
+    COMMON_ISSUE = "common", _("県内の共通課題")
 
 
 # Candidates from the assessment go only into plans still being written: an approved plan

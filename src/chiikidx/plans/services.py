@@ -531,7 +531,7 @@ def create_candidate_measure(
     description: str = "",
     target_level: str = "",
 ) -> Measure:
-    """A 未着手 normal measure proposed from a weak point, linked back by `source_ref`.
+    """A 未着手 normal measure proposed from a weak point or a 課題, linked back by `source_ref`.
 
     It goes under the plan's first policy (a 「アセスメントからの候補」 policy when there is none);
     the planners move it, add a deadline and a budget afterwards."""
@@ -552,7 +552,8 @@ def create_candidate_measure(
     ).first()
     if existing is not None:
         raise ServiceError(
-            _("この弱みにはすでに施策「%(title)s」があります。") % {"title": existing.title}
+            _("このきっかけ(弱み・課題)からはすでに施策「%(title)s」があります。")
+            % {"title": existing.title}
         )
     with audit.acting_as(acting_user):
         policy = plan.policies.order_by("order", "pk").first() or Policy.objects.create(

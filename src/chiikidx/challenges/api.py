@@ -1,0 +1,11 @@
+"""API of the challenges app under /api/v1/: challenges here; dialogue records, processes and
+common-issue groups from their modules. `register` adds them all to the project's router."""
+
+
+def register(router) -> None:
+    from .common import api as common_api
+    from .dialogue import api as dialogue_api
+    from .processes import api as process_api
+
+    for module in (dialogue_api, process_api, common_api):
+        module.register(router)
