@@ -52,3 +52,41 @@ def test_entries_without_an_actor(org_coded):
     assert (entry.actor_id, entry.actor_name) == (None, "")
     assert entry.hash == audit.entry_hash(audit.hashed_fields(entry))
     assert audit.verify_chain().intact
+
+
+def _last_seq():
+    return AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def test_a_batch_appends_its_entries_together_at_the_end(
+    user_named, org_coded, django_assert_num_queries
+):
+    """Inside audit.batched() an audited create is its own INSERT only (no read, insert and
+    update of the chain head); the entries appear when the block ends, in order, and verify."""
+    org = org_coded("992011")
+    first = _last_seq()
+    with audit.batched(), audit.acting_as(user_named("muni-admin-1")):
+        with django_assert_num_queries(3):
+            for name in ("一括課A", "一括課B", "一括課C"):
+                Department.objects.create(organization=org, name=name)
+        assert _last_seq() == first  # not written yet
+        dept = Department.objects.get(organization=org, name="一括課B")
+        dept.name = "一括課B2"
+        dept.save()
+    entries = list(AuditEntry.objects.filter(seq__gt=first).order_by("seq"))
+    assert [(e.action, e.after) for e in entries][-1] == ("update", {"name": "一括課B2"})
+    assert [e.seq for e in entries] == list(range(first + 1, first + 5))
+    assert [e.after["name"] for e in entries[:3]] == ["一括課A", "一括課B", "一括課C"]
+    assert audit.verify_chain().intact
+
+
+def test_a_failed_batch_writes_nothing(org_coded):
+    org = org_coded("992011")
+    first, count = _last_seq(), Department.objects.count()
+    with pytest.raises(RuntimeError), audit.batched():
+        Department.objects.create(organization=org, name="失敗する課")
+        raise RuntimeError("stop")
+    assert (_last_seq(), Department.objects.count()) == (first, count)
+    assert audit.verify_chain().intact
+    Department.objects.create(organization=org, name="後から作る課")  # the chain goes on
+    assert _last_seq() == first + 1 and audit.verify_chain().intact

@@ -439,9 +439,11 @@ def definition_for(response: Response):
 
 
 def _locked(response: Response) -> Response:
+    """The response, locked (its round and framework are read along, not locked: a round's
+    municipalities submit at the same time)."""
     return (
-        Response.objects.select_for_update()
-        .select_related("round__version__framework")
+        Response.objects.select_for_update(of=("self",))
+        .select_related("round__version__framework", "organization")
         .get(pk=response.pk)
     )
 

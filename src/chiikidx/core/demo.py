@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 
+from . import audit
 from .choices import OrgKind, Role
 from .japanese import lgcode_check_digit
 from .models import Department, LiaisonAssignment, Membership, Organization
@@ -153,8 +153,9 @@ def register_extender(extender: Extender) -> None:
         _extenders.append(extender)
 
 
-@transaction.atomic
+@audit.batched()
 def build(spec: DemoSpec = DemoSpec(), *, extend: bool = True) -> dict[str, Organization]:
+    """One transaction, its audit entries appended together at the end (audit.batched)."""
     sync_organizations(_registry_rows(spec), is_demo=True)
     orgs = Organization.objects.filter(code__startswith=spec.prefix).in_bulk(field_name="code")
     _set_populations(spec, orgs)
