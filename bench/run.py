@@ -4,7 +4,9 @@ to results/latest.json.
 SQLite in a temporary data directory by default. With CHIIKIDX_DATABASE_URL set (PostgreSQL),
 a separate database named chiikidx_bench is created on that server and dropped afterwards; the
 database named in the URL is only used to connect. BENCH_SCALE=small builds the assessments data
-set for three prefectures only (about a minute in all). Exits 1 when any target is missed.
+set for three prefectures only (about a minute in all). BENCH_ONLY=challenges runs the
+common-issues suite alone (challenges_suite.py, on its own fresh database). Exits 1 when any
+target is missed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from measure import figures, table
 BENCH_DATABASE = "chiikidx_bench"
 POSTGRES_SCHEMES = {"postgres", "postgresql"}
 SCALES = ("full", "small")  # the keys of assessments_datagen.SCALES
+ONLY = ("challenges",)  # BENCH_ONLY: suites that also run alone
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -35,13 +38,16 @@ def main() -> int:
     scale = os.environ.get("BENCH_SCALE") or "full"
     if scale not in SCALES:
         raise SystemExit(f"bench: BENCH_SCALE must be one of {', '.join(SCALES)}, not {scale}")
+    only = os.environ.get("BENCH_ONLY") or None
+    if only is not None and only not in ONLY:
+        raise SystemExit(f"bench: BENCH_ONLY must be one of {', '.join(ONLY)}, not {only}")
     server_url = os.environ.get("CHIIKIDX_DATABASE_URL") or None
     with (
         tempfile.TemporaryDirectory(prefix="chiikidx-bench-") as data_dir,
         throwaway_database(server_url) as database_url,
     ):
         configure(data_dir, database_url)
-        results, description, database = run()
+        results, description, database = run(only)
     targeted = [r for r in results if r.has_target]
     failed = [r for r in targeted if not r.passed]
     print(f"\nchiikidx benchmarks — {description}\n")
@@ -93,7 +99,7 @@ def configure(data_dir: str, database_url: str | None) -> None:
         os.environ.pop("CHIIKIDX_DATABASE_URL", None)
 
 
-def run():
+def run(only: str | None = None):
     import django
 
     django.setup()
@@ -102,10 +108,17 @@ def run():
 
     try:
         call_command("migrate", interactive=False, verbosity=0)
+        import challenges_suite
+
+        if only == "challenges":
+            results = challenges_suite.run()
+            return results, f"{_platform()}\n{challenges_suite.describe()}", _database()
         import suite
 
         results = suite.run_all()
-        return results, f"{_platform()}\n{suite.describe_data()}", _database()
+        results += challenges_suite.run()  # the common issues (県内の共通課題), last
+        described = f"{suite.describe_data()}\n{challenges_suite.describe()}"
+        return results, f"{_platform()}\n{described}", _database()
     finally:
         connections.close_all()
 

@@ -273,6 +273,15 @@ SPECTACULAR_SETTINGS = {
         "LogicNodeStatusEnum": "chiikidx.monitoring.logic.NodeStatus",
         "LogicVerdictEnum": "chiikidx.monitoring.logic.Verdict",
         "CostKindEnum": "chiikidx.monitoring.choices.CostKind",
+        "ChallengeStatusEnum": "chiikidx.challenges.choices.ChallengeStatus",
+        "ChallengeScopeEnum": "chiikidx.challenges.choices.Scope",
+        "ChallengeTimingEnum": "chiikidx.challenges.choices.Timing",
+        "ChallengeSourceKindEnum": "chiikidx.challenges.choices.SourceKind",
+        "DialogueKindEnum": "chiikidx.challenges.choices.DialogueKind",
+        "ProcessStepTypeEnum": "chiikidx.challenges.choices.StepType",
+        "ProcessMediumEnum": "chiikidx.challenges.choices.Medium",
+        "ProcessPerformerEnum": "chiikidx.challenges.choices.Performer",
+        "CommonIssueInitiativeEnum": "chiikidx.challenges.choices.InitiativeKind",
     },
 }
 

@@ -106,7 +106,36 @@ POST_ONLY = {
     "monitoring:logic_model_delete",
     "monitoring:logic_node_delete",
     "monitoring:logic_link_delete",
+    "challenges:dialogue_delete",
+    "challenges:dialogue_challenge",
+    "challenges:dialogue_attachment_upload",
+    "challenges:dialogue_attachment_delete",
+    "challenges:opinion_delete",
+    "challenges:opinion_challenge",
     "monitoring:cost_delete",
+    "challenges:challenge_status",
+    "challenges:challenge_share",
+    "challenges:challenge_unshare",
+    "challenges:challenge_escalate",
+    "challenges:challenge_withdraw",
+    "challenges:challenge_measure",
+    "challenges:scoring_save",
+    "challenges:map_measures",
+    "api:challenge-status",
+    "api:challenge-share",
+    "api:challenge-unshare",
+    "api:challenge-escalate",
+    "api:challenge-withdraw",
+    "challenges:process_delete",
+    "challenges:process_step_challenge",
+    "challenges:common_group_new",
+    "challenges:common_group_members",
+    "challenges:common_group_member_remove",
+    "challenges:common_group_study",
+    "challenges:common_group_measure",
+    "challenges:common_group_delete",
+    "api:common-issue-group-study-group",
+    "api:common-issue-group-measure",
 }
 
 
@@ -243,6 +272,55 @@ def sample_kwargs(route, lgcode):
         "monitoring:cost_delete": lambda: _cost_sample(lgcode),
         "monitoring:cost_excel": lambda: _cost_sample(lgcode),
         "api:cost-case-detail": lambda: {"pk": _cost_sample(A_MUNI1)["case_id"]},
+        "challenges:challenge": lambda: _challenge_sample(lgcode),
+        "challenges:challenge_edit": lambda: _challenge_sample(lgcode),
+        "challenges:challenge_status": lambda: _challenge_sample(lgcode),
+        "challenges:challenge_share": lambda: _challenge_sample(lgcode),
+        "challenges:challenge_unshare": lambda: _challenge_sample(lgcode),
+        "challenges:challenge_escalate": lambda: _challenge_sample(lgcode),
+        "challenges:challenge_withdraw": lambda: _challenge_sample(lgcode),
+        "challenges:challenge_measure": lambda: _challenge_sample(lgcode),
+        "challenges:scoring_save": lambda: _challenge_sample(lgcode),
+        "api:challenge-detail": lambda: {"pk": _challenge_sample(A_MUNI1)["challenge_id"]},
+        "api:challenge-status": lambda: {"pk": _challenge_sample(A_MUNI1)["challenge_id"]},
+        "api:challenge-share": lambda: {"pk": _challenge_sample(A_MUNI1)["challenge_id"]},
+        "api:challenge-unshare": lambda: {"pk": _challenge_sample(A_MUNI1)["challenge_id"]},
+        "api:challenge-escalate": lambda: {"pk": _challenge_sample(A_MUNI1)["challenge_id"]},
+        "api:challenge-withdraw": lambda: {"pk": _challenge_sample(A_MUNI1)["challenge_id"]},
+        "challenges:dialogue": lambda: _dialogue_sample(lgcode),
+        "challenges:dialogue_edit": lambda: _dialogue_sample(lgcode),
+        "challenges:dialogue_delete": lambda: _dialogue_sample(lgcode),
+        "challenges:dialogue_challenge": lambda: _dialogue_sample(lgcode),
+        "challenges:dialogue_import": lambda: _dialogue_sample(lgcode),
+        "challenges:dialogue_attachment_upload": lambda: _dialogue_sample(lgcode),
+        "challenges:opinion_new": lambda: _dialogue_sample(lgcode),
+        "challenges:dialogue_attachment": lambda: _dialogue_attachment_sample(lgcode),
+        "challenges:dialogue_attachment_delete": lambda: _dialogue_attachment_sample(lgcode),
+        "challenges:opinion_edit": lambda: _opinion_sample(lgcode),
+        "challenges:opinion_delete": lambda: _opinion_sample(lgcode),
+        "challenges:opinion_challenge": lambda: _opinion_sample(lgcode),
+        "api:dialogue-record-detail": lambda: {"pk": _dialogue_sample(A_MUNI1)["record_id"]},
+        "api:dialogue-opinion-detail": lambda: {"pk": _opinion_sample(A_MUNI1)["opinion_id"]},
+        "challenges:process": lambda: _process_sample(lgcode),
+        "challenges:process_edit": lambda: _process_sample(lgcode),
+        "challenges:process_delete": lambda: _process_sample(lgcode),
+        "challenges:process_steps": lambda: _process_sample(lgcode),
+        "challenges:process_import": lambda: _process_sample(lgcode),
+        "challenges:process_excel": lambda: _process_sample(lgcode),
+        "challenges:process_step_challenge": lambda: _process_step_sample(lgcode),
+        "api:process-detail": lambda: {"pk": _process_sample(A_MUNI1)["process_id"]},
+        "challenges:common_group": lambda: _common_group_sample(lgcode),
+        "challenges:common_group_edit": lambda: _common_group_sample(lgcode),
+        "challenges:common_group_members": lambda: _common_group_sample(lgcode),
+        "challenges:common_group_study": lambda: _common_group_sample(lgcode),
+        "challenges:common_group_measure": lambda: _common_group_sample(lgcode),
+        "challenges:common_group_delete": lambda: _common_group_sample(lgcode),
+        "challenges:common_group_member_remove": lambda: _common_member_sample(lgcode),
+        "api:common-issue-group-detail": lambda: {"pk": _common_group_sample(A_PREF)["group_id"]},
+        "api:common-issue-group-study-group": lambda: {
+            "pk": _common_group_sample(A_PREF)["group_id"]
+        },
+        "api:common-issue-group-measure": lambda: {"pk": _common_group_sample(A_PREF)["group_id"]},
     }
     if route.name not in samplers:
         pytest.fail(f"{route.name}: add a sample for its URL parameters {sorted(params)}")
@@ -437,6 +515,67 @@ def _cost_sample(lgcode):
     return {"case_id": sample_case(_organization(lgcode)).pk}
 
 
+def _process_sample(lgcode):
+    """The organization's process (あおば市's belongs to 福祉課, dept-staff-1's department)."""
+    from ..challenges.process_sample import sample_process
+
+    return {"process_id": sample_process(_organization(lgcode)).pk}
+
+
+def _process_step_sample(lgcode):
+    """The sample process's paper 転記, an improvement candidate."""
+    from ..challenges.process_sample import sample_step
+
+    step = sample_step(_organization(lgcode))
+    return {"process_id": step.process_id, "step_id": step.pk}
+
+
+def _dialogue_sample(lgcode):
+    """The organization's survey record (あおば市: of 福祉課, dept-staff-1's department) with an
+    opinion and an attached file."""
+    from ..challenges.dialogue_sample import sample_record
+
+    return {"record_id": sample_record(_organization(lgcode)).pk}
+
+
+def _dialogue_attachment_sample(lgcode):
+    from ..challenges.dialogue_sample import sample_attachment
+
+    item = sample_attachment(_organization(lgcode))
+    return {"record_id": item.record_id, "attachment_id": item.pk}
+
+
+def _opinion_sample(lgcode):
+    from ..challenges.dialogue_sample import sample_opinion
+
+    return {"opinion_id": sample_opinion(_organization(lgcode)).pk}
+
+
+def _challenge_sample(lgcode):
+    """The organization's shared sample challenge (あおば市: 福祉課, dept-staff-1's
+    department); shared, so the prefecture's ordinary view rights apply (privacy is tested in
+    tests/challenges/test_challenge_privacy.py)."""
+    from ..challenges.sample import sample_challenge
+
+    return {"challenge_id": sample_challenge(_organization(lgcode)).pk}
+
+
+def _common_group_sample(lgcode):
+    """The prefecture's sample group of shared challenges (A: あおば市 and わかば町); 0 in a
+    municipality's workspace, where the group routes are a 404."""
+    from ..challenges.common_sample import group_id_of
+
+    return {"group_id": group_id_of(lgcode)}
+
+
+def _common_member_sample(lgcode):
+    from chiikidx.challenges.models import CommonIssueMember
+
+    group_id = _common_group_sample(lgcode)["group_id"]
+    member = CommonIssueMember.objects.filter(group_id=group_id).order_by("pk").first()
+    return {"group_id": group_id, "challenge_id": member.challenge_id if member else 0}
+
+
 def _organization(lgcode):
     from chiikidx.core.models import Organization
 
@@ -568,6 +707,19 @@ PREFECTURE_ONLY = {
     "assessments:round_excel",
     "assessments:round_excel_upload",
     "monitoring:prefecture",
+    # 市町村の手続の比較: the prefecture compares its municipalities' processes
+    "challenges:process_compare",
+    # 県内の共通課題: the prefecture's queue, its groups and their initiatives
+    "challenges:common",
+    "challenges:common_groups",
+    "challenges:common_group_new",
+    "challenges:common_group",
+    "challenges:common_group_edit",
+    "challenges:common_group_members",
+    "challenges:common_group_member_remove",
+    "challenges:common_group_study",
+    "challenges:common_group_measure",
+    "challenges:common_group_delete",
 }
 MUNICIPALITY_ONLY = {
     "assessments:response",
@@ -631,6 +783,20 @@ OBJECT_ROUTES = {
     "api:logic-node-detail": (A_MUNI1, None, None),
     "api:logic-link-detail": (A_MUNI1, None, None),
     "api:cost-case-detail": (A_MUNI1, None, None),
+    # あおば市's shared sample challenge is 福祉課's: its 原課担当 may act on it too.
+    "api:challenge-detail": (A_MUNI1, None, None),
+    "api:challenge-status": (A_MUNI1, None, "change_measure"),
+    "api:challenge-share": (A_MUNI1, None, "change_measure"),
+    "api:challenge-unshare": (A_MUNI1, None, "change_measure"),
+    "api:challenge-escalate": (A_MUNI1, None, "change_measure"),
+    "api:challenge-withdraw": (A_MUNI1, None, "change_measure"),
+    "api:dialogue-record-detail": (A_MUNI1, None, None),
+    "api:dialogue-opinion-detail": (A_MUNI1, None, None),
+    "api:process-detail": (A_MUNI1, None, None),
+    # the prefecture's common-issue groups: its DX推進課 writes, its readers (liaisons) read
+    "api:common-issue-group-detail": (A_PREF, None, None),
+    "api:common-issue-group-study-group": (A_PREF, None, "change"),
+    "api:common-issue-group-measure": (A_PREF, None, "change"),
 }
 # Object routes that answer GET as well as POST; their GET without input is a 400.
 GET_AND_POST = {"api:plan-what-if"}
@@ -672,6 +838,16 @@ CREATE_ROUTES = {
     "api:logic-node-list": (A_MUNI1, "change"),
     "api:logic-link-list": (A_MUNI1, "change"),
     "api:cost-case-list": (A_MUNI1, "change"),
+    # a challenge of 福祉課: the staff, and that department's 原課担当
+    "api:challenge-list": (A_MUNI1, "change_measure"),
+    # dialogue records and their opinions: the staff, and the 原課担当 of the record's
+    # department (the posted record is 福祉課's, dept-staff-1's department)
+    "api:dialogue-record-list": (A_MUNI1, "change_measure"),
+    "api:dialogue-opinion-list": (A_MUNI1, "change_measure"),
+    # a process of 福祉課: its 原課担当 may create it too
+    "api:process-list": (A_MUNI1, "change_measure"),
+    # a group of the prefecture's shared challenges: its DX推進課
+    "api:common-issue-group-list": (A_PREF, "change"),
 }
 # A KPI, a logic model or a cost case names its organization by code: one the user does not see
 # is a 400 (which codes to use).
@@ -679,6 +855,10 @@ CREATE_UNSEEN = {
     "api:kpi-list": {400},
     "api:logic-model-list": {400},
     "api:cost-case-list": {400},
+    "api:challenge-list": {400},
+    "api:dialogue-record-list": {400},
+    "api:process-list": {400},
+    "api:common-issue-group-list": {400},
 }
 
 
@@ -741,10 +921,35 @@ def _new_cost_data():
     return data
 
 
+def _new_dialogue_record_data():
+    """A hearing of あおば市's 福祉課 (dept-staff-1's department)."""
+    from ..challenges.dialogue_sample import owner_department
+
+    return {
+        "organization_code": A_MUNI1,
+        "kind": "hearing",
+        "title": "権限テストのヒアリング",
+        "held_on": "2025-06-10",
+        "department": owner_department(_organization(A_MUNI1)).pk,
+    }
+
+
+def _new_process_data():
+    """A process of あおば市's 福祉課 (dept-staff-1's department)."""
+    from ..challenges.process_sample import owner_department
+
+    return {
+        "organization_code": A_MUNI1,
+        "name": "権限テストの業務",
+        "department": owner_department(_organization(A_MUNI1)).pk,
+    }
+
+
 def post_data(name: str) -> dict:
     """What a POST to the route sends (made before the state is taken)."""
     made = {
         "api:plan-dependency-list": _new_link_data,
+        "api:process-list": _new_process_data,
         "api:plan-baseline-list": lambda: {
             "plan": _plan_sample(A_MUNI1)["plan_id"],
             "label": "権限テスト",
@@ -768,8 +973,32 @@ def post_data(name: str) -> dict:
         },
         "api:logic-link-list": _new_logic_link_data,
         "api:cost-case-list": _new_cost_data,
+        "api:challenge-list": lambda: {
+            "organization_code": A_MUNI1,
+            "title": "権限テストの課題",
+            "department": Department.objects.get(organization__code=A_MUNI1, name="福祉課").pk,
+        },
+        "api:dialogue-record-list": _new_dialogue_record_data,
+        "api:dialogue-opinion-list": lambda: {
+            "record": _dialogue_sample(A_MUNI1)["record_id"],
+            "text": "権限テストの意見",
+        },
+        "api:common-issue-group-list": _new_common_group_data,
     }
     return made[name]() if name in made else POST_DATA.get(name, {})
+
+
+def _new_common_group_data():
+    """A group of the sample group's shared challenges (あおば市 and わかば町)."""
+    from chiikidx.challenges.models import CommonIssueMember
+
+    group_id = _common_group_sample(A_PREF)["group_id"]
+    members = CommonIssueMember.objects.filter(group_id=group_id)
+    return {
+        "organization_code": A_PREF,
+        "title": "権限テストのグループ",
+        "challenges": list(members.values_list("challenge_id", flat=True)),
+    }
 
 
 # Routes with an org("view") rule whose POST changes one measure: its organization's changers
@@ -783,6 +1012,38 @@ DEPARTMENT_SCOPED = {
     "monitoring:actual_new",
     # a review follow-up's status: its owner department's 原課担当 too (sample: 福祉課)
     "monitoring:follow_up_status",
+    # 対話の記録: the staff, and the 原課担当 of the record's department (sample: 福祉課)
+    "challenges:dialogue_new",
+    "challenges:dialogue_edit",
+    "challenges:dialogue_import",
+    "challenges:opinion_new",
+    "challenges:opinion_edit",
+    "challenges:dialogue_delete",
+    "challenges:dialogue_challenge",
+    "challenges:dialogue_attachment_upload",
+    "challenges:dialogue_attachment_delete",
+    "challenges:opinion_delete",
+    "challenges:opinion_challenge",
+    # 課題: the staff, and the 原課担当 of the challenge's department (sample: 福祉課)
+    "challenges:challenge_new",
+    "challenges:challenge_edit",
+    "challenges:challenge_status",
+    "challenges:challenge_share",
+    "challenges:challenge_unshare",
+    "challenges:challenge_escalate",
+    "challenges:challenge_withdraw",
+    # the scoring table and the import: rows are decided per challenge (sample: 福祉課); a
+    # POST from someone who may change none of the organization's challenges is a 403
+    "challenges:scoring",
+    "challenges:scoring_save",
+    "challenges:import",
+    # 業務プロセス: the staff, and the 原課担当 of the process's department (sample: 福祉課)
+    "challenges:process_new",
+    "challenges:process_edit",
+    "challenges:process_delete",
+    "challenges:process_steps",
+    "challenges:process_import",
+    "challenges:process_step_challenge",
 }
 DEPARTMENT_WRITERS = {"dept_staff": {A_MUNI1}}
 MEASURE_WRITERS = {
@@ -1040,6 +1301,93 @@ REVIEWED_RULES = {
     "monitoring:cost_excel": "org:view",
     "api:cost-case-list": "login",
     "api:cost-case-detail": "login",
+    # 課題: read by the organization's members, and by the prefecture and liaisons once
+    # shared (core.access, member_private); written by the staff and by the 原課担当 of the
+    # challenge's department, decided per challenge (access.can); a plan measure is made by
+    # those who change the plans; 分野 and weights by the admins.
+    "challenges:home": "org:view",
+    "challenges:challenge_new": "org:view",
+    "challenges:settings": "org:manage",
+    "challenges:challenge": "org:view",
+    "challenges:challenge_edit": "org:view",
+    "challenges:challenge_status": "org:view",
+    "challenges:challenge_share": "org:view",
+    "challenges:challenge_unshare": "org:view",
+    "challenges:challenge_escalate": "org:view",
+    "challenges:challenge_withdraw": "org:view",
+    "challenges:challenge_measure": "org:change",
+    # Triage: the scoring table, its per-row save and the import are decided per challenge
+    # (the staff, and a 原課担当 for their department's rows); the map and the exports are
+    # read like the list; making plan measures from the map needs the right to change plans.
+    "challenges:scoring": "org:view",
+    "challenges:scoring_save": "org:view",
+    "challenges:map": "org:view",
+    "challenges:map_measures": "org:change",
+    "challenges:export": "org:view",
+    "challenges:import": "org:view",
+    "challenges:import_template": "org:view",
+    "api:challenge-list": "login",
+    "api:challenge-detail": "login",
+    "api:challenge-status": "login",
+    "api:challenge-share": "login",
+    "api:challenge-unshare": "login",
+    "api:challenge-escalate": "login",
+    "api:challenge-withdraw": "login",
+    # 対話の記録: read by whoever sees the organization; written by its staff and by the
+    # 原課担当 of the record's department, decided per record (access.can).
+    "challenges:dialogues": "org:view",
+    "challenges:dialogue_new": "org:view",
+    "challenges:dialogue_import_template": "org:view",
+    "challenges:dialogue": "org:view",
+    "challenges:dialogue_edit": "org:view",
+    "challenges:dialogue_delete": "org:view",
+    "challenges:dialogue_challenge": "org:view",
+    "challenges:dialogue_import": "org:view",
+    "challenges:dialogue_attachment_upload": "org:view",
+    "challenges:dialogue_attachment": "org:view",
+    "challenges:dialogue_attachment_delete": "org:view",
+    "challenges:opinion_new": "org:view",
+    "challenges:opinion_edit": "org:view",
+    "challenges:opinion_delete": "org:view",
+    "challenges:opinion_challenge": "org:view",
+    "api:dialogue-record-list": "login",
+    "api:dialogue-record-detail": "login",
+    "api:dialogue-opinion-list": "login",
+    "api:dialogue-opinion-detail": "login",
+    # 業務プロセス: read by whoever sees the organization; written by its staff and by the
+    # 原課担当 of the process's department, decided per process (access.can)
+    "challenges:processes": "org:view",
+    "challenges:process_new": "org:view",
+    "challenges:process_analysis": "org:view",
+    "challenges:process_analysis_excel": "org:view",
+    "challenges:process_compare": "org:view",
+    "challenges:process": "org:view",
+    "challenges:process_edit": "org:view",
+    "challenges:process_delete": "org:view",
+    "challenges:process_steps": "org:view",
+    "challenges:process_import": "org:view",
+    "challenges:process_excel": "org:view",
+    "challenges:process_step_challenge": "org:view",
+    "api:process-list": "login",
+    "api:process-detail": "login",
+    "api:process-analysis": "login",
+    # 県内の共通課題: read by whoever sees the prefecture (its DX推進課, liaisons: only shared
+    # challenges they may see), written by its DX推進課 (a prefecture's workspace only).
+    "challenges:common": "org:view",
+    "challenges:common_groups": "org:view",
+    "challenges:common_group_new": "org:change",
+    "challenges:common_group": "org:view",
+    "challenges:common_group_edit": "org:change",
+    "challenges:common_group_members": "org:change",
+    "challenges:common_group_member_remove": "org:change",
+    "challenges:common_group_study": "org:change",
+    "challenges:common_group_measure": "org:change",
+    "challenges:common_group_delete": "org:change",
+    "api:common-issue-group-list": "login",
+    "api:common-issue-group-detail": "login",
+    "api:common-issue-group-similar": "login",
+    "api:common-issue-group-study-group": "login",
+    "api:common-issue-group-measure": "login",
 }
 
 
@@ -1068,12 +1416,38 @@ POST_DATA = {
     "api:plan-measure-update": {"status": "on_track", "progress": "10", "comment": "権限テスト"},
     "monitoring:actual_new": {"period": "2025-04-01", "value": "10", "comment": "権限テスト"},
     "monitoring:follow_up_status": {"status": "in_progress", "note": "権限テスト"},
+    "challenges:challenge_new": {"title": "権限テストの課題", "scope": "self", "timing": "mid"},
+    "challenges:challenge_edit": {"title": "権限テストの課題", "scope": "self", "timing": "mid"},
+    "challenges:challenge_status": {"status": "adopted"},
+    "challenges:challenge_escalate": {"note": "権限テスト"},
+    "challenges:scoring_save": {"benefit": "1", "difficulty": "5", "urgency": "1"},
+    "api:challenge-status": {"status": "adopted"},
+    "api:challenge-escalate": {"note": "権限テスト"},
+    "challenges:dialogue_new": {
+        "kind": "hearing",
+        "title": "権限テスト",
+        "held_on": "令和7年6月1日",
+    },
+    "challenges:opinion_new": {"text": "権限テストの意見"},
+    "challenges:opinion_edit": {"text": "権限テストで変えた意見"},
+    "challenges:process_new": {"name": "権限テストの業務", "annual_volume": "1"},
+    "challenges:process_edit": {"name": "権限テストの業務", "annual_volume": "1"},
+    "challenges:process_delete": {"confirm": "1"},
+    "challenges:process_steps": {"action": "paste", "lines": "権限テストの手順, 受付, 紙, 1"},
 }
 
 
 def state():
     """What a refused request must leave untouched."""
     from chiikidx.assessments.models import EvidenceFile
+    from chiikidx.challenges.models import (
+        Challenge,
+        DialogueAttachment,
+        DialogueRecord,
+        Opinion,
+        Process,
+        ProcessStep,
+    )
     from chiikidx.core.models import Department
     from chiikidx.monitoring.models import (
         CostAdoption,
@@ -1110,7 +1484,29 @@ def state():
         Measure.objects.count(),
         MeasureUpdate.objects.count(),
         Membership.objects.filter(is_active=True).count(),
+        sorted(Challenge.objects.values_list("pk", "status", "shared_at", "escalated_at", "title")),
+        sorted(Challenge.objects.values_list("pk", "benefit", "difficulty", "urgency", "scope")),
+        sorted(DialogueRecord.objects.values_list("pk", "title", "notes")),
+        sorted(Opinion.objects.values_list("pk", "text")),
+        DialogueAttachment.objects.count(),
+        sorted(Process.objects.values_list("pk", "name", "annual_volume", "department_id")),
+        sorted(ProcessStep.objects.values_list("pk", "order", "name")),
+        Challenge.objects.count(),
+        _common_state(),
         AuditEntry.objects.count(),
+    )
+
+
+def _common_state():
+    from chiikidx.challenges.models import CommonIssueGroup, CommonIssueMember
+
+    return (
+        sorted(
+            CommonIssueGroup.objects.values_list(
+                "pk", "title", "note", "initiative", "measure_id", "study_group_name"
+            )
+        ),
+        sorted(CommonIssueMember.objects.values_list("group_id", "challenge_id")),
     )
 
 
@@ -1192,6 +1588,8 @@ DELETE_ROUTES = {
     "api:logic-node-detail": (A_MUNI1, "change"),
     "api:logic-link-detail": (A_MUNI1, "change"),
     "api:cost-case-detail": (A_MUNI1, "change"),
+    # the prefecture's sample group (no measure yet): its DX推進課 only
+    "api:common-issue-group-detail": (A_PREF, "change"),
 }
 
 

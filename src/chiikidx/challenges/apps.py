@@ -21,3 +21,13 @@ class ChallengesConfig(AppConfig):
         register(NavEntry("業務プロセス", "challenges:processes", action="view", order=54))
         for name in DEMO_MODULES:
             core_demo.register_extender(import_module(f"{self.name}.{name}").extend)
+        from chiikidx.core import panels
+
+        from . import queries
+
+        # challenges: the measure's source 課題
+        panels.register("plans:measure", queries.measure_panel)
+        # common issues: the prefecture group or initiative a challenge joined
+        from .common import queries as common_queries
+
+        panels.register("challenges:challenge", common_queries.challenge_panel)

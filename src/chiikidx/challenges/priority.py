@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Value
+from django.db.models import DecimalField, F, FloatField, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,9 +42,11 @@ def expression(weights: tuple[int, int, int]):
         + Value(w_ease) * (5 - F("difficulty"))
         + Value(w_urgency) * (F("urgency") - 1)
     )
-    return ExpressionWrapper(
-        points * Value(Decimal(100)) / Value(Decimal(4 * total)),
-        output_field=DecimalField(max_digits=6, decimal_places=2),
+    # In floating point: SQLite divides integers (and decimal parameters, sent as text) as
+    # integers, which truncated 58.33 to 58.
+    return Cast(
+        Cast(points, FloatField()) * Value(100.0) / Value(float(4 * total)),
+        DecimalField(max_digits=6, decimal_places=2),
     )
 
 

@@ -36,6 +36,8 @@ CHALLENGE_FIELDS = (
 )
 SCORE_FIELDS = ("benefit", "difficulty", "urgency")
 SETTINGS_FIELDS = ("fields", "weight_benefit", "weight_ease", "weight_urgency")
+# A plan measure is made from a challenge still being considered, not one closed or deferred.
+MEASURABLE = (ChallengeStatus.CANDIDATE, ChallengeStatus.ADOPTED)
 
 
 def settings_for(organization) -> ChallengeSettings:
@@ -221,6 +223,14 @@ def make_measure(*, acting_user, challenge: Challenge, plan, owner_department=No
     from chiikidx.plans.choices import SourceKind as MeasureSource
 
     check_change(acting_user, challenge)
+    if challenge.status not in MEASURABLE:
+        raise ServiceError(
+            _(
+                "「%(status)s」の課題は施策にできません。"
+                "施策にするときは、先に状態を「採択」に戻してください。"
+            )
+            % {"status": ChallengeStatus(challenge.status).label}
+        )
     if plan.organization_id != challenge.organization_id:
         raise ServiceError(_("計画はこの団体の計画から選んでください。"))
     if challenge.measure_id is not None:
