@@ -1,6 +1,7 @@
 """The challenges API: list and filters with the computed priority, creating (organization by
-code, 原課担当 in their own department), partial updates, the status/share/escalate actions
-through the services, no deletion, a pinned query count and the OpenAPI schema."""
+code, 原課担当 in their own department), partial updates with the rules of the form and the
+import (分野, source, lengths), the status/share/escalate actions through the services, no
+deletion, a pinned query count and the OpenAPI schema."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -135,6 +136,45 @@ def test_creating_names_the_organization_by_code(org_coded):
     assert wrong.status_code == 400 and "この団体の部署" in wrong.json()["detail"]
 
 
+def test_the_api_checks_the_field_source_and_lengths_like_the_form(org_coded):
+    aoba = org_coded(AOBA)
+    admin = client_for("muni-admin-1")
+    base = {"organization_code": AOBA, "title": "API の課題"}
+    before = Challenge.objects.count()
+    for extra, part in (
+        ({"field": "宇宙"}, "分野の一覧にない分野です。"),
+        ({"source_kind": "opinion"}, "出どころ「住民の意見」は"),
+        ({"title": "あ" * 201}, None),  # the serializer's own limit
+        ({"affected_count": 200_000_001}, None),
+    ):
+        refused = admin.post(API, base | extra, format="json")
+        assert refused.status_code == 400, extra
+        if part:
+            assert part in refused.json()["detail"]
+    assert Challenge.objects.count() == before
+    # on update the 分野 it has stays allowed after it left the list; no other outside it
+    challenge = make_challenge(aoba, field="窓口")
+    services.save_settings(acting_user=user("muni-admin-1"), organization=aoba, fields=["防災"])
+    address = f"{API}{challenge.pk}/"
+    kept = admin.patch(address, {"field": "窓口", "title": "変えた名前"}, format="json")
+    assert kept.status_code == 200 and kept.json()["field"] == "窓口"
+    other = admin.patch(address, {"field": "福祉"}, format="json")
+    assert other.status_code == 400 and "分野の一覧にない分野です。" in other.json()["detail"]
+    assert admin.patch(address, {"field": "防災"}, format="json").json()["field"] == "防災"
+
+
+def test_a_linked_source_is_kept_through_the_api(org_coded):
+    from .dialogue_sample import make_record
+
+    aoba = org_coded(AOBA)
+    linked = make_challenge(aoba, source_kind="dialogue", source_record=make_record(aoba))
+    admin = client_for("muni-admin-1")
+    address = f"{API}{linked.pk}/"
+    assert admin.patch(address, {"source_kind": "dialogue"}, format="json").status_code == 200
+    refused = admin.patch(address, {"source_kind": "process"}, format="json")
+    assert refused.status_code == 400 and "出どころ「業務プロセス」は" in refused.json()["detail"]
+
+
 def test_department_staff_create_in_their_own_department_only(org_coded):
     aoba = org_coded(AOBA)
     staff = client_for("dept-staff-1")
@@ -173,15 +213,22 @@ def test_actions_go_through_the_services(org_coded):
     assert refused.status_code == 400
     assert refused.json()["detail"] == "「解決」にする理由を入力してください。"
     measured = admin.post(address + "status/", {"status": "measured"}, format="json")
-    assert measured.status_code == 400 and "施策を作って" in measured.json()["detail"]
+    assert measured.status_code == 400 and "計画の施策を作ると付きます" in measured.json()["detail"]
     shared = admin.post(address + "share/").json()
     assert shared["shared_at"] is not None
     escalated = admin.post(address + "escalate/", {"note": "県で共同調達したい"}, format="json")
     assert escalated.json()["escalation_note"] == "県で共同調達したい"
     assert escalated.json()["scope"] == "wide"
+    again = admin.post(address + "escalate/", {}, format="json")  # no note: kept
+    assert again.json()["escalation_note"] == "県で共同調達したい"
+    long = admin.post(address + "escalate/", {"note": "あ" * 2001}, format="json")
+    assert long.status_code == 400 and "2,000文字以内" in long.json()["detail"]
+    cleared = admin.post(address + "escalate/", {"note": ""}, format="json")
+    assert cleared.json()["escalation_note"] == ""
     stuck = admin.post(address + "unshare/")
     assert stuck.status_code == 400 and "上げるのをやめる" in stuck.json()["detail"]
-    assert admin.post(address + "withdraw/").json()["escalated_at"] is None
+    withdrawn = admin.post(address + "withdraw/").json()
+    assert (withdrawn["escalated_at"], withdrawn["scope"]) == (None, "wide")
     assert admin.post(address + "unshare/").json()["shared_at"] is None
 
 

@@ -255,6 +255,48 @@ def test_editing_a_challenge(aoba):
     assert staff.get(url("challenge_edit", challenge.pk)).status_code == 200
 
 
+@pytest.mark.parametrize("username", ["muni-admin-1", "dept-staff-1"])
+def test_a_challenge_of_an_archived_department_can_still_be_edited(username, aoba):
+    welfare = department(aoba, "福祉課")
+    challenge = make_challenge(aoba, department=welfare)
+    welfare.is_archived = True
+    welfare.save()
+    client = client_of(username)
+    page = client.get(url("challenge_edit", challenge.pk)).content.decode()
+    assert f'<option value="{welfare.pk}" selected>福祉課</option>' in page
+    response = client.post(
+        url("challenge_edit", challenge.pk),
+        _form_data(title="アーカイブ後も直せる", department=welfare.pk),
+    )
+    assert response.status_code == 302
+    challenge.refresh_from_db()
+    assert (challenge.title, challenge.department) == ("アーカイブ後も直せる", welfare)
+    # a new challenge cannot be filed under the archived department
+    refused = client.post(url("challenge_new"), _form_data(department=welfare.pk))
+    assert refused.status_code == 400
+
+
+def test_the_form_keeps_a_linked_source_and_checks_the_same_rules(aoba):
+    from .dialogue_sample import make_record
+
+    linked = make_challenge(aoba, source_kind="dialogue", source_record=make_record(aoba))
+    admin = client_of("muni-admin-1")
+    edit = url("challenge_edit", linked.pk)
+    kept = admin.post(edit, _form_data(source_kind="dialogue", department=linked.department_id))
+    assert kept.status_code == 302
+    own = make_challenge(aoba)
+    for data in (
+        {"source_kind": "opinion"},
+        {"affected_count": "200000001"},
+        {"title": "あ" * 201},
+    ):
+        page = admin.post(
+            url("challenge_edit", own.pk), _form_data(department=own.department_id, **data)
+        )
+        assert page.status_code == 400, data
+    assert Challenge.objects.get(pk=own.pk).source_kind == "staff"
+
+
 # --- the challenge --------------------------------------------------------------------------
 
 
@@ -340,10 +382,31 @@ def test_status_share_escalate_and_withdraw_through_the_page(aoba):
     assert challenge.escalated_at and challenge.escalation_note == "県で共同調達したい"
     refused = staff.post(url("challenge_unshare", challenge.pk), follow=True)
     assert "先に「上げるのをやめる」を選んでください。" in refused.content.decode()
-    staff.post(url("challenge_withdraw", challenge.pk))
+    page = staff.get(url("challenge", challenge.pk)).content.decode()
+    assert "上げるのをやめても、県との共有は続き、対応主体は「県・広域で対応」のままです" in page
+    done = staff.post(url("challenge_withdraw", challenge.pk), follow=True).content.decode()
+    assert "県との共有は続き、対応主体は「県・広域で対応」のままです" in done
+    challenge.refresh_from_db()
+    assert (challenge.scope, challenge.escalation_note) == ("wide", "")
     staff.post(url("challenge_unshare", challenge.pk))
     challenge.refresh_from_db()
     assert challenge.escalated_at is None and challenge.shared_at is None
+
+
+def test_a_measured_challenge_offers_measured_again_on_its_page(aoba):
+    plan = make_plan(aoba, measures=0)
+    Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.DRAFT)
+    challenge = make_challenge(aoba)
+    admin = client_of("muni-admin-1")
+    services.make_measure(acting_user=user("muni-admin-1"), challenge=challenge, plan=plan)
+    admin.post(url("challenge_status", challenge.pk), {"status": "resolved", "reason": "済み"})
+    page = admin.get(url("challenge", challenge.pk)).content.decode()
+    assert re.findall(r'name="status" value="(\w+)"', page) == ["measured"]
+    assert "「解決」「見送り」からは「施策化」に戻せます" in page
+    back = admin.post(url("challenge_status", challenge.pk), {"status": "measured"})
+    assert back.status_code == 302
+    challenge.refresh_from_db()
+    assert (challenge.status, challenge.status_reason) == ("measured", "")
 
 
 def test_posts_of_those_who_may_not_change_are_refused(aoba):

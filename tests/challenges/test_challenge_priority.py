@@ -62,7 +62,9 @@ def test_the_working_shows_this_challenges_numbers():
 )
 def test_quadrants(benefit, difficulty, label, key):
     assert priority.quadrant(benefit, difficulty) == label
-    assert queries.quadrant_key(benefit, difficulty) == key
+    assert priority.quadrant_slug(benefit, difficulty) == key
+    found = priority.quadrant_key(benefit, difficulty)
+    assert (priority.QUADRANT_SLUGS[found] if found else "") == key
 
 
 @pytest.mark.django_db

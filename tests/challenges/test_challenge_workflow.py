@@ -1,5 +1,7 @@
-"""The status flow (every allowed and refused move, reasons), sharing and escalation, 原課担当's
-department, and 「施策にする」 (plans being written only, linked both ways, audited)."""
+"""The status flow (every allowed and refused move, with and without a linked plan measure,
+reasons), sharing and escalation (the note replaced, cleared on withdrawal), 原課担当's
+department, the rules every entry point shares (分野, source, lengths, the organization of the
+source), and 「施策にする」 (plans being written only, linked both ways, audited)."""
 
 import pytest
 
@@ -17,7 +19,8 @@ from .sample import make_challenge
 pytestmark = pytest.mark.django_db
 S = ChallengeStatus
 AOBA = "992011"
-# Every move a person may make by hand (施策化 comes only from making a plan measure).
+# Every move a person may make by hand on a challenge without a plan measure (施策化 comes only
+# from making one) …
 ALLOWED = {
     (S.CANDIDATE, S.ADOPTED),
     (S.CANDIDATE, S.DEFERRED),
@@ -29,6 +32,17 @@ ALLOWED = {
     (S.RESOLVED, S.ADOPTED),
     (S.DEFERRED, S.CANDIDATE),
     (S.DEFERRED, S.ADOPTED),
+}
+# … and on one linked to its measure: among 施策化, 解決 and 見送り only, back to 施策化 included.
+ALLOWED_LINKED = {
+    (S.ADOPTED, S.MEASURED),
+    (S.ADOPTED, S.RESOLVED),
+    (S.ADOPTED, S.DEFERRED),
+    (S.CANDIDATE, S.DEFERRED),
+    (S.MEASURED, S.RESOLVED),
+    (S.MEASURED, S.DEFERRED),
+    (S.RESOLVED, S.MEASURED),
+    (S.DEFERRED, S.MEASURED),
 }
 MOVES = [(a, b) for a in S for b in S if a != b]
 
@@ -43,27 +57,33 @@ def aoba(org_coded):
     return org_coded(AOBA)
 
 
-def _in_status(org, status) -> Challenge:
+def _in_status(org, status, measure=None) -> Challenge:
     challenge = make_challenge(org)
-    Challenge.objects.filter(pk=challenge.pk).update(status=status)
+    Challenge.objects.filter(pk=challenge.pk).update(status=status, measure=measure)
     return Challenge.objects.get(pk=challenge.pk)
 
 
-def test_the_table_of_allowed_moves_is_the_flow_without_measured():
-    flow = {(a, b) for a, targets in STATUS_FLOW.items() for b in targets if b != S.MEASURED}
-    assert flow == ALLOWED
+def test_the_tables_of_allowed_moves_are_the_flow():
+    flow = {(a, b) for a, targets in STATUS_FLOW.items() for b in targets}
+    assert flow - {m for m in flow if m[1] == S.MEASURED} == ALLOWED
+    linked = {S.MEASURED, S.RESOLVED, S.DEFERRED}
+    assert {m for m in flow if m[1] in linked} == ALLOWED_LINKED
 
 
+@pytest.mark.parametrize("linked", [False, True], ids=["without-measure", "with-measure"])
 @pytest.mark.parametrize(("current", "target"), MOVES, ids=lambda s: str(s))
-def test_every_move_is_allowed_or_refused_as_the_flow_says(current, target, aoba, admin):
-    challenge = _in_status(aoba, current)
+def test_every_move_is_allowed_or_refused_as_the_flow_says(current, target, linked, aoba, admin):
+    measure = _plan(aoba, PlanStatus.DRAFT).measures.first() if linked else None
+    challenge = _in_status(aoba, current, measure)
+    allowed = ALLOWED_LINKED if linked else ALLOWED
+    assert set(services.next_statuses(challenge)) == {b for a, b in allowed if a == current}
     before = AuditEntry.objects.count()
-    if (current, target) in ALLOWED:
+    if (current, target) in allowed:
         services.set_status(
             acting_user=admin, challenge=challenge, status=target, reason="予算がつかないため"
         )
         challenge.refresh_from_db()
-        assert challenge.status == target
+        assert (challenge.status, challenge.measure) == (target, measure)
         assert AuditEntry.objects.count() == before + 1
         return
     with pytest.raises(ServiceError) as refused:
@@ -71,11 +91,34 @@ def test_every_move_is_allowed_or_refused_as_the_flow_says(current, target, aoba
     challenge.refresh_from_db()
     assert challenge.status == current
     assert AuditEntry.objects.count() == before
-    if target == S.MEASURED:
-        assert "施策を作って" in str(refused.value)
+    names = "、".join(str(b.label) for b in STATUS_FLOW[current] if (current, b) in allowed)
+    if target == S.MEASURED and not linked:
+        assert str(refused.value).startswith("「施策化」は、課題から計画の施策を作ると付きます")
+    elif linked and target in (S.CANDIDATE, S.ADOPTED):
+        assert str(refused.value) == (
+            "施策になった課題は、「施策化」「解決」「見送り」の間で状態を変えます。"
+            f"変えられるのは: {names or 'なし'}"
+        )
     else:
-        expected = f"「{current.label}」から「{target.label}」には変えられません。"
-        assert str(refused.value) == expected
+        assert str(refused.value) == (
+            f"「{current.label}」からは「{target.label}」に変えられません。"
+            f"変えられるのは: {names or 'なし'}"
+        )
+
+
+def test_a_measured_challenge_resolved_or_deferred_returns_to_measured(aoba, admin):
+    """The challenge keeps its measure through 解決 and 見送り, and 施策化 is offered again."""
+    plan = _plan(aoba, PlanStatus.DRAFT)
+    challenge = make_challenge(aoba)
+    measure = services.make_measure(acting_user=admin, challenge=challenge, plan=plan)
+    for target, reason in ((S.RESOLVED, "導入した"), (S.MEASURED, ""), (S.DEFERRED, "予算")):
+        services.set_status(acting_user=admin, challenge=challenge, status=target, reason=reason)
+        challenge.refresh_from_db()
+        assert (challenge.status, challenge.measure) == (target, measure)
+    assert services.next_statuses(challenge) == (S.MEASURED,)
+    services.set_status(acting_user=admin, challenge=challenge, status=S.MEASURED)
+    challenge.refresh_from_db()
+    assert (challenge.status, challenge.status_reason) == (S.MEASURED, "")
 
 
 @pytest.mark.parametrize("target", [S.RESOLVED, S.DEFERRED])
@@ -126,6 +169,139 @@ def test_share_unshare_escalate_and_withdraw(aoba, admin):
         .values_list("action", flat=True)
     )
     assert labels == ["create", "update", "update", "update", "update", "update"]
+
+
+def test_the_escalation_note_is_replaced_and_cleared_on_withdrawal(aoba, admin):
+    challenge = make_challenge(aoba)
+    services.escalate(acting_user=admin, challenge=challenge, note="様式をそろえたい")
+    services.escalate(acting_user=admin, challenge=challenge)  # no note given (API): kept
+    assert challenge.escalation_note == "様式をそろえたい"
+    services.escalate(acting_user=admin, challenge=challenge, note=" 共同調達にしたい ")
+    assert challenge.escalation_note == "共同調達にしたい"
+    services.escalate(acting_user=admin, challenge=challenge, note="  ")  # blank: cleared
+    assert challenge.escalation_note == ""
+    with pytest.raises(ServiceError, match="2,000文字以内"):
+        services.escalate(acting_user=admin, challenge=challenge, note="あ" * 2001)
+    services.escalate(acting_user=admin, challenge=challenge, note="県で検討してほしい")
+    services.withdraw_escalation(acting_user=admin, challenge=challenge)
+    challenge.refresh_from_db()
+    # no longer asked: the note goes (the audit log keeps it); shared and 県・広域 stay
+    assert (challenge.escalated_at, challenge.escalation_note) == (None, "")
+    assert challenge.shared_at is not None and challenge.scope == "wide"
+    last = AuditEntry.objects.filter(
+        model_label="challenges.Challenge", object_id=str(challenge.pk)
+    ).latest("seq")
+    assert last.before["escalation_note"] == "県で検討してほしい"
+    assert last.after["escalation_note"] == ""
+
+
+# --- the rules every entry point shares -------------------------------------------------------
+
+
+def test_too_long_texts_and_counts_out_of_range_are_refused_not_cut(aoba, admin):
+    before = Challenge.objects.count()
+    with pytest.raises(ServiceError) as refused:
+        make_challenge(aoba, title="あ" * 201)
+    assert str(refused.value) == "課題は200文字以内で入力してください(今は201文字です)。"
+    assert Challenge.objects.count() == before
+    challenge = make_challenge(aoba, title="い" * 200, affected="子育て世帯", affected_count=0)
+    assert challenge.title == "い" * 200
+    for values, message in (
+        ({"title": "う" * 201}, "課題は200文字以内で入力してください(今は201文字です)。"),
+        (
+            {"affected": "え" * 201},
+            "影響を受ける人は200文字以内で入力してください(今は201文字です)。",
+        ),
+        (
+            {"source_note": "お" * 201},
+            "出どころの補足は200文字以内で入力してください(今は201文字です)。",
+        ),
+        (
+            {"affected_count": -1},
+            "影響を受ける人数は0から200,000,000までの整数で入力してください。",
+        ),
+        (
+            {"affected_count": 200_000_001},
+            "影響を受ける人数は0から200,000,000までの整数で入力してください。",
+        ),
+    ):
+        with pytest.raises(ServiceError) as refused:
+            services.update_challenge(acting_user=admin, challenge=challenge, **values)
+        assert str(refused.value) == message
+    challenge.refresh_from_db()
+    assert (challenge.title, challenge.affected, challenge.affected_count) == (
+        "い" * 200,
+        "子育て世帯",
+        0,
+    )
+    services.update_challenge(acting_user=admin, challenge=challenge, affected_count=200_000_000)
+
+
+def test_the_field_comes_from_the_list_or_stays_as_it_was(aoba, admin):
+    challenge = make_challenge(aoba, field="窓口")
+    with pytest.raises(ServiceError, match="分野の一覧にない分野です。") as refused:
+        make_challenge(aoba, field="宇宙")
+    assert "防災、交通、福祉" in str(refused.value)
+    services.save_settings(acting_user=admin, organization=aoba, fields=["防災", "福祉"])
+    # 窓口 was removed from the list: the challenge keeps it, but no other may take it
+    services.update_challenge(acting_user=admin, challenge=challenge, field="窓口", title="変更")
+    with pytest.raises(ServiceError, match=r"次のいずれかを書いてください.*: 防災、福祉$"):
+        make_challenge(aoba, field="窓口")
+    services.update_challenge(acting_user=admin, challenge=challenge, field="福祉")
+    with pytest.raises(ServiceError, match="分野の一覧にない分野です。"):
+        services.update_challenge(acting_user=admin, challenge=challenge, field="窓口")
+    assert Challenge.objects.get(pk=challenge.pk).field == "福祉"
+
+
+def test_linked_sources_only_with_their_link(aoba, admin):
+    from .dialogue_sample import make_record
+
+    for kind in ("dialogue", "opinion", "process", "unknown"):
+        with pytest.raises(ServiceError, match="職員の気づき、アセスメント、その他") as refused:
+            make_challenge(aoba, source_kind=kind)
+        if kind != "unknown":
+            assert "のページから課題を作ると付きます" in str(refused.value)
+    own = make_challenge(aoba, source_kind="assessment")
+    with pytest.raises(ServiceError, match="「対話の記録」は"):
+        services.update_challenge(acting_user=admin, challenge=own, source_kind="dialogue")
+    record = make_record(aoba)
+    linked = make_challenge(aoba, source_kind="dialogue", source_record=record)
+    # kept as it is on the form, the import and the API; an opinion it was not made from: no
+    services.update_challenge(acting_user=admin, challenge=linked, source_kind="dialogue")
+    with pytest.raises(ServiceError, match="「住民の意見」は"):
+        services.update_challenge(acting_user=admin, challenge=linked, source_kind="opinion")
+    services.update_challenge(acting_user=admin, challenge=linked, source_kind="staff")
+
+
+def test_sources_of_another_organization_are_refused(aoba, admin, org_coded):
+    from .dialogue_sample import add_opinion, make_record
+    from .process_sample import sample_step
+
+    other = org_coded("993018")
+    record = make_record(other)
+    opinion = add_opinion(record)
+    before = Challenge.objects.count()
+    for values in (
+        {"source_kind": "dialogue", "source_record": record},
+        {"source_kind": "opinion", "source_record": record, "source_opinion": opinion},
+        {"source_kind": "opinion", "source_opinion": opinion},
+        {"source_kind": "process", "source_step": sample_step(other)},
+    ):
+        with pytest.raises(ServiceError) as refused:
+            make_challenge(aoba, **values)
+        assert (
+            str(refused.value) == "出どころの記録・意見・手順は、この団体のものから選んでください。"
+        )
+    challenge = make_challenge(aoba)
+    with pytest.raises(ServiceError, match="この団体のものから"):
+        services.update_challenge(
+            acting_user=admin, challenge=challenge, source_kind="dialogue", source_record=record
+        )
+    assert Challenge.objects.count() == before + 1
+    assert Challenge.objects.get(pk=challenge.pk).source_record is None
+    # the organization's own record is fine
+    own = make_challenge(aoba, source_kind="dialogue", source_record=make_record(aoba))
+    assert own.source_record.organization == aoba
 
 
 @pytest.mark.parametrize("username", ["executive-1", "liaison", "pref-admin", "muni-admin-2"])
@@ -219,6 +395,18 @@ def test_a_measure_is_made_in_a_plan_being_written(status, aoba, admin):
     (update,) = [e for e in new if e.model_label == "challenges.Challenge"]
     assert update.after == {"measure_id": measure.pk, "status": "measured"}
     assert all(e.actor_id == admin.pk for e in new)
+    assert measure.policy.title == "行政手続のDX"  # the plan's first policy
+
+
+def test_a_plan_without_policies_gets_one_for_candidates_from_challenges(aoba, admin):
+    from chiikidx.plans import services as plan_services
+
+    plan = plan_services.create_plan(
+        acting_user=admin, organization=aoba, title="方針のない計画", start_fy=2025, end_fy=2028
+    )
+    measure = services.make_measure(acting_user=admin, challenge=make_challenge(aoba), plan=plan)
+    assert measure.policy.title == "課題からの候補"
+    assert list(plan.policies.values_list("title", flat=True)) == ["課題からの候補"]
 
 
 @pytest.mark.parametrize("status", [PlanStatus.GENKA, PlanStatus.HONBU, PlanStatus.GIKAI])

@@ -62,7 +62,8 @@ def test_the_prefecture_makes_and_changes_a_group(issues, user_named):
     created = client.post(URL, data, format="json")
     assert created.status_code == 201, created.json()
     body = created.json()
-    assert body["title"] == "避難所の受付をデジタル化したい"
+    # no title given: a neutral one from the words both share, never a municipality's own
+    assert body["title"] == "デジタル化・避難所(窓口)の共通課題"
     assert [c["organization_code"] for c in body["challenges"]] == ["992011", "993018"]
     assert body["initiative"] == "" and body["hidden_challenges"] == 0
     group_url = f"{URL}{body['id']}/"
@@ -183,3 +184,43 @@ def test_the_schema_describes_the_endpoints(client):
         "/api/v1/common-issue-groups/{id}/measure/",
     ):
         assert path in schema
+
+
+@pytest.mark.parametrize(
+    ("path", "queries"), [("", 4), ("{group}/", 3), ("similar/?threshold=0.3", 2)]
+)
+def test_reads_are_a_fixed_number_of_queries(
+    issues, user_named, prefecture, django_assert_num_queries, path, queries
+):
+    """The list, a group and the similarity grouping: the same queries with 4 issues in one
+    group and with 16 in four groups (a study group each)."""
+    import datetime
+
+    from chiikidx.challenges.common import services
+
+    admin = user_named("pref-admin")
+    group = services.create_group(acting_user=admin, prefecture=prefecture, challenges=issues)
+    url = URL + path.format(group=group.pk)
+    client = api(user_named, "pref-staff")
+    client.get(url)  # grants and the like are read once
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+    suffixes = ["201", "301", "202", "302"]
+    for n in range(3):
+        more = [
+            shared_issue(prefecture, s, f"避難所の受付のデジタル化 その{n}-{s}", "避難者名簿。")
+            for s in suffixes
+        ]
+        services.add_members(acting_user=admin, group=group, challenges=more)
+        other = services.create_group(acting_user=admin, prefecture=prefecture, challenges=more)
+        services.make_study_group(
+            acting_user=admin, group=other, name="勉強会", starts_on=datetime.date(2027, 1, 1)
+        )
+    with django_assert_num_queries(queries):
+        body = client.get(url).json()
+    grown = {
+        "": lambda: body["count"] == 4,
+        "{group}/": lambda: len(body["challenges"]) == 16,
+        "similar/?threshold=0.3": lambda: sum(len(g["challenges"]) for g in body["groups"]) > 12,
+    }
+    assert grown[path](), body

@@ -2,6 +2,7 @@
 and what they become, a municipality's view of its grouped challenge, privacy (the prefecture
 sees nothing unshared; another prefecture nothing at all) and pinned query counts."""
 
+import datetime
 import re
 
 import pytest
@@ -35,6 +36,11 @@ def client_for(user_named, username):
 
 def text(response) -> str:
     return response.content.decode()
+
+
+def main(page: str) -> str:
+    """The page without its header (whose menu lists the organizations the user may open)."""
+    return page.split('<main id="main"', 1)[1]
 
 
 def common_url(**query):
@@ -283,12 +289,15 @@ def test_a_challenge_unshared_later_leaves_the_prefectures_view(issues, user_nam
     )
     wakaba = issues[1]
     challenge_services.unshare(acting_user=user_named("muni-admin-2"), challenge=wakaba)
+    # it left the group: not shown, not counted, its municipality not named
     for username in ("pref-admin", "liaison"):
         page = text(client_for(user_named, username).get(group_url(group)))
-        assert wakaba.title not in page and "見られない課題が 1件" in page
+        assert wakaba.title not in page and "見られない課題" not in page
+        assert "ほか1市町村" not in page and "ほか1件" not in page
+    assert "わかば町" not in main(page)  # the liaison's menu names it (assigned), not the page
     body = client_for(user_named, "pref-admin").get(f"/api/v1/common-issue-groups/{group.pk}/")
     assert [c["id"] for c in body.json()["challenges"]] == [issues[2].pk]
-    assert body.json()["hidden_challenges"] == 1
+    assert body.json()["hidden_challenges"] == 0
 
 
 def test_another_prefecture_sees_nothing(issues, user_named, prefecture):
@@ -332,8 +341,6 @@ def test_the_municipality_sees_what_its_challenge_joined(issues, user_named, pre
         title="デマンド交通の共同調達",
         note="県内部のメモ: 交通政策課と調整中",
     )
-    import datetime
-
     services.make_study_group(
         acting_user=admin,
         group=group,
@@ -407,7 +414,7 @@ def test_the_group_page_reads_a_fixed_number_of_queries(
     group = sample_group(prefecture)
     client = client_for(user_named, "pref-admin")
     client.get(group_url(group))
-    with django_assert_num_queries(15) as few:
+    with django_assert_num_queries(14) as few:
         client.get(group_url(group))
     more_issues(prefecture, 12)
     services.add_members(acting_user=user_named("pref-admin"), group=group, challenges=issues)
@@ -437,8 +444,6 @@ def test_the_groups_list_reads_a_fixed_number_of_queries(
 def test_the_panel_reads_the_same_queries_for_more_groups(
     issues, user_named, prefecture, django_assert_num_queries, django_assert_max_num_queries
 ):
-    import datetime
-
     admin = user_named("pref-admin")
     client = client_for(user_named, "muni-staff-1")
     first = services.create_group(acting_user=admin, prefecture=prefecture, challenges=issues[:1])
@@ -458,3 +463,137 @@ def test_the_panel_reads_the_same_queries_for_more_groups(
     with django_assert_num_queries(len(one.captured_queries)):
         page = text(client.get(challenge_url(issues[0])))
     assert all(name in page for name in ("勉強会A", "勉強会B", "勉強会C"))
+
+
+# --- names, unsharing, plans and liaisons ------------------------------------------------------
+
+
+def input_value(page: str, name: str) -> str:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+    return re.search(r'value="([^"]*)"', tag).group(1)
+
+
+def test_the_similarity_page_suggests_a_neutral_name(issues, user_named):
+    client = client_for(user_named, "pref-admin")
+    page = text(client.get(common_url()))
+    form = page[page.index("まとまり 1") :]
+    suggested = input_value(form, "title")
+    assert suggested.endswith("の共通課題") and "デマンド交通" in suggested
+    assert not any(i.title in suggested for i in issues)
+    assert re.search(r'<input[^>]*name="title"[^>]*required', form)
+    # the prefecture names the group: no name, no group
+    data = {"challenge": [issues[0].pk, issues[1].pk], "title": " ", "next": "/"}
+    response = client.post(reverse("challenges:common_group_new", args=[A]), data, follow=True)
+    assert "グループの名前を入力してください" in text(response)
+    assert not CommonIssueGroup.objects.exists()
+
+
+def test_without_a_name_another_municipality_sees_none_of_the_first_ones_wording(
+    issues, user_named, prefecture
+):
+    """Two municipalities, no name given: the group's name, the study group's and the measure's
+    default names are neutral, and わかば町 sees nothing あおば市 wrote."""
+    aoba, wakaba = issues[0], issues[1]
+    admin = user_named("pref-admin")
+    group = services.create_group(
+        acting_user=admin, prefecture=prefecture, challenges=[aoba, wakaba]
+    )
+    assert aoba.title not in group.title and wakaba.title not in group.title
+    make_plan(prefecture, admin, measures=0)
+    page = text(client_for(user_named, "pref-admin").get(group_url(group)))
+    assert input_value(page, "name") == f"{group.title} 勉強会"  # the study group's default
+    assert input_value(page, "title") == group.title  # the measure's default
+    services.make_study_group(
+        acting_user=admin,
+        group=group,
+        name=f"{group.title} 勉強会",
+        starts_on=datetime.date(2027, 1, 20),
+    )
+    seen = main(text(client_for(user_named, "muni-admin-2").get(challenge_url(wakaba))))
+    assert group.title in seen and "参加団体" in seen
+    assert aoba.title not in seen and aoba.description not in seen and "あおば市" not in seen
+
+
+def test_a_challenge_unshared_after_grouping_counts_nowhere(issues, user_named, prefecture):
+    from chiikidx.challenges import services as challenge_services
+
+    group = services.create_group(
+        acting_user=user_named("pref-admin"),
+        prefecture=prefecture,
+        challenges=issues[:3],
+        title="デマンド交通の共同調達",
+    )
+    challenge_services.unshare(acting_user=user_named("muni-admin-2"), challenge=issues[1])
+    client = client_for(user_named, "pref-admin")
+    listed = text(client.get(reverse("challenges:common_groups", args=[A])))
+    row = listed[listed.index("デマンド交通の共同調達") :]
+    assert re.findall(r'<td class="num">(\d+)</td>', row)[:2] == ["2", "2"]
+    page = text(client.get(group_url(group)))
+    assert sorted(re.findall(r'value="(\d+)"[^>]*checked', page)) == ["992011", "993026"]
+    assert "わかば町" not in main(page).split("参加する市町村")[0]
+
+
+def test_the_municipality_sees_the_measures_name_only_if_it_may_see_the_plan(
+    issues, user_named, prefecture
+):
+    admin = user_named("pref-admin")
+    group = services.create_group(
+        acting_user=admin, prefecture=prefecture, challenges=issues[:2], title="デマンド交通"
+    )
+    plan = make_plan(prefecture, admin, title="県DX推進計画(改定案)", measures=0)
+    measure = services.make_measure(
+        acting_user=admin,
+        group=group,
+        plan=plan,
+        owner_department=department(prefecture),
+        title="デマンド交通の共同調達の推進",
+    )
+    page = main(text(client_for(user_named, "muni-staff-1").get(challenge_url(issues[0]))))
+    assert "県の施策" in page and "県の計画に施策の候補として入っています" in page
+    assert measure.title not in page and plan.title not in page
+    plan.visibility = "shared"  # the prefecture shares its plan with the municipalities
+    plan.save()
+    page = main(text(client_for(user_named, "muni-staff-1").get(challenge_url(issues[0]))))
+    assert measure.title in page and plan.title in page
+
+
+def test_a_liaison_sees_no_name_of_a_municipality_not_assigned(issues, user_named, prefecture):
+    """さくら台市 (not assigned to the liaison) has a challenge in the group and takes part in
+    its study group: the liaison's pages and API say neither its name nor its code."""
+    admin = user_named("pref-admin")
+    sakura = issues[3]
+    group = services.create_group(
+        acting_user=admin, prefecture=prefecture, challenges=[issues[0], sakura], title="窓口"
+    )
+    services.make_study_group(
+        acting_user=admin, group=group, name="窓口DX勉強会", starts_on=datetime.date(2027, 1, 1)
+    )
+    assert group.municipalities.filter(code="992020").exists()
+    client = client_for(user_named, "liaison")
+    for url in [u for u in pages(group) if not u.endswith("/edit/")]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = text(response)
+        body = main(body) if "<main" in body else body
+        assert "さくら台市" not in body and "992020" not in body, url
+    page = main(text(client.get(group_url(group))))
+    assert "ほか1市町村(担当でない市町村)" in page and "あおば市" in page
+    detail = client.get(f"/api/v1/common-issue-groups/{group.pk}/").json()
+    assert detail["municipalities"] == ["992011"]
+    staff = client_for(user_named, "pref-staff").get(f"/api/v1/common-issue-groups/{group.pk}/")
+    assert staff.json()["municipalities"] == ["992011", "992020"]
+
+
+def test_existing_groups_are_read_for_the_challenges_asked_only(
+    issues, user_named, prefecture, django_assert_num_queries
+):
+    from chiikidx.challenges.common import queries
+
+    admin = user_named("pref-admin")
+    first = services.create_group(acting_user=admin, prefecture=prefecture, challenges=issues[:2])
+    services.create_group(acting_user=admin, prefecture=prefecture, challenges=issues[2:])
+    with django_assert_num_queries(1) as read:
+        found = queries._existing_groups(prefecture, {issues[0].pk})
+    assert {k: [g.pk for g in v] for k, v in found.items()} == {issues[0].pk: [first.pk]}
+    sql = read.captured_queries[0]["sql"]
+    assert f'"challenge_id" IN ({issues[0].pk})' in sql, sql

@@ -44,7 +44,7 @@ def entries(model, pk):
 def test_the_prefectures_staff_make_a_group_audited(prefecture, issues, user_named):
     staff = user_named("pref-staff")
     group = services.create_group(acting_user=staff, prefecture=prefecture, challenges=issues)
-    assert group.organization == prefecture and group.title == "買い物困難者への配送"
+    assert group.organization == prefecture and group.title == "買い物・配送(窓口)の共通課題"
     assert group.field == "窓口"  # the field most members have (the sample's)
     assert sorted(group.members.values_list("challenge_id", flat=True)) == [i.pk for i in issues]
     created = entries("challenges.CommonIssueGroup", group.pk)
@@ -109,11 +109,11 @@ def test_a_liaison_sees_only_their_municipalities(prefecture, issues, user_named
     )
     from chiikidx.challenges.common import queries
 
-    shown, hidden = queries.members_of(group, user_named("liaison"))
-    assert [c.pk for c in shown] == [issues[0].pk, issues[1].pk, issues[2].pk]
-    assert hidden == 1
-    shown, hidden = queries.members_of(group, user_named("pref-staff"))
-    assert len(shown) == 4 and hidden == 0
+    found = queries.members_of(group, user_named("liaison"))
+    assert [c.pk for c in found.shown] == [issues[0].pk, issues[1].pk, issues[2].pk]
+    assert (found.hidden, found.hidden_municipalities) == (1, 1)
+    found = queries.members_of(group, user_named("pref-staff"))
+    assert len(found.shown) == 4 and found.hidden == 0
 
 
 def test_change_add_and_remove_members(prefecture, issues, user_named):
@@ -261,3 +261,114 @@ def test_dissolving_a_group_keeps_the_challenges(prefecture, issues, user_named)
     from chiikidx.challenges.models import Challenge
 
     assert Challenge.objects.filter(pk__in=member_ids).count() == 2
+
+
+# --- names, unsharing and the audit of who takes part -----------------------------------------
+
+
+def test_without_a_title_the_name_is_neutral(prefecture, user_named):
+    """Two municipalities' challenges, no title given: the name is made of words both wrote and
+    the field, never one municipality's own title (every member municipality sees it)."""
+    aoba = shared_issue(
+        prefecture, "201", "中山間地域の買い物困難者への配送", "ドローンで届けたい。"
+    )
+    wakaba = shared_issue(prefecture, "301", "買い物弱者への共同配送", "宅配事業者と配送したい。")
+    admin = user_named("pref-admin")
+    group = services.create_group(
+        acting_user=admin, prefecture=prefecture, challenges=[aoba, wakaba]
+    )
+    assert group.title == "買い物・配送(窓口)の共通課題"
+    assert aoba.title not in group.title and wakaba.title not in group.title
+    # the defaults derived from it stay neutral too: the measure's name and description
+    plan = make_plan(prefecture, admin, measures=0)
+    measure = services.make_measure(
+        acting_user=admin, group=group, plan=plan, owner_department=department(prefecture)
+    )
+    assert measure.title == group.title
+    assert aoba.title not in measure.description and wakaba.title not in measure.description
+
+
+def test_a_word_of_one_municipality_only_is_not_in_the_name(prefecture, user_named):
+    own = [
+        shared_issue(prefecture, "201", "ドローン配送の実証", "山間部へドローンで配送する。"),
+        shared_issue(prefecture, "201", "ドローンによる日用品の配送", "ドローンの飛行ルート。"),
+    ]
+    other = shared_issue(prefecture, "301", "買い物弱者への配送", "宅配事業者と配送する。")
+    group = services.create_group(
+        acting_user=user_named("pref-admin"), prefecture=prefecture, challenges=[*own, other]
+    )
+    assert group.title == "配送(窓口)の共通課題"  # ドローン: あおば市's word only
+    assert services.suggested_title(own[:1]) == "窓口の共通課題"  # nothing shared
+    assert services.suggested_title(own[:1], field="") == "市町村に共通する課題"
+
+
+def test_unsharing_a_challenge_takes_it_out_of_every_group(prefecture, issues, user_named):
+    admin = user_named("pref-admin")
+    first = services.create_group(acting_user=admin, prefecture=prefecture, challenges=issues)
+    second = services.create_group(
+        acting_user=admin, prefecture=prefecture, challenges=issues[1:], title="共同配送"
+    )
+    komorebi = municipality(prefecture, "302")
+    challenge_services.unshare(acting_user=admin_of(komorebi), challenge=issues[2])
+    assert not CommonIssueMember.objects.filter(challenge=issues[2]).exists()
+    left = AuditEntry.objects.filter(model_label="challenges.CommonIssueMember", action="delete")
+    assert sorted(e.before["group_id"] for e in left) == [first.pk, second.pk]
+    assert {(e.organization, e.actor) for e in left} == {(prefecture, admin_of(komorebi))}
+    # counted nowhere: municipalities, counts, defaults
+    from chiikidx.challenges.common import queries
+
+    codes = [o.code for o in services.member_municipalities(first, admin)]
+    assert codes == ["992011", "993018"]
+    counts = {
+        g.pk: (g.member_count, g.municipality_count) for g in queries.groups_of(prefecture, admin)
+    }
+    assert counts == {first.pk: (2, 2), second.pk: (1, 1)}
+    assert queries.members_of(first, admin).hidden == 0
+    services.make_study_group(
+        acting_user=admin, group=first, name="配送の勉強会", starts_on=datetime.date(2027, 1, 1)
+    )
+    assert sorted(first.municipalities.values_list("code", flat=True)) == codes
+    # shared again, it stays out: joining a group is the prefecture's decision
+    challenge_services.share(acting_user=admin_of(komorebi), challenge=issues[2])
+    assert not CommonIssueMember.objects.filter(challenge=issues[2]).exists()
+    # only who may change the challenge takes it out
+    with pytest.raises(ServiceError, match="権限がありません"):
+        services.leave_groups(acting_user=admin, challenge=issues[0])
+
+
+def test_counts_and_defaults_are_of_shared_challenges_only(prefecture, issues, user_named):
+    """Made of what the user may see, shared: a membership of a challenge no longer shared
+    (written around the services) counts for nothing."""
+    from chiikidx.challenges.common import queries
+    from chiikidx.challenges.models import Challenge
+
+    admin = user_named("pref-admin")
+    group = services.create_group(acting_user=admin, prefecture=prefecture, challenges=issues)
+    Challenge.objects.filter(pk=issues[2].pk).update(shared_at=None)
+    assert [o.code for o in services.member_municipalities(group, admin)] == ["992011", "993018"]
+    found = queries.groups_of(prefecture, admin).get()
+    assert (found.member_count, found.municipality_count) == (2, 2)
+    members = queries.members_of(group, admin)
+    assert len(members.shown) == 2 and members.hidden == 0
+    plan = make_plan(prefecture, admin, measures=0)
+    measure = services.make_measure(
+        acting_user=admin, group=group, plan=plan, owner_department=department(prefecture)
+    )
+    assert "2市町村" in measure.description
+
+
+def test_dissolving_a_study_group_records_who_took_part(prefecture, issues, user_named):
+    admin = user_named("pref-admin")
+    group = services.create_group(acting_user=admin, prefecture=prefecture, challenges=issues)
+    services.make_study_group(
+        acting_user=admin, group=group, name="配送の勉強会", starts_on=datetime.date(2027, 1, 1)
+    )
+    codes = sorted(group.municipalities.values_list("code", flat=True))
+    pk = group.pk
+    services.delete_group(acting_user=admin, group=group)
+    last = entries("challenges.CommonIssueGroup", pk)[-2:]
+    assert [e.action for e in last] == ["update", "delete"]
+    assert (last[0].before, last[0].after) == ({"municipalities": codes}, {"municipalities": []})
+    assert last[0].actor == admin
+    through = CommonIssueGroup.municipalities.through
+    assert not through.objects.filter(commonissuegroup_id=pk).exists()

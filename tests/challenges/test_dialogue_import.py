@@ -105,6 +105,14 @@ def test_age_bands():
         normalize(130)
 
 
+def test_a_tab_separated_file_whose_header_has_commas(survey, staff):
+    """The header is split as core.tabular splits the file: on tabs here, although a label
+    holds as many commas (split on commas, the attribute column would be lost)."""
+    data = csv_bytes("意見\t年代\t回答方法(Web,紙,郵送)\r\n窓口が混む\t30代\tWeb\r\n")
+    assert run(survey, staff, data, name="survey.tsv") == 1
+    assert rows_of(survey) == [(1, "窓口が混む", "30代", "", {"回答方法(Web,紙,郵送)": "Web"})]
+
+
 def test_excel_with_a_title_row(survey, staff):
     book = Workbook()
     sheet = book.active

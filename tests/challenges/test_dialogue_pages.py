@@ -14,7 +14,8 @@ from django.urls import reverse
 from chiikidx.challenges import services as challenge_services
 from chiikidx.challenges.dialogue import services
 from chiikidx.challenges.models import Challenge, DialogueAttachment, DialogueRecord
-from chiikidx.core.models import AuditEntry
+from chiikidx.core import access
+from chiikidx.core.models import AuditEntry, Department
 
 from ..plans.sample import department
 from .dialogue_sample import add_opinion, make_record
@@ -306,6 +307,32 @@ def test_department_staff_write_their_own_departments_records_only(aoba, record)
     assert DialogueRecord.objects.get(title="福祉課の2回目").department == own.department
 
 
+def test_a_record_keeps_its_archived_department_when_edited(aoba, record):
+    """The record's department stays a choice once archived (new records cannot choose it);
+    a 原課担当 files under the departments core.access lets them write, their own."""
+    welfare = record.department
+    Department.objects.filter(pk=welfare.pk).update(is_archived=True)
+    choice = f'<option value="{welfare.pk}"'
+    assert choice not in client_of("muni-staff-1").get(url("dialogue_new")).content.decode()
+    for username in ("muni-staff-1", "dept-staff-1"):
+        client = client_of(username)
+        assert choice in client.get(url("dialogue_edit", record.pk)).content.decode()
+        response = client.post(
+            url("dialogue_edit", record.pk),
+            {
+                "kind": "survey",
+                "title": f"福祉課アンケート({username})",
+                "held_on": "2025-06-10",
+                "department": welfare.pk,
+            },
+        )
+        assert response.status_code == 302, username
+        record.refresh_from_db()
+        assert (record.title, record.department) == (f"福祉課アンケート({username})", welfare)
+    assert services.creatable_department_ids(_user("dept-staff-1"), aoba) == {welfare.pk}
+    assert services.creatable_department_ids(_user("muni-staff-1"), aoba) is None
+
+
 def test_executives_and_the_prefecture_read_but_do_not_write(record):
     for username in ("executive-1", "pref-staff", "liaison"):
         client = client_of(username)
@@ -369,9 +396,11 @@ def test_a_challenge_from_a_record_keeps_its_source(record):
     entry = AuditEntry.objects.filter(seq__gt=0, model_label="challenges.Challenge").latest("seq")
     assert entry.action == "create" and entry.actor_name == "muni-staff-1"
     assert AuditEntry.objects.count() > before
-    # The same record again: refused (a double click makes no duplicate).
-    response = admin.post(url("dialogue_challenge", record.pk), follow=True)
-    assert "課題「福祉課ヒアリング」をすでに作っています" in response.content.decode()
+    # The same record again (a double click): no duplicate, the existing 課題 opens.
+    again = admin.post(url("dialogue_challenge", record.pk))
+    assert again.status_code == 302 and again["Location"] == response["Location"]
+    page = admin.get(again["Location"]).content.decode()
+    assert "この記録からは課題「福祉課ヒアリング」をすでに作っています。" in page
     assert Challenge.objects.filter(source_record=record).count() == 1
     page = admin.get(url("dialogue", record.pk)).content.decode()
     assert reverse("challenges:challenge", args=[AOBA, made.pk]) in page and "記録全体" in page
@@ -399,11 +428,63 @@ def test_a_challenge_from_an_opinion_then_its_link(record):
     assert url("opinion_challenge", opinion.pk) not in page  # the link instead of the button
     assert reverse("challenges:challenge", args=[AOBA, made.pk]) in page
     assert "課題を開く" in page and "意見 1番" in page
-    response = admin.post(url("opinion_challenge", opinion.pk), follow=True)
-    assert (
-        "この意見はすでに課題「窓口の待ち時間が長い」になっています。" in response.content.decode()
-    )
+    again = admin.post(url("opinion_challenge", opinion.pk))
+    assert again.status_code == 302 and again["Location"] == response["Location"]
+    page = admin.get(again["Location"]).content.decode()
+    assert "この意見はすでに課題「窓口の待ち時間が長い」になっています。" in page
     assert Challenge.objects.filter(source_opinion=opinion).count() == 1
+
+
+@pytest.mark.skipif(
+    not connection.features.has_select_for_update,
+    reason="SQLite runs one write transaction at a time (IMMEDIATE): no row to lock",
+)
+def test_the_source_is_locked_before_it_is_checked(record):
+    """Two quick clicks: the second waits for the first's 課題, then finds it (PostgreSQL)."""
+    opinion = record.opinions.order_by("number").first()
+    admin = _user("muni-admin-1")
+    for make, table in (
+        (lambda: services.challenge_from_opinion(acting_user=admin, opinion=opinion), "opinion"),
+        (lambda: services.challenge_from_record(acting_user=admin, record=record), "record"),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            make()
+        statements = [q["sql"] for q in captured]
+        locked = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
+        checked = next(i for i, sql in enumerate(statements) if "challenges_challenge" in sql)
+        assert table in statements[locked].split("FOR UPDATE")[1] and locked < checked
+
+
+def test_a_challenge_is_named_only_to_who_may_see_it(record, monkeypatch):
+    """Should someone ever change a record without seeing its 課題 (a 課題 is member_private),
+    the refusals and "already made" tell that a 課題 exists, never its title or address."""
+    opinion = record.opinions.order_by("number").first()
+    admin = _user("muni-admin-1")
+    made = services.challenge_from_opinion(acting_user=admin, opinion=opinion)
+    by_record = services.challenge_from_record(acting_user=admin, record=record)
+    real = access.can
+
+    def blind(user, action, obj):  # everything as before, but no 課題 can be seen
+        if action == "view" and isinstance(obj, Challenge):
+            return False
+        return real(user, action, obj)
+
+    monkeypatch.setattr(access, "can", blind)
+    client = client_of("muni-admin-1")
+    for address, back, title in (
+        (url("opinion_challenge", opinion.pk), f"#opinion-{opinion.pk}", made.title),
+        (url("dialogue_challenge", record.pk), "#challenges", by_record.title),
+    ):
+        response = client.post(address)
+        assert response["Location"] == url("dialogue", record.pk) + back
+        page = client.get(response["Location"]).content.decode()
+        assert "すでに課題" in page and f"「{title}」" not in page
+    response = client.post(url("opinion_edit", opinion.pk), {"text": "書き換え"})
+    assert "この意見は課題になっているため、変更できません。" in response.content.decode()
+    response = client.post(url("dialogue_delete", record.pk), {"confirm": "1"}, follow=True)
+    page = response.content.decode()
+    assert "この記録(またはその意見)から作った課題があるため、削除できません。" in page
+    assert "課題が2件あるため" not in page
 
 
 def test_opinion_titles():
@@ -513,6 +594,9 @@ def test_the_prefecture_does_not_learn_of_an_unshared_challenge_on_the_record(re
     page = client_of("pref-staff").get(url("dialogue", record.pk)).content.decode()
     link = reverse("challenges:challenge", args=[AOBA, made.pk])
     assert link not in page and "課題にしました" not in page and "課題を開く" not in page
+    assert made.title not in page.replace(opinion.text, "")  # the opinion itself is shown
+    assert 'href="#challenges">0件</a>' in page
+    assert "#challenges" not in _row(client_of("pref-staff").get(url("dialogues")), record)
     challenge_services.share(acting_user=_user("muni-admin-1"), challenge=made)
     page = client_of("pref-staff").get(url("dialogue", record.pk)).content.decode()
     assert "課題を開く" in page and link in page

@@ -1,7 +1,8 @@
 """Challenges as Excel: the export (every field, the read-only priority, dropdowns, the
 instructions), the round trip (unchanged file: no change, no audit entry), a CP932 CSV with
 全角 digits, and files with bad rows (every problem with row, column, value and reason; nothing
-saved), status moves, sharing and the rights of 原課担当."""
+saved): lengths and ranges, sources chosen by hand, status moves with and without a plan
+measure, sharing and the rights of 原課担当."""
 
 import io
 
@@ -207,7 +208,7 @@ def test_a_cp932_csv_with_full_width_digits_creates_and_updates():
     wide_id = str(existing.pk).translate(FULL_WIDTH)
     data = _csv(
         f"{wide_id},福祉,福祉課,既存の課題,,,,４,２,５,,,,,,",
-        ",子育て,子育て支援課,保育所の空きが電話でしか分からない,,子育て世帯,１，２００,３,１,３,,今すぐ,,,はい,住民の意見",
+        ",子育て,子育て支援課,保育所の空きが電話でしか分からない,,子育て世帯,１，２００,３,１,３,,今すぐ,,,はい,アセスメント",
         encoding="cp932",
     )
     done = _import(data, "課題.csv")
@@ -223,7 +224,7 @@ def test_a_cp932_csv_with_full_width_digits_creates_and_updates():
     new = Challenge.objects.get(title="保育所の空きが電話でしか分からない")
     assert (new.affected_count, new.benefit, new.scope, new.timing) == (1200, 3, "self", "now")
     assert (new.source_kind, new.is_shared, new.department.name) == (
-        "opinion",
+        "assessment",
         True,
         "子育て支援課",
     )
@@ -318,7 +319,8 @@ def test_status_moves_reasons_and_sharing_are_checked():
             2,
             "状態",
             "施策化",
-            "「施策化」は、優先度マップで課題を選んで計画の施策を作ると付きます。",
+            "「施策化」は、課題から計画の施策を作ると付きます"
+            "(課題のページの「施策にする」か、優先度マップで選んで)。",
         ),
         (
             3,
@@ -341,6 +343,119 @@ def test_status_moves_reasons_and_sharing_are_checked():
         "予算がない",
     )
     assert challenge.is_shared
+
+
+def test_too_long_texts_and_counts_out_of_range_are_reported_per_row():
+    """Checked before anything is written: on PostgreSQL a 201-character title used to reach
+    the database (DataError, a 500 page), on SQLite it was stored as it was, and a new one was
+    silently cut to 200 characters. Now each is a row of the report, and nothing is saved."""
+    existing = add(title="既存の課題")
+    long_title, long_affected = "あ" * 201, "い" * 201
+    before = (AuditEntry.objects.count(), list(Challenge.objects.values().order_by("pk")))
+    problems = _problems(
+        _csv(
+            f"{existing.pk},窓口,福祉課,{long_title},,,,,,,,,,,,",
+            f",窓口,福祉課,新しい課題,,{long_affected},,,,,,,,,,",
+            ",窓口,福祉課,人数の多すぎる課題,,,200000001,,,,,,,,,",
+            ",窓口,福祉課,人数が負の課題,,,-1,,,,,,,,,",
+            f",窓口,福祉課,{long_title},,,,,,,,,,,,",
+            f",窓口,福祉課,{'う' * 200},,{'え' * 200},200000000,,,,,,,,,",  # fine: at the limits
+        )
+    )
+    title_message = "課題は200文字以内で入力してください(今は201文字です)。"
+    count_message = "0以上200000000以下の整数で入力してください。"
+    assert problems == [
+        (2, "課題", "あ" * 29 + "…", title_message),
+        (
+            3,
+            "影響を受ける人",
+            "い" * 29 + "…",
+            "影響を受ける人は200文字以内で入力してください(今は201文字です)。",
+        ),
+        (4, "影響を受ける人数", "200000001", count_message),
+        (5, "影響を受ける人数", "-1", count_message),
+        (6, "課題", "あ" * 29 + "…", title_message),
+    ]
+    # the page answers with the report, never a server error
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "課題.csv", _csv(f"{existing.pk},窓口,福祉課,{long_title},,,,,,,,,,,,")
+    )
+    response = client_of("muni-admin-1").post(url("import"), {"file": upload})
+    assert response.status_code == 400
+    assert f"<td>{title_message}</td>" in response.content.decode()
+    assert (AuditEntry.objects.count(), list(Challenge.objects.values().order_by("pk"))) == before
+
+
+def test_sources_are_chosen_by_hand_and_a_linked_one_is_kept():
+    from .dialogue_sample import make_record
+
+    org = aoba()
+    linked = add(org, "ヒアリングの課題", source_kind="dialogue", source_record=make_record(org))
+    own = add(org, "職員の課題")
+    body = excel.workbook(_user(), org)
+    done = _import(body, "challenges.xlsx")  # 対話の記録 kept as it is: nothing to change
+    assert (done.created, done.updated, done.unchanged) == (0, 0, 2)
+    lists = _sheet(body)["選択肢"]
+    assert [c.value for c in lists["G"] if c.value] == [
+        "出どころの一覧",
+        "職員の気づき",
+        "アセスメント",
+        "その他",
+    ]
+    allowed = "職員の気づき、アセスメント、その他"
+    problems = _problems(
+        _csv(
+            ",窓口,福祉課,意見からの課題,,,,,,,,,,,,住民の意見",
+            f"{own.pk},窓口,福祉課,職員の課題,,,,,,,,,,,,業務プロセス",
+            f"{linked.pk},窓口,福祉課,ヒアリングの課題,,,,,,,,,,,,対話の記録",  # fine
+        )
+    )
+    assert problems == [
+        (
+            2,
+            "出どころ",
+            "住民の意見",
+            "出どころ「住民の意見」は、対話の記録・住民の意見・業務プロセスのページから課題を"
+            f"作ると付きます。ここでは次のいずれかを選んでください: {allowed}",
+        ),
+        (
+            3,
+            "出どころ",
+            "業務プロセス",
+            "出どころ「業務プロセス」は、対話の記録・住民の意見・業務プロセスのページから課題を"
+            f"作ると付きます。ここでは次のいずれかを選んでください: {allowed}",
+        ),
+    ]
+    assert Challenge.objects.get(pk=own.pk).source_kind == "staff"
+
+
+def test_a_challenge_with_a_measure_moves_among_measured_resolved_and_deferred():
+    from chiikidx.plans import services as plan_services
+
+    org = aoba()
+    challenge = scored(org, "施策にした課題")
+    plan = plan_services.create_plan(
+        acting_user=admin_of(org), organization=org, title="計画", start_fy=2025, end_fy=2028
+    )
+    services.make_measure(acting_user=admin_of(org), challenge=challenge, plan=plan)
+    services.set_status(
+        acting_user=admin_of(org), challenge=challenge, status="resolved", reason="導入した"
+    )
+    problems = _problems(_csv(f"{challenge.pk},窓口,福祉課,施策にした課題,,,,,,,,,採択,,,"))
+    assert problems == [
+        (
+            2,
+            "状態",
+            "採択",
+            "施策になった課題は、「施策化」「解決」「見送り」の間で状態を変えます。"
+            "変えられるのは: 施策化",
+        )
+    ]
+    done = _import(_csv(f"{challenge.pk},窓口,福祉課,施策にした課題,,,,,,,,,施策化,,,"))
+    challenge.refresh_from_db()
+    assert (done.updated, challenge.status, challenge.measure.plan) == (1, "measured", plan)
 
 
 def test_a_department_staff_member_imports_their_own_departments_rows_only():

@@ -24,6 +24,7 @@ C 道路占用許可, 200件/年
   5 許可書の交付           交付      電子  2   職員
 """
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -238,6 +239,14 @@ def test_challenge_titles():
     assert analysis.challenge_title(None, A, A.steps[5]) == "転入届の「係長の決裁」を見直す"
 
 
+def test_a_title_from_very_long_names_fits_a_challenges_title():
+    """Process and step names of 200 characters each: cut to 200 with an ellipsis."""
+    long_step = step(1, "長" * 200, "approve", "paper", 1)
+    process = ProcessData(id=9, name="業" * 200, annual_volume=1, steps=(long_step,))
+    title = analysis.challenge_title(None, process, long_step)
+    assert len(title) == 200 and title.endswith("…") and title.startswith("業" * 199)
+
+
 X, Y, Z = (
     A,
     ProcessData(
@@ -304,6 +313,50 @@ def test_prefecture_comparison():
         (4, D(14)),
         (4, D(14)),
     ]
+
+
+def test_the_comparison_counts_municipalities_not_processes():
+    """X, Y and Z as three municipalities, then X's municipality's second 転入届 (by post: 受付
+    on paper, 決裁 電子): four columns, still three municipalities. 転記 (X only) and 記入
+    stay as they were; 決裁 is 電子 in X's municipality now, so only Z does it on paper only;
+    届出書の受付 is named in X, Z and the second one: two municipalities of three."""
+    x, y, z = (
+        replace(p, organization=name, organization_code=code)
+        for p, name, code in ((X, "あおば市", "1"), (Y, "わかば町", "2"), (Z, "さくら台市", "3"))
+    )
+    by_post = ProcessData(
+        id=6,
+        name="転入届(郵送)",
+        annual_volume=20,
+        steps=(
+            step(1, "届出書の受付", "receive", "paper", 3, pk=61),
+            step(2, "係長の決裁", "approve", "digital", 1, pk=62),
+        ),
+        organization="あおば市",
+        organization_code="1",
+    )
+    found = analysis.compare([x, by_post, y, z])
+    assert (len(found.columns), found.municipalities) == (4, 3)
+    rows = {r.step_type: r for r in found.rows}
+    assert [(t, rows[t].present, rows[t].common) for t in rows] == [
+        ("receive", 3, True),
+        ("identify", 2, True),
+        ("fill", 2, True),
+        ("transcribe", 1, False),
+        ("input", 3, True),
+        ("approve", 3, True),
+    ]
+    approve = rows["approve"]
+    assert (approve.digital_columns, approve.paper_only_columns) == ([1, 2], [3])
+    assert [(s.key, s.municipalities) for s in found.shared] == [
+        ("係長決裁", 3),
+        ("届出書受付", 2),
+        ("本人確認書類確認", 2),
+    ]
+    # the same municipality twice is not "most" of two
+    alone = analysis.compare([x, by_post])
+    assert alone.municipalities == 1 and not any(r.common for r in alone.rows)
+    assert alone.shared == []
 
 
 def test_most_means_more_than_half_and_at_least_two():

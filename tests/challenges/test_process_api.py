@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from chiikidx.challenges.models import Process
+from chiikidx.challenges.processes import services
 from chiikidx.core.models import AuditEntry
 
 from ..plans.sample import department
@@ -184,6 +185,22 @@ def test_steps_are_replaced_as_a_whole_list(process):
     assert foreign.status_code == 400 and "この業務の手順ではありません" in foreign.json()["detail"]
 
 
+def test_refused_steps_leave_the_process_fields_unchanged_too(process):
+    """One request, one transaction: a refused step list keeps the fields sent with it."""
+    before = AuditEntry.objects.count()
+    response = api_for("muni-staff-1").patch(
+        f"{URL}{process.pk}/",
+        {
+            "annual_volume": 5,
+            "steps": [{"id": 999999, "name": "x", "step_type": "other", "medium": "paper"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    process.refresh_from_db()
+    assert process.annual_volume == 1200 and AuditEntry.objects.count() == before
+
+
 def test_rights_on_one_process(process, org_coded):
     assert api_for("muni-admin-2").get(f"{URL}{process.pk}/").status_code == 404
     assert api_for("muni-admin-2").patch(f"{URL}{process.pk}/", {"name": "x"}).status_code == 404
@@ -240,3 +257,35 @@ def test_the_schema_lists_the_process_endpoints():
     components = schema["components"]["schemas"]
     assert "steps" in components["ProcessDetail"]["properties"]
     assert "by_step_type" in components["ProcessAnalysis"]["properties"]
+
+
+# a token-less API client: the user's memberships and wards (2), then the endpoint's own reads
+API_QUERIES = {
+    "list": 5,  # + the count, the page of processes, all their steps
+    "retrieve": 6,  # + the process, read again with its figures, its steps, the 課題 seen
+    "analysis": 4,  # + the processes, all their steps
+}
+
+
+def test_query_counts_do_not_grow_with_the_rows(process, org_coded, django_assert_num_queries):
+    aoba = org_coded(AOBA)
+    addresses = {
+        "list": URL,
+        "retrieve": f"{URL}{process.pk}/",
+        "analysis": f"{URL}analysis/",
+    }
+    for name, address in addresses.items():
+        api = api_for("pref-staff")
+        with django_assert_num_queries(API_QUERIES[name]):
+            assert api.get(address).status_code == 200
+    for i in range(3):
+        make_process(aoba, name=f"業務{i}")
+    make_process(org_coded(WAKABA), name="転入届")
+    step = process.steps.get(name="台帳への転記")
+    services.make_challenge(
+        acting_user=get_user_model().objects.get(username="muni-admin-1"), step=step
+    )
+    for name, address in addresses.items():
+        api = api_for("pref-staff")
+        with django_assert_num_queries(API_QUERIES[name]):
+            assert api.get(address).status_code == 200

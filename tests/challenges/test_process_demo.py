@@ -11,6 +11,8 @@ from chiikidx.core import audit
 from chiikidx.core import demo as core_demo
 from chiikidx.core.models import Organization
 
+from ..plans.sample import admin_of
+
 pytestmark = pytest.mark.django_db
 
 SPEC = core_demo.DemoSpec(prefix="98", name="つばさ県", kana="つばさけん", user_prefix="t-")
@@ -30,7 +32,7 @@ def test_demo_processes(django_assert_max_num_queries):
         counts
     )
     aoba = orgs[core_demo.code(SPEC, "201")]
-    pairs = queries.with_data(queries.processes_of(aoba))
+    pairs = queries.with_data(queries.processes_of(aoba, admin_of(aoba)))
     assert sorted(p.name for p, _d in pairs) == sorted(
         [
             "転入届",

@@ -2,13 +2,25 @@
 moving, deleting, the quick entry), one click to a 課題, access (another organization's process
 is a 404; 原課担当 write their own department's processes only) and pinned query counts."""
 
-import pytest
-from django.test import Client
-from django.urls import reverse
+import io
+import json
+import re
 
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from chiikidx.challenges import services as challenge_services
 from chiikidx.challenges.choices import SourceKind
 from chiikidx.challenges.models import Challenge, Process, ProcessStep
+from chiikidx.challenges.processes import services
+from chiikidx.core import access
 from chiikidx.core.models import AuditEntry
+from chiikidx.core.services import ServiceError
 
 from ..plans.sample import department
 from .process_sample import make_process, owner_department, sample_process, sample_step
@@ -147,13 +159,15 @@ def test_create_a_process_then_write_its_steps(org_coded):
 
 
 def test_the_form_reports_what_is_wrong():
+    before = Process.objects.count()
     response = client_of("muni-staff-1").post(
         url("process_new"), {"name": "", "annual_volume": "たくさん"}
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "このフィールドは必須です" in page or "入力してください" in page
-    assert "数値として読めません" in page or "整数" in page
+    assert "この項目は必須です。" in page  # 業務名
+    assert "「たくさん」は数値として読めません。半角または全角の数字で入力してください" in page
+    assert Process.objects.count() == before
 
 
 def test_edit_and_delete(process, org_coded):
@@ -323,6 +337,25 @@ def test_deleting_a_step(process):
     assert ProcessStep.objects.filter(pk=cited.pk).exists()
 
 
+def test_moving_or_deleting_reports_problems_on_the_rows_as_given(process):
+    """The services behind the row buttons save the table as edited; a problem is told of the
+    row the page sent, not of where the move put it."""
+    admin = _user("muni-admin-1")
+    steps = services.current_inputs(process)
+    steps[4].minutes = "1.25"  # the fifth row, bad
+    with pytest.raises(services.StepsRefused) as refused:
+        services.move_step(
+            acting_user=admin, process=process, step_id=steps[4].id, offset=-1, steps=steps
+        )
+    assert [(p.index, p.field) for p in refused.value.problems] == [(5, "minutes")]
+    with pytest.raises(services.StepsRefused) as refused:
+        services.delete_step(acting_user=admin, process=process, step_id=steps[0].id, steps=steps)
+    assert [(p.index, p.field) for p in refused.value.problems] == [(5, "minutes")]
+    assert names(process)[4] == (5, "認定の決裁")  # nothing saved
+    services.delete_step(acting_user=admin, process=process, step_id=steps[0].id)
+    assert [n for _o, n in names(process)][:1] == ["請求書の受付"]
+
+
 def test_quick_entry_adds_every_line_or_none(process):
     staff = client_of("muni-staff-1")
     lines = "認定通知書の発送, 通知, 紙, 3\n\n請求書の保管\t保管\t紙\t１\t職員\t児童手当係\n"
@@ -360,6 +393,113 @@ def test_a_candidate_becomes_a_challenge_once(process):
     assert Challenge.objects.filter(source_step=step).count() == 1
     page = staff.get(url("process", process.pk)).content.decode()
     assert challenge.title in page and "この業務から作った課題" in page
+
+
+def test_rights_come_before_telling_of_the_steps_challenge(process):
+    """Someone who may not make a 課題 of the step learns nothing of the one already made (not
+    even that there is one): the refusal is about their rights."""
+    step = sample_step(process.organization)
+    made = services.make_challenge(acting_user=_user("muni-admin-1"), step=step)
+    for username in ("pref-staff", "executive-1", "muni-admin-2"):
+        with pytest.raises(ServiceError) as refused:
+            services.make_challenge(acting_user=_user(username), step=step)
+        assert not isinstance(refused.value, services.AlreadyMade), username
+        assert str(refused.value) == (
+            "業務プロセスの手順から課題を作れるのは、団体の管理者・職員と、"
+            "業務の部署の原課担当だけです。"
+        )
+    assert list(Challenge.objects.filter(source_step=step)) == [made]
+
+
+def test_the_prefecture_does_not_learn_of_an_unshared_challenge_of_a_step(process):
+    step = sample_step(process.organization)
+    made = services.make_challenge(acting_user=_user("muni-admin-1"), step=step)
+    link = reverse("challenges:challenge", args=[AOBA, made.pk])
+    pref = client_of("pref-staff")
+    for address in (url("process", process.pk), url("process_analysis"), url("processes")):
+        page = pref.get(address).content.decode()
+        assert made.title not in page and link not in page, address
+        assert "この業務から作った課題" not in page and "課題あり" not in page, address
+    api = APIClient()
+    api.force_authenticate(_user("pref-staff"))
+    steps = api.get(f"/api/v1/processes/{process.pk}/").json()["steps"]
+    assert [s["challenge"] for s in steps] == [None] * 5
+    challenge_services.share(acting_user=_user("muni-admin-1"), challenge=made)
+    page = pref.get(url("process", process.pk)).content.decode()
+    assert made.title in page and link in page
+    steps = api.get(f"/api/v1/processes/{process.pk}/").json()["steps"]
+    assert [s["challenge"] for s in steps if s["challenge"]] == [made.pk]
+
+
+def test_a_challenge_is_named_only_to_who_may_see_it(process, monkeypatch):
+    """Should someone ever change a process without seeing its 課題 (a 課題 is member_private),
+    the refusals and "already made" tell that a 課題 exists, never its title or address."""
+    step = sample_step(process.organization)
+    made = services.make_challenge(acting_user=_user("muni-admin-1"), step=step)
+    real = access.can
+
+    def blind(user, action, obj):  # everything as before, but no 課題 can be seen
+        if action == "view" and isinstance(obj, Challenge):
+            return False
+        return real(user, action, obj)
+
+    monkeypatch.setattr(access, "can", blind)
+    admin = client_of("muni-admin-1")
+    response = admin.post(url("process_step_challenge", process.pk, step.pk))
+    assert response["Location"] == url("process", process.pk) + "#candidates"
+    page = admin.get(response["Location"]).content.decode()
+    assert "この手順はすでに課題になっています。" in page
+    with pytest.raises(ServiceError) as refused:
+        services.delete_process(acting_user=_user("muni-admin-1"), process=process)
+    assert str(refused.value) == (
+        "この業務プロセスの手順から課題が作られているため、削除できません。"
+        "業務が変わったときは、手順を書き直してください。"
+    )
+    assert made.title not in str(refused.value)
+
+
+@pytest.mark.skipif(
+    not connection.features.has_select_for_update,
+    reason="SQLite runs one write transaction at a time (IMMEDIATE): no row to lock",
+)
+def test_the_step_is_locked_before_it_is_checked(process):
+    """Two quick clicks: the second waits for the first's 課題, then finds it (PostgreSQL)."""
+    with CaptureQueriesContext(connection) as captured:
+        services.make_challenge(
+            acting_user=_user("muni-admin-1"), step=sample_step(process.organization)
+        )
+    statements = [q["sql"] for q in captured]
+    locked = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
+    checked = next(i for i, sql in enumerate(statements) if "challenges_challenge" in sql)
+    assert "challenges_processstep" in statements[locked] and locked < checked
+
+
+def test_hours_are_rounded_half_up_everywhere(org_coded):
+    """15 分 × 1件 = 0.25 時間: 0.3 on the pages, in the API, Excel, the chart and the 課題's
+    text alike (a half rounded to even would be 0.2)."""
+    quarter = make_process(
+        org_coded(AOBA),
+        name="証明書の郵送請求",
+        steps=[("請求書の転記", "transcribe", "paper", "15", "staff")],
+        annual_volume=1,
+    )
+    admin = client_of("muni-admin-1")
+    page = admin.get(url("process", quarter.pk)).content.decode()
+    assert '<strong class="process-figure">0.3</strong>' in page
+    api = APIClient()
+    api.force_authenticate(_user("muni-admin-1"))
+    figures = api.get(f"/api/v1/processes/{quarter.pk}/").json()["figures"]
+    assert figures["staff_hours_year"] == "0.3"
+    analysis = admin.get(url("process_analysis")).content.decode()
+    chart = re.search(r'id="process-chart-data" type="application/json">(.*?)</script>', analysis)
+    assert json.loads(chart.group(1))["types"] == {"labels": ["転記"], "hours": [0.3]}
+    csv = admin.get(url("process_excel", quarter.pk) + "?format=csv").content.decode("utf-8-sig")
+    assert "1,請求書の転記,転記,紙,15.0,職員,,0.3," in csv
+    book = load_workbook(io.BytesIO(admin.get(url("process_analysis_excel")).content))
+    assert 0.3 in [c.value for row in book["業務の一覧"].iter_rows() for c in row]
+    step = quarter.steps.get()
+    made = services.make_challenge(acting_user=_user("muni-admin-1"), step=step)
+    assert "年間0.3時間(15.0分 × 1件)" in made.description
 
 
 def test_department_staff_make_challenges_of_their_department(process):
@@ -407,6 +547,28 @@ def test_the_prefecture_compares_its_municipalities(compared):
     # 決裁: 電子 in わかば町, paper in the others (受付 is 対面 or 電子: no paper to replace)
     assert "わかば町は電子で行い、あおば市、さくら台市は紙で行っています" in html
     assert html.count('<span class="status status--ok">電子の先行例あり</span>') == 1
+    assert "転入届(3団体)" in html
+
+
+def test_a_municipality_with_two_processes_of_the_name_counts_once(compared, org_coded):
+    """あおば市 also wrote down 転入届 by post (受付 on paper, 決裁 電子): four columns, three
+    municipalities. 受付 is in all three; 本人確認 in two of three (most); 決裁 is 電子 in
+    わかば町 and in あおば市's second process, so only さくら台市 does it on paper only."""
+    make_process(
+        org_coded(AOBA),
+        name="転入届(郵送)",
+        common_name="転入届",
+        steps=[
+            ("届出書の受付", "receive", "paper", "3", "staff"),
+            ("係長の決裁", "approve", "digital", "1", "staff"),
+        ],
+        annual_volume=20,
+    )
+    html = client_of("pref-admin").get(url("process_compare", lgcode="990001")).content.decode()
+    assert html.count('href="/o/992011/challenges/processes/') == 2  # two columns
+    assert "比べた3団体すべてにある手順です" in html and "4団体" not in html
+    assert "3団体のうち2団体にある手順です" in html  # 本人確認
+    assert "あおば市、わかば町は電子で行い、さくら台市は紙で行っています" in html
     assert "転入届(3団体)" in html
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from chiikidx.challenges import services, triage
+from chiikidx.challenges import priority, services, triage
 from chiikidx.challenges.models import Challenge
 from chiikidx.core.models import AuditEntry
 from chiikidx.plans.choices import PlanStatus
@@ -57,7 +57,7 @@ def test_map_points_keep_their_quadrant_and_sort_by_priority():
     assert (by[quick].x, by[quick].y) == (1, 5)  # the first of a spot stays on it
     assert (by[twin].x, by[twin].y) != (1, 5)
     assert abs(by[twin].x - 1) <= 0.33 and abs(by[twin].y - 5) <= 0.33
-    keys = {p.challenge.title: triage.QUADRANT_SLUGS[p.quadrant] for p in points}
+    keys = {p.challenge.title: priority.QUADRANT_SLUGS[p.quadrant] for p in points}
     assert keys == {
         "すぐやる課題": "quick",
         "同じ点の課題": "quick",
@@ -114,6 +114,31 @@ def test_the_page_draws_the_points_and_lists_them_by_quadrant():
     assert f"map-row-{quick.pk}" not in page
 
 
+def test_the_chart_takes_its_words_from_the_page_and_filters_like_the_list():
+    """map.js writes no Japanese of its own; a 分野 removed from the list still filters, as on
+    the list page."""
+    org = aoba()
+    old = scored(org, "窓口の課題", field="窓口", dept=None)
+    scored(org, "防災の課題", field="防災")
+    services.save_settings(acting_user=admin_of(org), organization=org, fields=["防災"])
+    client = client_of("muni-admin-1")
+    chart = _chart(client.get(url("map")).content.decode())
+    assert chart["labels"] == {
+        "x": "難易度(左ほど易しい)",
+        "y": "裨益性(上ほど効果が大きい)",
+        "benefit": "裨益性",
+        "difficulty": "難易度",
+        "urgency": "緊急性",
+        "priority": "優先度",
+    }
+    assert [p["department"] for p in chart["points"] if p["id"] == old.pk] == ["部署なし"]
+    page = client.get(url("map"), {"field": "窓口"}).content.decode()
+    assert [p["title"] for p in _chart(page)["points"]] == ["窓口の課題"]
+    assert '<option value="窓口" selected>窓口</option>' in page
+    listed = client.get(url("home"), {"field": "窓口"}).content.decode()
+    assert "窓口の課題" in listed and "防災の課題" not in listed
+
+
 def test_the_page_has_a_pinned_query_count(django_assert_num_queries):
     org = aoba()
     make_plan(org, measures=1)
@@ -121,12 +146,13 @@ def test_the_page_has_a_pinned_query_count(django_assert_num_queries):
         scored(org, f"課題{i}")
     client = client_of("muni-admin-1")
     # session, user, the organization, memberships, wards, the settings, the departments, the
-    # challenges (with departments and measures), the plans to choose from, the demo flag
-    with django_assert_num_queries(10):
+    # 分野 in use, the challenges (with departments and measures), the plans to choose from,
+    # the demo flag
+    with django_assert_num_queries(11):
         client.get(url("map"))
     for i in range(12):
         scored(org, f"追加{i}", b=1 + i % 5, d=1 + i % 4, dept=[None, "総務課"][i % 2])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         page = client.get(url("map")).content.decode()
     assert len(_chart(page)["points"]) == 15
 
@@ -212,6 +238,19 @@ def test_nothing_is_made_when_any_challenge_cannot_be_and_each_one_is_reported(p
     assert Challenge.objects.get(pk=fine.pk).status == "candidate"
     # the selection is kept for the next try
     assert f'value="{fine.pk}" id="pick-{fine.pk}" checked' in page
+
+
+def test_a_plan_without_policies_gets_one_for_candidates_from_challenges():
+    from chiikidx.plans import services as plan_services
+
+    org = aoba()
+    plan = plan_services.create_plan(
+        acting_user=admin_of(org), organization=org, title="新しい計画", start_fy=2025, end_fy=2028
+    )
+    first, second = scored(org, "一つ目"), scored(org, "二つ目")
+    assert _make(client_of("muni-admin-1"), [first, second], plan).status_code == 302
+    assert list(plan.policies.values_list("title", flat=True)) == ["課題からの候補"]
+    assert {m.policy.title for m in plan.measures.all()} == {"課題からの候補"}
 
 
 def test_a_plan_that_takes_no_candidates_is_refused(plan):

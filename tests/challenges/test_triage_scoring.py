@@ -49,6 +49,32 @@ def test_the_page_shows_the_legend_the_formula_and_labelled_inputs():
     assert f'data-save-url="/o/992011/challenges/scoring/{challenge.pk}/"' in page
 
 
+def test_the_scripts_words_come_translated_from_the_page():
+    """scoring.js and map.js hold no Japanese of their own (comments aside): the page gives it
+    through gettext."""
+    import re
+    from pathlib import Path
+
+    import chiikidx.challenges
+
+    static = Path(chiikidx.challenges.__file__).parent / "static" / "challenges"
+    japanese = re.compile(r"[\u3040-\u30fa\u30fc-\u30ff\u4e00-\u9fff]")  # "・" may stay
+    for name in ("scoring.js", "map.js"):
+        code = [line.split("//")[0] for line in (static / name).read_text().splitlines()]
+        assert not [line for line in code if japanese.search(line)], name
+    scored()
+    page = client_of("muni-admin-1").get(url("scoring")).content.decode()
+    for text in (
+        'data-text-saved="保存しました"',
+        'data-text-saving="保存しています…"',
+        'data-text-hint="1〜5の数字で入力してください(空欄は未採点)。"',
+        'data-text-failed="保存できませんでした。通信を確かめて、もう一度入力してください。"',
+        'data-text-unscored="未評価"',
+        'data-text-live="変えた行はその場で保存されます。このボタンは表全体をまとめて保存します。"',
+    ):
+        assert text in page
+
+
 def test_filters_by_field_department_status_and_unscored():
     org = aoba()
     welfare = scored(org, "福祉の課題", field="福祉", dept="福祉課")
@@ -67,6 +93,10 @@ def test_filters_by_field_department_status_and_unscored():
     assert titles(status="adopted") == {"総務の課題"}
     assert titles(unscored="1") == {"採点前の課題"}
     assert titles(field="ない分野", status="nonsense") == titles()  # unknown values: no filter
+    # a 分野 removed from the organization's list still filters, as on the list page
+    services.save_settings(acting_user=_admin(), organization=org, fields=["内部事務"])
+    assert titles(field="福祉") == {"福祉の課題", "採点前の課題"}
+    assert titles(scope="self", unscored="1") == {"採点前の課題"}  # the list's filters too
 
 
 def _admin():
@@ -89,15 +119,16 @@ def test_the_page_has_a_pinned_query_count(django_assert_num_queries):
     few = (_count(admin, url("scoring")), _count(staff, url("scoring")))
     for i in range(12):
         scored(org, f"追加の課題{i}", dept=["福祉課", "総務課", None][i % 3])
-    # session, user, the organization, memberships, wards, the settings, the departments of the
-    # filter, the count and the page of challenges (with their departments), the demo flag
+    # session, user, the organization, memberships, wards, the settings, the departments and the
+    # 分野 in use of the filter, the count and the page of challenges (with their departments),
+    # the demo flag
     with django_assert_num_queries(few[0]):
         page = admin.get(url("scoring"))
     assert page.content.decode().count('class="score-input"') == 14 * 3
     with django_assert_num_queries(few[1]):
         page = staff.get(url("scoring"))
     assert page.content.decode().count('name="row"') == 2 + 4  # 福祉課's rows only
-    assert few == (10, 10)
+    assert few == (11, 11)
 
 
 # --- one row (scoring.js) ---------------------------------------------------------------------

@@ -20,7 +20,6 @@ from chiikidx.core.services import ServiceError
 
 from . import priority, queries, services
 from .choices import ChallengeStatus, Scope, SourceKind, Timing
-from .forms import HAND_SOURCES
 from .models import Challenge
 
 ERROR = inline_serializer("ChallengeError", {"detail": serializers.CharField()})
@@ -114,7 +113,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
         return priority.quadrant(obj.benefit, obj.difficulty)
 
     def get_quadrant_key(self, obj) -> str:
-        return queries.quadrant_key(obj.benefit, obj.difficulty)
+        return priority.quadrant_slug(obj.benefit, obj.difficulty)
 
     def get_next_statuses(self, obj) -> list[str]:
         return [str(s) for s in services.next_statuses(obj)]
@@ -130,19 +129,31 @@ class ChallengeWriteSerializer(serializers.Serializer):
     organization_code = serializers.CharField(required=False, help_text="団体コード(登録時)")
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    field = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    field = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="分野。団体の「課題の設定」の一覧から(変更時は今の分野もそのまま送れます)",
+    )
     department = serializers.IntegerField(
         required=False, allow_null=True, help_text="部署のID(原課担当は自分の部署)"
     )
     affected = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    affected_count = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    affected_count = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=services.AFFECTED_COUNT_MAX
+    )
     benefit = _score()
     difficulty = _score()
     urgency = _score()
     scope = serializers.ChoiceField(Scope.choices, required=False)
     timing = serializers.ChoiceField(Timing.choices, required=False)
     source_kind = serializers.ChoiceField(
-        [(k, SourceKind(k).label) for k in HAND_SOURCES], required=False
+        SourceKind.choices,
+        required=False,
+        help_text=(
+            "staff・assessment・other。dialogue・opinion・process は、記録・意見・手順から"
+            "作った課題で今の値をそのまま送るときだけ使えます"
+        ),
     )
     source_note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
@@ -311,7 +322,13 @@ class ChallengeViewSet(viewsets.ModelViewSet):
     @extend_schema(
         request=inline_serializer(
             "ChallengeEscalation",
-            {"note": serializers.CharField(required=False, help_text="県・広域に求めること")},
+            {
+                "note": serializers.CharField(
+                    required=False,
+                    allow_blank=True,
+                    help_text="県・広域に求めること(送ると置き換え、空で消します。送らなければそのまま)",
+                )
+            },
         ),
         responses={200: ChallengeSerializer, 400: ERROR},
     )
@@ -319,7 +336,8 @@ class ChallengeViewSet(viewsets.ModelViewSet):
     def escalate(self, request, pk=None):
         """県・広域で対応する課題として県に上げます(県と共有され、対応主体は県・広域)。"""
         challenge = self.get_object()
-        note = str(_data(request).get("note", ""))[:2000]
+        data = _data(request)
+        note = str(data["note"]) if "note" in data else None
         return self._run(
             challenge,
             lambda: services.escalate(acting_user=request.user, challenge=challenge, note=note),
@@ -328,7 +346,8 @@ class ChallengeViewSet(viewsets.ModelViewSet):
     @extend_schema(request=None, responses={200: ChallengeSerializer, 400: ERROR})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        """県・広域に上げるのをやめます(県との共有は続きます)。"""
+        """県・広域に上げるのをやめます。県との共有は続き、対応主体は「県・広域で対応」のまま
+        です。県・広域に求めることは消えます(変更の履歴に残ります)。"""
         challenge = self.get_object()
         return self._run(
             challenge,

@@ -55,7 +55,10 @@ class ChallengeStatus(models.TextChoices):
     DEFERRED = "deferred", _("見送り")
 
 
-# Allowed moves; 解決 and 見送り need a reason, and 施策化 happens by linking a plan measure.
+# Allowed moves; 解決 and 見送り need a reason. 施策化 is reached first by making a plan measure
+# (採択 → 施策化); a challenge linked to its measure moves only among 施策化, 解決 and 見送り
+# (back to 施策化 from 解決・見送り), one without a measure never to 施策化 by hand
+# (services.next_statuses applies both rules).
 STATUS_FLOW = {
     ChallengeStatus.CANDIDATE: (ChallengeStatus.ADOPTED, ChallengeStatus.DEFERRED),
     ChallengeStatus.ADOPTED: (
@@ -65,8 +68,12 @@ STATUS_FLOW = {
         ChallengeStatus.CANDIDATE,
     ),
     ChallengeStatus.MEASURED: (ChallengeStatus.RESOLVED, ChallengeStatus.DEFERRED),
-    ChallengeStatus.RESOLVED: (ChallengeStatus.ADOPTED,),
-    ChallengeStatus.DEFERRED: (ChallengeStatus.CANDIDATE, ChallengeStatus.ADOPTED),
+    ChallengeStatus.RESOLVED: (ChallengeStatus.MEASURED, ChallengeStatus.ADOPTED),
+    ChallengeStatus.DEFERRED: (
+        ChallengeStatus.MEASURED,
+        ChallengeStatus.CANDIDATE,
+        ChallengeStatus.ADOPTED,
+    ),
 }
 REASON_REQUIRED = (ChallengeStatus.RESOLVED, ChallengeStatus.DEFERRED)
 

@@ -2,11 +2,13 @@
 
 A row with an ID updates that challenge of the organization; a row without one registers a new
 challenge. Every row is checked first (部署名 and 分野 from the organization's lists, scores
-1–5, labels from the lists, a title, status moves the status flow allows, the right to change
-that challenge); if any row is wrong nothing is saved and every problem is reported with its
-row, column, value and reason. A column missing from the file leaves that field as it is, and
-an exported workbook imported unchanged changes nothing (no audit entries). Every write goes
-through `services`, so it is checked and audited like a change on the page.
+1–5, labels from the lists, a title and texts that fit their columns, 影響を受ける人数 in range, a
+source chosen by hand, status moves the status flow allows, the right to change that
+challenge), with the rules and messages of `services`; if any row is wrong nothing is saved and
+every problem is reported with its row, column, value and reason. A column missing from the
+file leaves that field as it is, and an exported workbook imported unchanged changes nothing
+(no audit entries). Every write goes through `services`, so it is checked and audited like a
+change on the page.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from chiikidx.core.japanese import wareki
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.queries import departments_for
 
-from . import priority, services, triage
+from . import priority, queries, services, triage
 from .choices import REASON_REQUIRED, ChallengeStatus, Scope, SourceKind, Timing
 from .models import Challenge
 
@@ -46,6 +48,8 @@ SCORE = tabular.integer(min=1, max=5)
 SCOPE = _choice(Scope)
 TIMING = _choice(Timing)
 STATUS = _choice(ChallengeStatus)
+# Every kind is read (an exported challenge made from a record keeps its 対話の記録); which ones a
+# row may set is services.source_problem's rule.
 SOURCE = _choice(SourceKind)
 
 COLUMNS = [
@@ -58,7 +62,7 @@ COLUMNS = [
     tabular.Column(
         "affected_count",
         "影響を受ける人数",
-        tabular.integer(min=0),
+        tabular.integer(min=0, max=services.AFFECTED_COUNT_MAX),
         aliases=("影響を受ける人数(概数)",),
     ),
     tabular.Column("benefit", "裨益性", SCORE),
@@ -77,6 +81,7 @@ INFO_COLUMNS = [
     tabular.Column("quadrant", "区分(参照のみ)"),
     tabular.Column("measure", "施策(参照のみ)"),
 ]
+LABELS = {column.key: column.label for column in COLUMNS}
 TEXT_FIELDS = ("title", "description", "affected")
 PLAIN_FIELDS = ("affected_count", "benefit", "difficulty", "urgency", "scope", "timing")
 PLAIN_FIELDS += ("source_kind",)
@@ -182,13 +187,19 @@ def _lists_sheet(sheet, organization, settings, challenges) -> dict[str, str]:
     """One column per list; returns column key → the range a dropdown reads."""
     departments = [d.name for d in departments_for(organization)]
     lists = {
-        "field": (_("分野の一覧"), triage.field_choices(settings.fields, challenges)),
+        "field": (
+            _("分野の一覧"),
+            queries.field_choices(settings.fields, (c.field for c in challenges)),
+        ),
         "department": (_("部署名の一覧"), departments),
         "scope": (_("対応主体の一覧"), [str(label) for label in Scope.labels]),
         "timing": (_("着手時期の一覧"), [str(label) for label in Timing.labels]),
         "status": (_("状態の一覧"), [str(label) for label in ChallengeStatus.labels]),
         "shared": (_("共有の一覧"), [_("はい"), _("いいえ")]),
-        "source_kind": (_("出どころの一覧"), [str(label) for label in SourceKind.labels]),
+        "source_kind": (
+            _("出どころの一覧"),
+            [str(SourceKind(kind).label) for kind in services.HAND_SOURCES],
+        ),
     }
     ranges = {}
     for c, (key, (heading, values)) in enumerate(lists.items(), start=1):
@@ -216,7 +227,7 @@ def _validations(sheet, lists: dict[str, str], last: int) -> None:
     score.error = _("1から5の整数で入力してください。")
     score.errorTitle = _("点数は1〜5です")
     score.showErrorMessage = True
-    for key in triage.SCORE_NAMES:
+    for key in services.SCORE_FIELDS:
         score.add(f"{letters[key]}{first}:{letters[key]}{last}")
     sheet.add_data_validation(score)
 
@@ -252,23 +263,29 @@ def _instructions(sheet, settings) -> None:
         _(
             "5. 状態は 候補 → 採択 → 施策化 → 解決・見送り の順に進みます。変えられるのは、"
             "その状態から進める状態だけです。「施策化」は優先度マップから計画の施策を作ると"
-            "自動で付きます。「解決」「見送り」にするときは理由を書きます。"
+            "自動で付きます。施策になった課題は「施策化」「解決」「見送り」の間で変えます。"
+            "「解決」「見送り」にするときは理由を書きます。"
         ),
         _("6. 共有を「はい」にすると、県(DX推進課・リエゾン)もその課題を見られます。"),
         _(
-            "7. 「優先度」「区分」「施策」の列(灰色)は参照用で、取り込みません。"
+            "7. 出どころは「職員の気づき」「アセスメント」「その他」から選びます。"
+            "「対話の記録」「住民の意見」「業務プロセス」は、そのページから作った課題に付き、"
+            "変えずに残せます。課題は200文字、影響を受ける人は200文字までです。"
+        ),
+        _(
+            "8. 「優先度」「区分」「施策」の列(灰色)は参照用で、取り込みません。"
             "優先度の計算式: %(formula)s"
         )
         % {"formula": priority.formula_text(settings.weights)},
         _(
-            "8. 取り込むと、先にすべての行を確かめます。誤りが1つでもあれば何も保存せず、"
+            "9. 取り込むと、先にすべての行を確かめます。誤りが1つでもあれば何も保存せず、"
             "誤りのある行・列・値・理由をすべて表示します。"
         ),
         _(
-            "9. CSV(UTF-8 または Shift_JIS)で、同じ見出しの列を並べても取り込めます。"
+            "10. CSV(UTF-8 または Shift_JIS)で、同じ見出しの列を並べても取り込めます。"
             "ない列の項目は変わりません。"
         ),
-        _("10. 原課担当は自分の部署の課題だけを登録・変更できます。"),
+        _("11. 原課担当は自分の部署の課題だけを登録・変更できます。"),
     ]
     for row, line in enumerate(lines, start=1):
         sheet.cell(row=row, column=1, value=line)
@@ -408,10 +425,27 @@ class _Context:
         for name in TEXT_FIELDS:
             if name in present:
                 values[name] = row.get(name) or ""
+                self._check_length(name, values[name], challenge, fail)
         for name in PLAIN_FIELDS:
             if name in present and not (row.get(name) is None and name in KEEP_WHEN_BLANK):
                 values[name] = row.get(name)
+        if "source_kind" in values:
+            self._check_source(values["source_kind"], challenge, fail)
         return values
+
+    def _check_length(self, name: str, value: str, challenge, fail) -> None:
+        """Too long for its column (PostgreSQL would refuse the row, SQLite keep it): reported,
+        never cut. A value unchanged on the challenge passes."""
+        if challenge is not None and _fold(getattr(challenge, name)) == _fold(value):
+            return
+        problem = services.value_problem(name, value)
+        if problem:
+            fail(LABELS[name], _shorten(value), problem)
+
+    def _check_source(self, kind: str, challenge, fail) -> None:
+        problem = services.source_problem(kind, challenge)
+        if problem:
+            fail(LABELS["source_kind"], SourceKind(kind).label, problem)
 
     def _department(self, name, challenge, fail):
         if not name:
@@ -437,16 +471,7 @@ class _Context:
         if found is None and challenge is not None and _fold(challenge.field) == _fold(name):
             return challenge.field  # no longer in the list, but unchanged: keep it
         if found is None:
-            allowed = "、".join(self.fields.values())
-            fail(
-                "分野",
-                name,
-                _(
-                    "分野の一覧にない分野です。次のいずれかを書いてください"
-                    "(一覧は団体の「課題の設定」で変えられます): %(allowed)s"
-                )
-                % {"allowed": allowed},
-            )
+            fail("分野", name, services.field_problem(list(self.fields.values()), name))
         return found or ""
 
     def _new(self, row: dict, values: dict, fail) -> Planned:
@@ -463,7 +488,7 @@ class _Context:
         step = Planned(row["_row"], None, values)
         status = row.get("status")
         if status and status != ChallengeStatus.CANDIDATE:
-            self._check_move(ChallengeStatus.CANDIDATE, status, row, fail)
+            self._check_move(Challenge(status=ChallengeStatus.CANDIDATE), status, row, fail)
             step.status, step.reason = status, row.get("status_reason") or ""
         elif row.get("status_reason"):
             fail(
@@ -479,7 +504,7 @@ class _Context:
         status = row.get("status") if "status" in present else None
         reason = (row.get("status_reason") or "") if "status_reason" in present else None
         if status is not None and status != challenge.status:
-            self._check_move(challenge.status, status, row, fail)
+            self._check_move(challenge, status, row, fail)
             step.status = status
             step.reason = reason if reason is not None else ""
         elif reason is not None and _fold(reason) != _fold(challenge.status_reason):
@@ -507,24 +532,13 @@ class _Context:
             self._check_rights(challenge, step, fail)
         return step
 
-    def _check_move(self, current: str, status: str, row: dict, fail) -> None:
+    def _check_move(self, challenge: Challenge, status: str, row: dict, fail) -> None:
+        """The move the status flow allows from where the challenge is (with or without its
+        plan measure), as services.set_status decides."""
         label = ChallengeStatus(status).label
-        if status == ChallengeStatus.MEASURED:
-            fail(
-                "状態",
-                label,
-                _("「施策化」は、優先度マップで課題を選んで計画の施策を作ると付きます。"),
-            )
-            return
-        allowed = services.next_statuses(Challenge(status=current))
-        if status not in allowed:
-            names = "、".join(str(ChallengeStatus(s).label) for s in allowed) or _("なし")
-            fail(
-                "状態",
-                label,
-                _("「%(from)s」からは「%(to)s」に変えられません。変えられるのは: %(allowed)s")
-                % {"from": ChallengeStatus(current).label, "to": label, "allowed": names},
-            )
+        problem = services.status_problem(challenge, status)
+        if problem:
+            fail("状態", label, problem)
         elif status in REASON_REQUIRED and not row.get("status_reason"):
             fail(
                 "理由",
@@ -552,6 +566,11 @@ class _Context:
                 department.name if department else "",
                 _("原課担当は、課題を自分の部署の外へ移せません。部署名を元に戻してください。"),
             )
+
+
+def _shorten(value: str) -> str:
+    """A long text as the problem table shows it (its start; the reason gives its length)."""
+    return value if len(value) <= 30 else value[:29] + "…"
 
 
 def _changed(challenge: Challenge, values: dict) -> dict:

@@ -12,6 +12,7 @@ from chiikidx.core import access
 from chiikidx.core.models import Department
 from chiikidx.plans.queries import candidate_plans, departments_for
 
+from . import services
 from .choices import (
     REASON_REQUIRED,
     SCORE_DESCRIPTORS,
@@ -22,9 +23,6 @@ from .choices import (
     Timing,
 )
 
-# Sources a person picks by hand; dialogue records, opinions and process steps link themselves
-# when a challenge is made from them.
-HAND_SOURCES = (SourceKind.STAFF, SourceKind.ASSESSMENT, SourceKind.OTHER)
 SCORE_HELP = {
     Axis.BENEFIT: _("どれだけ多くの人・業務に、どれだけ効果があるか。"),
     Axis.DIFFICULTY: _("実現にかかる手間・費用・調整。数字が大きいほど難しい。"),
@@ -71,7 +69,10 @@ class ChallengeForm(forms.Form):
         help_text=_("例: 子育て世帯、窓口職員、高齢の住民"),
     )
     affected_count = forms.IntegerField(
-        label=_("影響を受ける人数(概数)"), min_value=0, required=False
+        label=_("影響を受ける人数(概数)"),
+        min_value=0,
+        max_value=services.AFFECTED_COUNT_MAX,
+        required=False,
     )
     benefit = forms.TypedChoiceField(
         label=_("裨益性"),
@@ -122,8 +123,6 @@ class ChallengeForm(forms.Form):
         help_text=_("例: 令和7年度 地域DX推進体制診断の結果、窓口担当者の会議"),
     )
 
-    SCORE_NAMES = ("benefit", "difficulty", "urgency")
-
     def __init__(self, *args, user, organization, fields_list, challenge=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.challenge = challenge
@@ -137,10 +136,8 @@ class ChallengeForm(forms.Form):
             (f, f) for f in fields_list
         ]
         departments = departments_allowed(user, organization)
-        if challenge and challenge.department_id:
-            departments = departments | departments_for(organization).filter(
-                pk=challenge.department_id
-            )
+        if challenge and challenge.department_id:  # stays a choice, even archived since
+            departments = departments | Department.objects.filter(pk=challenge.department_id)
         self.fields["department"].queryset = departments
         self.fields["department"].empty_label = gettext("選んでください")
         if not access.can(user, "change", organization):
@@ -151,20 +148,20 @@ class ChallengeForm(forms.Form):
         self._source_choices(challenge)
 
     def _source_choices(self, challenge) -> None:
-        kinds = list(HAND_SOURCES)
+        kinds = list(services.HAND_SOURCES)
         if challenge and challenge.source_kind not in kinds:
             kinds.insert(0, challenge.source_kind)  # linked by its record: kept as it is
         self.fields["source_kind"].choices = [(k, SourceKind(k).label) for k in kinds]
         self.fields["source_kind"].initial = SourceKind.STAFF
 
     def score_fields(self):
-        return [self[name] for name in self.SCORE_NAMES]
+        return [self[name] for name in services.SCORE_FIELDS]
 
     def clean_source_kind(self):
         value = self.cleaned_data["source_kind"] or SourceKind.STAFF
-        kept = self.challenge.source_kind if self.challenge else None
-        if value not in HAND_SOURCES and value != kept:
-            raise ValidationError(gettext("出どころを選び直してください。"))
+        problem = services.source_problem(value, self.challenge)
+        if problem:
+            raise ValidationError(problem)
         return value
 
     def values(self) -> dict:
@@ -208,7 +205,7 @@ class EscalateForm(forms.Form):
     note = forms.CharField(
         label=_("県・広域に求めること"),
         required=False,
-        max_length=2000,
+        max_length=services.ESCALATION_NOTE_LIMIT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("例: 県内共同で電子申請の様式をそろえたい。他の市町村の状況も知りたい"),
     )

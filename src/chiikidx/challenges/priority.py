@@ -61,17 +61,38 @@ def formula_text(weights: tuple[int, int, int]) -> str:
     ).format(b=w_benefit, e=w_ease, u=w_urgency, t=w_benefit + w_ease + w_urgency)
 
 
-# Quadrants of the priority map: 難易度 (x) × 裨益性 (y), split at the middle point 3.
+# Quadrants of the priority map: 難易度 (x) × 裨益性 (y), split at the middle point 3, keyed by
+# (hard, high benefit); in reading order, what to do first comes first.
 QUADRANTS = {
     (False, True): gettext_lazy("すぐやる(効果大・易しい)"),
     (True, True): gettext_lazy("戦略的に取り組む(効果大・難しい)"),
     (False, False): gettext_lazy("ついでにやる(効果小・易しい)"),
     (True, False): gettext_lazy("再検討(効果小・難しい)"),
 }
+# Their names in CSS classes, map.js and the API (quadrant_key).
+QUADRANT_SLUGS = {
+    (False, True): "quick",
+    (True, True): "strategic",
+    (False, False): "filler",
+    (True, False): "reconsider",
+}
+
+
+def quadrant_key(benefit, difficulty) -> tuple[bool, bool] | None:
+    """(hard, high benefit), None while unscored; a point on the middle line (3) counts as the
+    easier and higher side. The one place the split is decided."""
+    if benefit is None or difficulty is None:
+        return None
+    return (difficulty > 3, benefit >= 3)
 
 
 def quadrant(benefit, difficulty) -> str:
-    """The map's quadrant label; a point on the middle line (3) counts as the easier/higher side."""
-    if benefit is None or difficulty is None:
-        return ""
-    return str(QUADRANTS[(difficulty > 3, benefit >= 3)])
+    """The map's quadrant label ("" while unscored)."""
+    key = quadrant_key(benefit, difficulty)
+    return str(QUADRANTS[key]) if key else ""
+
+
+def quadrant_slug(benefit, difficulty) -> str:
+    """The quadrant's name in CSS classes and the API ("" while unscored)."""
+    key = quadrant_key(benefit, difficulty)
+    return QUADRANT_SLUGS[key] if key else ""

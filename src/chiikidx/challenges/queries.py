@@ -5,6 +5,7 @@ members a challenge is visible only once it is shared (core.access, `member_priv
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 
 from django.db.models import Count, F, Q, QuerySet
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from chiikidx.core import access
 from chiikidx.core.panels import Panel
+from chiikidx.core.requests import int_or_none
 
 from . import priority
 from .choices import SCORE_DESCRIPTORS, Axis, ChallengeStatus, Scope, Timing
@@ -49,17 +51,14 @@ STATUS_STYLES = {
     ChallengeStatus.RESOLVED: "ok",
     ChallengeStatus.DEFERRED: "draft",
 }
-QUADRANT_KEYS = {
-    (False, True): "quick",
-    (True, True): "strategic",
-    (False, False): "filler",
-    (True, False): "reconsider",
-}
+UNSCORED = Q(benefit__isnull=True) | Q(difficulty__isnull=True) | Q(urgency__isnull=True)
 
 
 @dataclass(frozen=True)
 class Filters:
-    """The list's filters, each already checked against what the organization offers."""
+    """The filters of the list, the scoring table and the map (each page shows the ones it
+    needs), each checked against what the organization offers: an unknown value filters
+    nothing."""
 
     field: str = ""
     department: int | None = None
@@ -68,9 +67,36 @@ class Filters:
     timing: str = ""
     sharing: str = ""
     q: str = ""
+    unscored: bool = False
 
-    def any(self) -> bool:
+    @classmethod
+    def from_query(cls, query: Mapping, *, fields: list[str], departments) -> Filters:
+        """From the page's query string; `fields` is what `used_fields` offers and
+        `departments` the organization's."""
+        department = int_or_none(query.get("department"))
+        return cls(
+            field=one_of(query.get("field"), fields),
+            department=department if any(d.pk == department for d in departments) else None,
+            status=one_of(query.get("status"), ChallengeStatus.values),
+            scope=one_of(query.get("scope"), Scope.values),
+            timing=one_of(query.get("timing"), Timing.values),
+            sharing=one_of(query.get("sharing"), SHARING),
+            q=(query.get("q") or "").strip()[:100],
+            unscored=query.get("unscored") == "1",
+        )
+
+    @property
+    def active(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
+
+    def as_query(self) -> list[tuple[str, str]]:
+        """The filters as query parameters, to keep them across a save."""
+        pairs = [(f.name, getattr(self, f.name)) for f in fields(self)]
+        return [(name, "1" if value is True else str(value)) for name, value in pairs if value]
+
+
+def one_of(value, allowed) -> str:
+    return value if value and value in allowed else ""
 
 
 def visible(user) -> QuerySet:
@@ -103,6 +129,8 @@ def filtered(found: QuerySet, filters: Filters, *, with_status: bool = True) -> 
         found = found.filter(shared_at__isnull=True)
     if filters.q:
         found = found.filter(Q(title__icontains=filters.q) | Q(description__icontains=filters.q))
+    if filters.unscored:
+        found = found.filter(UNSCORED)
     return found
 
 
@@ -118,10 +146,16 @@ def status_counts(found: QuerySet) -> dict[str, int]:
     return counts
 
 
+def field_choices(configured: list[str], used: Iterable[str]) -> list[str]:
+    """The 分野 offered in filters and dropdowns: the organization's list, then any other 分野
+    its challenges still carry (removed from the list since)."""
+    return [*configured, *sorted({f for f in used if f} - set(configured))]
+
+
 def used_fields(found: QuerySet, configured: list[str]) -> list[str]:
-    """The organization's 分野, then any other 分野 its challenges still carry."""
+    """`field_choices` for the challenges of `found` (one query)."""
     used = found.order_by().exclude(field="").values_list("field", flat=True).distinct()
-    return [*configured, *sorted(set(used) - set(configured))]
+    return field_choices(configured, used)
 
 
 def challenge_of(user, organization, challenge_id) -> Challenge:
@@ -136,12 +170,6 @@ def challenge_of(user, organization, challenge_id) -> Challenge:
 # --- what each row and the detail page show -------------------------------------------------
 
 
-def quadrant_key(benefit, difficulty) -> str:
-    if benefit is None or difficulty is None:
-        return ""
-    return QUADRANT_KEYS[(difficulty > 3, benefit >= 3)]
-
-
 def decorate(challenge: Challenge, weights) -> Challenge:
     """Adds what the templates show: the priority, the quadrant and the status style."""
     # The Python score (one decimal place, rounded half up) replaces the SQL annotation,
@@ -150,7 +178,7 @@ def decorate(challenge: Challenge, weights) -> Challenge:
         challenge.benefit, challenge.difficulty, challenge.urgency, weights
     )
     challenge.quadrant = priority.quadrant(challenge.benefit, challenge.difficulty)
-    challenge.quadrant_key = quadrant_key(challenge.benefit, challenge.difficulty)
+    challenge.quadrant_key = priority.quadrant_slug(challenge.benefit, challenge.difficulty)
     challenge.status_style = STATUS_STYLES.get(challenge.status, "neutral")
     return challenge
 
@@ -172,7 +200,8 @@ def scores_of(challenge: Challenge) -> list[dict]:
 
 
 def descriptor_table() -> list[dict]:
-    """Points 5 → 1 with each axis's descriptor (the settings page and the guide)."""
+    """Points 5 → 1 with each axis's descriptor (the settings page and the scoring table's
+    legend)."""
     return [
         {
             "point": point,

@@ -1,6 +1,7 @@
 """Triage of challenges (課題): the bulk scoring table and the priority map.
 
-The reads both pages share (the organization's visible challenges with the filters), the check
+The reads both pages share (the organization's visible challenges; the filters are
+queries.Filters, as on the list), the check
 of one scored row (the page's per-row save and its whole-table form use the same check, so a
 row is accepted or refused alike with or without JavaScript), the points of the map, and
 turning selected challenges into candidate plan measures. Every write goes through
@@ -16,93 +17,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from chiikidx.core import access
-from chiikidx.core.requests import int_or_none
 from chiikidx.core.services import ServiceError
 
 from . import priority, services
-from .choices import ChallengeStatus, Scope, Timing
+from .choices import Axis, Scope, Timing
 from .models import Challenge
 
-SCORE_NAMES = ("benefit", "difficulty", "urgency")
-ROW_NAMES = (*SCORE_NAMES, "scope", "timing")
-SCORE_LABELS = {
-    "benefit": gettext_lazy("裨益性"),
-    "difficulty": gettext_lazy("難易度"),
-    "urgency": gettext_lazy("緊急性"),
-}
-# The map's quadrants in reading order: what to do first comes first.
-QUADRANT_ORDER = ((False, True), (True, True), (False, False), (True, False))
-# The quadrants' names in CSS classes and in map.js (the colours of the map and the tables).
-QUADRANT_SLUGS = {
-    (False, True): "quick",
-    (True, True): "strategic",
-    (False, False): "filler",
-    (True, False): "reconsider",
-}
-# Where each quadrant lies on the map (難易度 x, 裨益性 y), split as priority.quadrant splits.
+ROW_NAMES = (*services.SCORE_FIELDS, "scope", "timing")
+# Where each quadrant lies on the map (難易度 x, 裨益性 y), split as priority.quadrant_key splits.
 QUADRANT_BOXES = {
     (False, True): (0.5, 3.5, 2.5, 5.5),
     (True, True): (3.5, 5.5, 2.5, 5.5),
     (False, False): (0.5, 3.5, 0.5, 2.5),
     (True, False): (3.5, 5.5, 0.5, 2.5),
 }
-UNSCORED = Q(benefit__isnull=True) | Q(difficulty__isnull=True) | Q(urgency__isnull=True)
 # Points that share a spot spread on a small spiral, never further than this from it.
 JITTER_RADIUS = 0.32
 GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 
 
-# --- the organization's challenges, filtered ---------------------------------------------------
-
-
-@dataclass
-class Filters:
-    """分野, department, status and (for the scoring table) only the unscored ones."""
-
-    field: str = ""
-    department_id: int | None = None
-    status: str = ""
-    unscored: bool = False
-
-    @classmethod
-    def from_query(cls, query: Mapping, *, fields, departments) -> Filters:
-        chosen = query.get("field", "")
-        department_id = int_or_none(query.get("department"))
-        status = query.get("status", "")
-        return cls(
-            field=chosen if chosen in fields else "",
-            department_id=department_id
-            if any(d.pk == department_id for d in departments)
-            else None,
-            status=status if status in ChallengeStatus.values else "",
-            unscored=query.get("unscored") == "1",
-        )
-
-    def apply(self, queryset):
-        if self.field:
-            queryset = queryset.filter(field=self.field)
-        if self.department_id:
-            queryset = queryset.filter(department_id=self.department_id)
-        if self.status:
-            queryset = queryset.filter(status=self.status)
-        if self.unscored:
-            queryset = queryset.filter(UNSCORED)
-        return queryset
-
-    @property
-    def active(self) -> bool:
-        return bool(self.field or self.department_id or self.status or self.unscored)
-
-    def as_query(self) -> list[tuple[str, str]]:
-        """The filters as query parameters, to keep them across a save."""
-        pairs = [("field", self.field), ("department", self.department_id or "")]
-        pairs += [("status", self.status), ("unscored", "1" if self.unscored else "")]
-        return [(name, str(value)) for name, value in pairs if value]
+# --- the organization's challenges --------------------------------------------------------------
 
 
 def challenges_of(user, organization):
@@ -121,15 +58,6 @@ def attach_organization(challenges, organization) -> list[Challenge]:
     for challenge in rows:
         challenge.organization = organization
     return rows
-
-
-def field_choices(settings_fields, challenges=()) -> list[str]:
-    """The organization's 分野, then any other 分野 its challenges still carry."""
-    found = list(settings_fields)
-    for challenge in challenges:
-        if challenge.field and challenge.field not in found:
-            found.append(challenge.field)
-    return found
 
 
 def may_write_any(user, organization) -> bool:
@@ -181,7 +109,7 @@ def check_row(user, challenge: Challenge, data: Mapping, prefix: str = "") -> Ro
     """Read the posted values of one row (those absent stay as they are) and check them: scores
     1–5 or blank, a 対応主体 and 着手時期 from the lists, and the right to change the row."""
     check = RowCheck(challenge)
-    for name in SCORE_NAMES:
+    for name in services.SCORE_FIELDS:
         if prefix + name not in data:
             continue
         try:
@@ -190,7 +118,7 @@ def check_row(user, challenge: Challenge, data: Mapping, prefix: str = "") -> Ro
             check.raw[name] = str(data.get(prefix + name))
             check.errors[name] = _(
                 "%(label)sは1から5の数字で入力してください(空欄にすると未採点に戻ります)。"
-            ) % {"label": SCORE_LABELS[name]}
+            ) % {"label": Axis(name).label}
     for name, choices, label in (
         ("scope", Scope, _("対応主体")),
         ("timing", Timing, _("着手時期")),
@@ -257,13 +185,7 @@ class Quadrant:
 
     @property
     def slug(self) -> str:
-        return QUADRANT_SLUGS[self.key]
-
-
-def quadrant_key(challenge: Challenge) -> tuple[bool, bool]:
-    """(hard, high benefit), split as priority.quadrant splits (the middle point 3 counts as
-    easy and high)."""
-    return (challenge.difficulty > 3, challenge.benefit >= 3)
+        return priority.QUADRANT_SLUGS[self.key]
 
 
 def spread(count: int) -> list[tuple[float, float]]:
@@ -294,7 +216,7 @@ def map_points(challenges, weights) -> tuple[list[MapPoint], list[Challenge]]:
                 MapPoint(
                     challenge=challenge,
                     priority=priority_of(challenge, weights),
-                    quadrant=quadrant_key(challenge),
+                    quadrant=priority.quadrant_key(challenge.benefit, challenge.difficulty),
                     x=x + dx,
                     y=y + dy,
                 )
@@ -304,7 +226,7 @@ def map_points(challenges, weights) -> tuple[list[MapPoint], list[Challenge]]:
 
 
 def quadrants(points: list[MapPoint]) -> list[Quadrant]:
-    found = {key: Quadrant(key, str(priority.QUADRANTS[key])) for key in QUADRANT_ORDER}
+    found = {key: Quadrant(key, str(label)) for key, label in priority.QUADRANTS.items()}
     for point in points:
         found[point.quadrant].points.append(point)
     return list(found.values())
@@ -324,7 +246,9 @@ def chart_data(points: list[MapPoint], url_of) -> dict:
                 "urgency": p.challenge.urgency,
                 "priority": float(p.priority),
                 "quadrant": str(priority.QUADRANTS[p.quadrant]),
-                "department": p.challenge.department.name if p.challenge.department else "",
+                "department": (
+                    p.challenge.department.name if p.challenge.department else _("部署なし")
+                ),
                 "url": url_of(p.challenge),
             }
             for p in points
@@ -336,14 +260,16 @@ def chart_data(points: list[MapPoint], url_of) -> dict:
                 "x1": box[1],
                 "y0": box[2],
                 "y1": box[3],
-                "slug": QUADRANT_SLUGS[key],
+                "slug": priority.QUADRANT_SLUGS[key],
             }
             for key, box in QUADRANT_BOXES.items()
         ],
         "labels": {
             "x": str(_("難易度(左ほど易しい)")),
             "y": str(_("裨益性(上ほど効果が大きい)")),
-            "urgency": str(_("緊急性")),
+            "benefit": str(Axis.BENEFIT.label),
+            "difficulty": str(Axis.DIFFICULTY.label),
+            "urgency": str(Axis.URGENCY.label),
             "priority": str(_("優先度")),
         },
     }

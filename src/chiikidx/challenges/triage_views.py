@@ -29,8 +29,8 @@ from chiikidx.core.requests import int_or_none
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.queries import candidate_plans, departments_for
 
-from . import excel, priority, services, triage
-from .choices import SCORE_DESCRIPTORS, Axis, ChallengeStatus, Scope, Timing
+from . import excel, priority, queries, services, triage
+from .choices import ChallengeStatus, Scope, Timing
 from .models import Challenge
 
 PAGE_SIZE = 100
@@ -44,15 +44,18 @@ def _challenge(request, challenge_id) -> Challenge:
     return found
 
 
-def _filters(request, settings, departments) -> triage.Filters:
-    return triage.Filters.from_query(
-        request.GET, fields=settings.fields or [], departments=departments
-    )
+def _filters(request, settings, departments) -> tuple[queries.Filters, list[str]]:
+    """The filters of the query string, checked as on the list page (the same 分野: the
+    organization's list and any other its challenges carry), and the 分野 to offer."""
+    found = triage.challenges_of(request.user, request.org)
+    fields = queries.used_fields(found, settings.fields or [])
+    filters = queries.Filters.from_query(request.GET, fields=fields, departments=departments)
+    return filters, fields
 
 
-def _filter_context(settings, departments, filters) -> dict:
+def _filter_context(fields, settings, departments, filters) -> dict:
     return {
-        "fields": settings.fields,
+        "fields": fields,
         "departments": departments,
         "statuses": ChallengeStatus.choices,
         "filters": filters,
@@ -75,9 +78,9 @@ def scoring(request, lgcode):
     is one form: every row is checked first, and nothing is saved if any row is wrong."""
     settings = services.settings_for(request.org)
     departments = list(departments_for(request.org))
-    filters = _filters(request, settings, departments)
-    found = filters.apply(triage.challenges_of(request.user, request.org)).order_by("pk")
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters, fields = _filters(request, settings, departments)
+    found = queries.filtered(triage.challenges_of(request.user, request.org), filters)
+    page = Paginator(found.order_by("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     challenges = triage.attach_organization(page.object_list, request.org)
     checks = {}
     if request.method == "POST":
@@ -89,12 +92,12 @@ def scoring(request, lgcode):
             query = filters.as_query() + ([("page", str(page.number))] if page.number > 1 else [])
             return redirect(_url_with("challenges:scoring", lgcode, query))
     rows = [_row(request.user, c, settings.weights, checks.get(c.pk)) for c in challenges]
-    context = _filter_context(settings, departments, filters) | {
+    context = _filter_context(fields, settings, departments, filters) | {
         "page": page,
         "rows": rows,
         "bad_rows": [r for r in rows if r["errors"]],
         "query": urlencode(filters.as_query()),
-        "legend": _legend(),
+        "legend": queries.descriptor_table(),
         "scopes": Scope.choices,
         "timings": Timing.choices,
         "can_write": triage.may_write_any(request.user, request.org),
@@ -137,7 +140,7 @@ def _row(user, challenge, weights, check=None) -> dict:
         "challenge": challenge,
         "scores": [
             {"name": name, "value": values[name], "error": errors.get(name, "")}
-            for name in triage.SCORE_NAMES
+            for name in services.SCORE_FIELDS
         ],
         "scope": values["scope"],
         "timing": values["timing"],
@@ -146,15 +149,6 @@ def _row(user, challenge, weights, check=None) -> dict:
         "can_change": access.can(user, "change", challenge),
         "priority": triage.priority_of(challenge, weights),
     }
-
-
-def _legend() -> list[dict]:
-    """The descriptors of each point, one row per point (5 at the top)."""
-    axes = (Axis.BENEFIT, Axis.DIFFICULTY, Axis.URGENCY)
-    return [
-        {"point": point, "texts": [SCORE_DESCRIPTORS[axis][point] for axis in axes]}
-        for point in range(5, 0, -1)
-    ]
 
 
 @route(org("view"))
@@ -224,16 +218,16 @@ def priority_map(request, lgcode):
 def _map_page(request, lgcode, *, problems=(), results=(), selected=(), status=200):
     settings = services.settings_for(request.org)
     departments = list(departments_for(request.org))
-    filters = _filters(request, settings, departments)
-    found = filters.apply(
-        triage.challenges_of(request.user, request.org).select_related("measure__plan")
+    filters, fields = _filters(request, settings, departments)
+    found = queries.filtered(
+        triage.challenges_of(request.user, request.org).select_related("measure__plan"), filters
     ).order_by("pk")
     challenges = triage.attach_organization(found, request.org)
     points, unscored = triage.map_points(challenges, settings.weights)
     url_of = links.url_maker("challenges:challenge", "lgcode", "challenge_id")
     can_make = access.can(request.user, "change", request.org)
     plans = list(candidate_plans(request.org)) if can_make else []
-    context = _filter_context(settings, departments, filters) | {
+    context = _filter_context(fields, settings, departments, filters) | {
         "chart": triage.chart_data(points, lambda c: url_of(lgcode=lgcode, challenge_id=c.pk)),
         "sections": _map_sections(points, unscored, bool(plans)),
         "scored_count": len(points),

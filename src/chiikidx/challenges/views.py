@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 from chiikidx.core import access
 from chiikidx.core.access import org, route
 from chiikidx.core.choices import OrgKind
-from chiikidx.core.requests import int_or_none, posted
+from chiikidx.core.requests import posted
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.queries import departments_for
 
 from . import priority, queries, services
-from .choices import ChallengeStatus, Scope, Timing
+from .choices import ChallengeStatus
 from .forms import (
     ChallengeForm,
     EscalateForm,
@@ -59,24 +59,6 @@ def can_create(user, organization) -> bool:
 # --- the list -------------------------------------------------------------------------------
 
 
-def _filters(request, fields: list[str], departments) -> queries.Filters:
-    get = request.GET
-    department = int_or_none(get.get("department"))
-    return queries.Filters(
-        field=get.get("field", "") if get.get("field", "") in fields else "",
-        department=department if any(d.pk == department for d in departments) else None,
-        status=_one_of(get.get("status"), ChallengeStatus.values),
-        scope=_one_of(get.get("scope"), Scope.values),
-        timing=_one_of(get.get("timing"), Timing.values),
-        sharing=_one_of(get.get("sharing"), queries.SHARING),
-        q=(get.get("q") or "").strip()[:100],
-    )
-
-
-def _one_of(value, allowed) -> str:
-    return value if value in allowed else ""
-
-
 @route(org("view"))
 def home(request, lgcode):
     """The organization's challenges by priority, with filters and counts per status."""
@@ -85,8 +67,8 @@ def home(request, lgcode):
     everything = queries.challenges_of(request.user, request.org, weights)
     departments = list(departments_for(request.org))
     fields = queries.used_fields(everything, settings.fields)
-    filters = _filters(request, fields, departments)
-    sort = _one_of(request.GET.get("sort"), queries.SORTS) or "priority"
+    filters = queries.Filters.from_query(request.GET, fields=fields, departments=departments)
+    sort = queries.one_of(request.GET.get("sort"), queries.SORTS) or "priority"
     counts = queries.status_counts(queries.filtered(everything, filters, with_status=False))
     found = queries.sorted_by(queries.filtered(everything, filters), sort)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -376,7 +358,10 @@ def challenge_withdraw(request, lgcode, challenge_id):
         request,
         _changeable(request, challenge_id),
         lambda c: services.withdraw_escalation(acting_user=request.user, challenge=c),
-        _("県・広域に上げるのをやめました(県との共有は続いています)。"),
+        _(
+            "県・広域に上げるのをやめました。県との共有は続き、対応主体は「県・広域で対応」のままです"
+            "(変えるときは「内容と評価を編集」から)。"
+        ),
     )
 
 

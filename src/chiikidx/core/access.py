@@ -178,6 +178,24 @@ def _member_private_q(g: Grants) -> Q:
     return Q(organization_id__in=g.member_orgs) | shared
 
 
+def hidden_audit_q(user, org) -> Q | None:
+    """Audit entries of `org` that `user` may not read although they may read its log: those of
+    `member_private` objects (課題) not shared with them. None when nothing is hidden."""
+    from django.apps import apps
+
+    g = grants(user)
+    if g.superuser or org.pk in g.member_orgs:
+        return None
+    hidden = Q(pk__in=[])
+    for model in apps.get_models():
+        if getattr(model, "member_private", False):
+            shown = model.objects.visible_to(user).filter(organization=org).values_list("pk")
+            hidden |= Q(model_label=model._meta.label) & ~Q(
+                object_id__in=[str(pk) for (pk,) in shown]
+            )
+    return hidden
+
+
 def organizations_visible_to(user, queryset):
     """The registry itself is public data; workspace access is decided by `can(..., org)`."""
     return queryset

@@ -366,7 +366,15 @@ def member_toggle(request, lgcode, membership_id):
 
 @route(org("audit"))
 def audit_log(request, lgcode):
-    return _audit_log_page(request, queries.audit_entries_for_org(request.org))
+    return _audit_log_page(
+        request, _audit_entries(request, queries.audit_entries_for_org(request.org))
+    )
+
+
+def _audit_entries(request, entries):
+    """Without the entries of objects kept from the reader (a municipality's unshared 課題)."""
+    hidden = access.hidden_audit_q(request.user, request.org)
+    return entries if hidden is None else entries.exclude(hidden)
 
 
 @route(SUPERUSER)
@@ -404,7 +412,12 @@ def audit_object(request, lgcode, model_label, object_id):
     if "\x00" in model_label + object_id:
         raise Http404
     entries = list(
-        queries.audit_entries_for_object(model_label, object_id).filter(organization=request.org)
+        _audit_entries(
+            request,
+            queries.audit_entries_for_object(model_label, object_id).filter(
+                organization=request.org
+            ),
+        )
     )
     if not entries:
         raise Http404

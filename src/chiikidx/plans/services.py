@@ -530,11 +530,13 @@ def create_candidate_measure(
     title: str,
     description: str = "",
     target_level: str = "",
+    new_policy_title: str | None = None,
 ) -> Measure:
     """A 未着手 normal measure proposed from a weak point or a 課題, linked back by `source_ref`.
 
-    It goes under the plan's first policy (a 「アセスメントからの候補」 policy when there is none);
-    the planners move it, add a deadline and a budget afterwards."""
+    It goes under the plan's first policy; when the plan has none, a policy titled
+    `new_policy_title` is made (「アセスメントからの候補」 unless the caller names its own, e.g.
+    「課題からの候補」). The planners move it, add a deadline and a budget afterwards."""
     check_change(acting_user, plan)
     if plan.status not in CANDIDATE_PLAN_STATUSES:
         raise ServiceError(
@@ -557,7 +559,7 @@ def create_candidate_measure(
         )
     with audit.acting_as(acting_user):
         policy = plan.policies.order_by("order", "pk").first() or Policy.objects.create(
-            plan=plan, title=_("アセスメントからの候補")
+            plan=plan, title=new_policy_title or _("アセスメントからの候補")
         )
         last = plan.measures.filter(policy=policy).order_by("-order").first()
         return Measure.objects.create(

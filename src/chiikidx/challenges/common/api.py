@@ -58,12 +58,14 @@ class CommonIssueGroupSerializer(serializers.ModelSerializer):
     initiative_label = serializers.CharField(source="get_initiative_display")
     measure_title = serializers.SerializerMethodField()
     plan = serializers.SerializerMethodField(help_text="施策が入った県の計画のID")
-    municipalities = serializers.SerializerMethodField(help_text="参加する市町村の団体コード")
+    municipalities = serializers.SerializerMethodField(
+        help_text="参加する市町村の団体コード(見られるものだけ。リエゾンには担当の市町村のもの)"
+    )
     challenges = serializers.SerializerMethodField(
         help_text="グループの課題(見られるものだけ。リエゾンには担当の市町村のもの)"
     )
     hidden_challenges = serializers.SerializerMethodField(
-        help_text="見られないためchallengesに含めなかった課題の数"
+        help_text="見られないためchallengesに含めなかった、共有された課題の数"
     )
 
     class Meta:
@@ -89,9 +91,12 @@ class CommonIssueGroupSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def _shared(self, obj) -> list:
+        return [m for m in obj.members.all() if m.challenge.shared_at is not None]
+
     def _visible(self, obj) -> list:
         user = self.context["request"].user
-        return [m for m in obj.members.all() if access.can(user, "view", m.challenge)]
+        return [m for m in self._shared(obj) if access.can(user, "view", m.challenge)]
 
     def get_measure_title(self, obj) -> str | None:
         return obj.measure.title if obj.measure_id else None
@@ -100,21 +105,27 @@ class CommonIssueGroupSerializer(serializers.ModelSerializer):
         return obj.measure.plan_id if obj.measure_id else None
 
     def get_municipalities(self, obj) -> list[str]:
-        return sorted(o.code for o in obj.municipalities.all())
+        user = self.context["request"].user
+        return sorted(o.code for o in obj.municipalities.all() if access.can(user, "view", o))
 
     @extend_schema_field(MemberSerializer(many=True))
     def get_challenges(self, obj):
         return MemberSerializer(self._visible(obj), many=True).data
 
     def get_hidden_challenges(self, obj) -> int:
-        return len(obj.members.all()) - len(self._visible(obj))
+        return len(self._shared(obj)) - len(self._visible(obj))
 
 
 class GroupWriteSerializer(serializers.Serializer):
     organization_code = serializers.CharField(
         required=False, help_text="県の団体コード(6桁、作成時のみ)"
     )
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="共通課題の名前(作成時に省略すると、共通する言葉と分野から付けます)",
+    )
     field = serializers.CharField(required=False, allow_blank=True, max_length=40)
     note = serializers.CharField(required=False, allow_blank=True)
     challenges = serializers.ListField(
@@ -219,7 +230,9 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
     )
     def create(self, request, *args, **kwargs):
         """グループを作ります。organization_code(県)と challenges(課題のID、1件以上)が必要です。
-        title を省略すると最初の課題の名前、field を省略すると多い分野になります。"""
+        field を省略すると多い分野になります。title を省略すると、複数の市町村の課題に共通する
+        言葉と分野から「配送・買い物(福祉)の共通課題」のような名前を付けます(名前は課題を出した
+        市町村にも表示されるため、特定の市町村の課題名は使いません)。"""
         given = _valid(GroupWriteSerializer(data=request.data))
         prefecture = _visible_prefecture(request.user, given.get("organization_code", ""))
         if not services.can_edit(request.user, prefecture):

@@ -100,9 +100,20 @@ class MeasureForm(forms.Form):
 
 
 class NewGroupForm(forms.Form):
-    """Challenges chosen on the queue or a similarity group, posted as `challenge` values."""
+    """Challenges chosen on the queue or a similarity group, posted as `challenge` values, and
+    the group's name: the prefecture's own (the page suggests a neutral one), shown to every
+    member municipality."""
 
-    title = forms.CharField(label=_("共通課題の名前"), max_length=200, required=False)
+    title = forms.CharField(
+        label=_("共通課題の名前"),
+        max_length=200,
+        error_messages={
+            "required": _(
+                "グループの名前を入力してください(例: 配送・買い物(福祉)の共通課題)。"
+                "市町村にも表示されるので、特定の市町村の課題名は避けてください。"
+            )
+        },
+    )
 
     def __init__(self, data, **kwargs):
         super().__init__(data, **kwargs)

@@ -23,7 +23,7 @@ from chiikidx.plans.queries import user_departments
 
 from ..choices import InitiativeKind
 from ..models import Challenge, CommonIssueGroup, CommonIssueMember
-from . import similarity
+from . import services, similarity
 
 EXCERPT_CHARS = 120
 
@@ -103,6 +103,7 @@ class SimilarGroup:
     grouped_as: CommonIssueGroup | None = None  # a group holding every member already
     size: int = 0  # members in all (more than `members` when the page shows only some)
     hidden_keys: list[int] = field(default_factory=list)  # members not shown
+    suggested_title: str = ""  # a neutral name for the group it may become
 
     @property
     def form_id(self) -> str:
@@ -137,15 +138,17 @@ def similar_groups(
     shown = []
     for number, group in zip(numbers, groups, strict=False):
         members = [_member(challenges[k], group.terms, existing.get(k, [])) for k in group.keys]
+        member_challenges = [m.challenge for m in members]
         shown.append(
             SimilarGroup(
                 number=number,
                 members=members,
                 cohesion=group.cohesion,
                 terms=group.terms,
-                municipality_count=len({m.challenge.organization_id for m in members}),
-                fields=sorted({m.challenge.field for m in members if m.challenge.field}),
+                municipality_count=len({c.organization_id for c in member_challenges}),
+                fields=sorted({c.field for c in member_challenges if c.field}),
                 grouped_as=_common_group(members),
+                suggested_title=services.suggested_title(member_challenges, group.terms),
             )
         )
     return shown
@@ -171,13 +174,14 @@ def _existing_groups(prefecture, challenge_ids: set[int]) -> dict[int, list]:
     if not challenge_ids:
         return found
     members = (
-        CommonIssueMember.objects.filter(group__organization=prefecture)
+        CommonIssueMember.objects.filter(
+            group__organization=prefecture, challenge_id__in=challenge_ids
+        )
         .select_related("group")
         .order_by("group_id")
     )
     for member in members:
-        if member.challenge_id in challenge_ids:
-            found[member.challenge_id].append(member.group)
+        found[member.challenge_id].append(member.group)
     return found
 
 
@@ -201,16 +205,26 @@ def _common_group(members: list[Member]) -> CommonIssueGroup | None:
 # --- the prefecture's groups ---------------------------------------------------------------------
 
 
+def shared_visible(user) -> QuerySet:
+    """The challenges `user` may see that are shared: what a group's counts and defaults are
+    made of (a municipality's own unshared challenge is visible to its staff, never counted
+    in a prefecture's group)."""
+    return Challenge.objects.visible_to(user).filter(shared_at__isnull=False)
+
+
 def groups_of(prefecture, user) -> QuerySet:
-    """The prefecture's groups the user may see, newest first, with member and municipality
-    counts."""
+    """The prefecture's groups the user may see, newest first, with how many of their
+    challenges and municipalities the user may see (a liaison: those assigned to them)."""
+    counted = Q(members__challenge_id__in=shared_visible(user).values("pk"))
     return (
         CommonIssueGroup.objects.visible_to(user)
         .filter(organization=prefecture)
         .select_related("measure__plan")
         .annotate(
-            member_count=Count("members", distinct=True),
-            municipality_count=Count("members__challenge__organization", distinct=True),
+            member_count=Count("members", filter=counted, distinct=True),
+            municipality_count=Count(
+                "members__challenge__organization", filter=counted, distinct=True
+            ),
         )
         .order_by("-updated_at", "-pk")
     )
@@ -225,23 +239,47 @@ def group_of(prefecture, user, group_id) -> CommonIssueGroup:
     )
 
 
-def members_of(group: CommonIssueGroup, user) -> tuple[list[Challenge], int]:
+@dataclass
+class Members:
+    """A group's challenges as one user sees them."""
+
+    shown: list[Challenge]  # those the user may see, by municipality code
+    hidden: int  # shared ones the user may not see (a liaison: other municipalities')
+    hidden_municipalities: int  # how many municipalities those are, never which
+
+
+def members_of(group: CommonIssueGroup, user) -> Members:
     """The group's challenges the user may see (a liaison: those of their municipalities), and
-    how many others it holds."""
-    visible = (
-        Challenge.objects.visible_to(user)
+    how many other shared ones it holds (two queries). A challenge its municipality stopped
+    sharing is not in any group any more (`services.leave_groups`), and would count nowhere."""
+    shown = list(
+        shared_visible(user)
         .filter(pk__in=group.members.values("challenge_id"))
         .select_related("organization", "department")
         .order_by("organization__code", "pk")
     )
-    shown = list(visible)
-    return shown, group.members.count() - len(shown)
+    every = group.members.filter(challenge__shared_at__isnull=False).values_list(
+        "challenge_id", "challenge__organization_id"
+    )
+    seen = {c.pk for c in shown}
+    seen_orgs = {c.organization_id for c in shown}
+    hidden = [(pk, org) for pk, org in every if pk not in seen]
+    return Members(shown, len(hidden), len({org for _pk, org in hidden} - seen_orgs))
+
+
+def participants_of(group: CommonIssueGroup, user) -> tuple[list, int]:
+    """The study group's municipalities the user may see (a liaison: those assigned to them),
+    in code order, and how many others take part (no names)."""
+    taking_part = sorted(group.municipalities.all(), key=lambda o: o.code)
+    shown = [o for o in taking_part if access.can(user, "view", o)]
+    return shown, len(taking_part) - len(shown)
 
 
 def group_detail(group: CommonIssueGroup, user, threshold: float) -> dict:
     """The members side by side with the words they share marked, and challenges outside the
     group that resemble it (IDF over the prefecture's whole queue the user sees)."""
-    members, hidden = members_of(group, user)
+    found_members = members_of(group, user)
+    members = found_members.shown
     found = queue(group.organization, user)
     items = items_of(found)
     positions = {item.key: i for i, item in enumerate(items)}
@@ -251,7 +289,8 @@ def group_detail(group: CommonIssueGroup, user, threshold: float) -> dict:
     suggested_rows = found.filter(pk__in=[k for k, _score in suggested]).in_bulk()
     return {
         "members": [_member(c, terms, []) for c in members],
-        "hidden_count": hidden,
+        "hidden_count": found_members.hidden,
+        "hidden_municipalities": found_members.hidden_municipalities,
         "terms": terms,
         "suggestions": [
             (suggested_rows[k], score) for k, score in suggested if k in suggested_rows
@@ -285,7 +324,8 @@ class Joined:
     initiative: str
     study_group_name: str
     study_group_starts_on: object
-    measure_title: str
+    has_measure: bool
+    measure_title: str  # "" when the user may not see the prefecture's plan
     plan_title: str
     invited: bool | None  # to the study group (None: no study group)
     url: str = ""  # the group's page, for those who may see it (the prefecture)
@@ -298,15 +338,16 @@ def challenge_panel(request, challenge) -> Panel | None:
     The municipality may not see the prefecture's groups (they are the prefecture's objects,
     holding other municipalities' shared challenges). Its members are shown only what concerns
     them: the group's name, the kind of initiative, the study group's name, first date and
-    whether they are invited, and the measure's and its plan's names. Never the other members,
-    the other municipalities, nor the prefecture's note. The prefecture's staff and liaisons
-    (who may see the group) get the same with a link to the group."""
+    whether they are invited, and that it became a prefecture measure, with the measure's and
+    its plan's names only if they may see that plan (a draft plan is the prefecture's own). Never
+    the other members, the other municipalities, nor the prefecture's note. The prefecture's
+    staff and liaisons (who may see the group) get the same with a link to the group."""
     user = getattr(request, "user", None)
     if user is None or not access.can(user, "view", challenge):
         return None
     members = list(
         CommonIssueMember.objects.filter(challenge=challenge)
-        .select_related("group__organization", "group__measure__plan")
+        .select_related("group__organization", "group__measure__plan__organization")
         .prefetch_related("group__municipalities")
         .order_by("group_id")
     )
@@ -319,6 +360,7 @@ def challenge_panel(request, challenge) -> Panel | None:
 
 def _joined(user, group: CommonIssueGroup, municipality_id: int) -> Joined:
     measure = group.measure
+    plan = measure.plan if measure is not None and access.can(user, "view", measure.plan) else None
     invited = None
     if group.study_group_name:
         invited = any(o.pk == municipality_id for o in group.municipalities.all())
@@ -330,8 +372,9 @@ def _joined(user, group: CommonIssueGroup, municipality_id: int) -> Joined:
         initiative=InitiativeKind(group.initiative).label if group.initiative else "",
         study_group_name=group.study_group_name,
         study_group_starts_on=group.study_group_starts_on,
-        measure_title=measure.title if measure else "",
-        plan_title=measure.plan.title if measure else "",
+        has_measure=measure is not None,
+        measure_title=measure.title if plan else "",
+        plan_title=plan.title if plan else "",
         invited=invited,
         url=url,
     )

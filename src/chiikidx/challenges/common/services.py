@@ -15,6 +15,7 @@ changes a challenge.
 from __future__ import annotations
 
 import datetime
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -28,10 +29,13 @@ from chiikidx.core.services import ServiceError
 
 from ..choices import InitiativeKind
 from ..models import Challenge, CommonIssueGroup, CommonIssueMember
+from . import similarity
 
 GROUP_FIELDS = ("title", "field", "note")
 TITLE_LIMIT = 200
 NOTE_LIMIT = 4000
+SUGGESTED_TERMS = 2
+_PHRASE = re.compile("[\u3041-\u309f]{2,}")
 
 
 # --- rights ---------------------------------------------------------------------------------
@@ -97,9 +101,53 @@ def _clean_text(value, label: str, limit: int, *, required: bool = False) -> str
     return text
 
 
-def _most_common_field(challenges: list[Challenge]) -> str:
+def most_common_field(challenges: list[Challenge]) -> str:
     fields = Counter(c.field for c in challenges if c.field)
     return min(fields.items(), key=lambda f: (-f[1], f[0]))[0] if fields else ""
+
+
+def suggested_title(
+    challenges: list[Challenge], terms: list[str] | None = None, field: str | None = None
+) -> str:
+    """A neutral name for a group of `challenges`: up to two words that challenges of at least
+    two municipalities share, and their 分野 (「配送・買い物(福祉)の共通課題」).
+
+    Never a challenge's own title or wording: the group's name reaches every member
+    municipality (the panel on its challenge, the study group, the measure), while each one
+    shared its text with the prefecture only. `terms`: the shared words when the caller has
+    them (the similarity grouping), else they are found among these challenges."""
+    if terms is None:
+        items = [similarity.Item(c.pk, c.title, c.description) for c in challenges]
+        terms = similarity.Corpus(items).terms(range(len(items)))
+    words = _terms_of_several_municipalities(challenges, terms)[:SUGGESTED_TERMS]
+    field = most_common_field(challenges) if field is None else field
+    if words and field:
+        title = _("%(words)s(%(field)s)の共通課題") % {"words": "・".join(words), "field": field}
+    elif words:
+        title = _("%(words)sの共通課題") % {"words": "・".join(words)}
+    elif field:
+        title = _("%(field)sの共通課題") % {"field": field}
+    else:
+        title = _("市町村に共通する課題")
+    return title[:TITLE_LIMIT]
+
+
+def _terms_of_several_municipalities(challenges: list[Challenge], terms: list[str]) -> list[str]:
+    """The terms found in the challenges of two municipalities or more (two challenges of one
+    municipality share its own words, not a common issue's), those in the titles of two
+    municipalities first; runs of a phrase (「町単独では実証」: two hiragana or more inside) do not
+    make a name."""
+    titles = [(c.organization_id, "\n".join(similarity.pieces(c.title))) for c in challenges]
+    texts = [
+        (c.organization_id, "\n".join(similarity.pieces(f"{c.title}\n{c.description}")))
+        for c in challenges
+    ]
+    words = [t for t in terms if _municipalities_writing(t, texts) >= 2 and not _PHRASE.search(t)]
+    return sorted(words, key=lambda t: _municipalities_writing(t, titles) < 2)
+
+
+def _municipalities_writing(term: str, texts: list[tuple[int, str]]) -> int:
+    return len({org for org, text in texts if term in text})
 
 
 @transaction.atomic
@@ -113,17 +161,18 @@ def create_group(
     note: str = "",
 ) -> CommonIssueGroup:
     """A group of shared challenges (one or more, usually from several municipalities). Without a
-    title, the first challenge's; without a field, the one most members have."""
+    field, the one most members have; without a title, a neutral one from the words they share
+    and the field (`suggested_title`), never a municipality's own title."""
     _require_edit(acting_user, prefecture)
     chosen = _checked_challenges(acting_user, prefecture, challenges)
     if not chosen:
         raise ServiceError(_("グループにする課題を1件以上選んでください。"))
+    field = _clean_text(field if field is not None else most_common_field(chosen), _("分野"), 40)
+    title = _clean_text(title, _("共通課題の名前"), TITLE_LIMIT)
     group = CommonIssueGroup(
         organization=prefecture,
-        title=_clean_text(title or chosen[0].title, _("共通課題の名前"), TITLE_LIMIT),
-        field=_clean_text(
-            field if field is not None else _most_common_field(chosen), _("分野"), 40
-        ),
+        title=title or suggested_title(chosen, field=field),
+        field=field,
         note=_clean_text(note, _("メモ"), NOTE_LIMIT),
     )
     with audit.acting_as(acting_user):
@@ -193,18 +242,35 @@ def delete_group(*, acting_user, group: CommonIssueGroup) -> None:
             % {"title": group.measure.title}
         )
     with audit.acting_as(acting_user):
+        _set_municipalities(group, [])  # the many-to-many's rows, recorded as they go
         group.delete()  # its members go with it (CASCADE, each deletion audited)
+
+
+@transaction.atomic
+def leave_groups(*, acting_user, challenge: Challenge) -> int:
+    """Take the challenge out of every prefecture group: its municipality stopped sharing it
+    (`challenges.services.unshare`), so it may no longer count, nor be shown, nor name its
+    municipality as involved. Each membership's deletion is audited in the prefecture's log.
+    Done by the municipality's own staff: it needs the right to change the challenge, not the
+    prefecture's. Returns how many groups it left."""
+    if not access.can(acting_user, "change", challenge):
+        raise ServiceError(_("この課題を変更する権限がありません。"))
+    with audit.acting_as(acting_user):
+        _deleted, by_model = CommonIssueMember.objects.filter(challenge=challenge).delete()
+    return by_model.get(CommonIssueMember._meta.label, 0)
 
 
 # --- participating municipalities -------------------------------------------------------------
 
 
-def member_municipalities(group: CommonIssueGroup) -> list[Organization]:
-    """The municipalities whose challenges are in the group, in code order."""
+def member_municipalities(group: CommonIssueGroup, user) -> list[Organization]:
+    """The municipalities of the group's challenges that `user` may see (shared ones only), in
+    code order: what the prefecture's defaults and counts are made of."""
+    visible = Challenge.objects.visible_to(user).filter(
+        shared_at__isnull=False, pk__in=group.members.values("challenge_id")
+    )
     return list(
-        Organization.objects.filter(
-            pk__in=group.members.values("challenge__organization_id")
-        ).order_by("code")
+        Organization.objects.filter(pk__in=visible.values("organization_id")).order_by("code")
     )
 
 
@@ -241,8 +307,8 @@ def _set_municipalities(group: CommonIssueGroup, municipalities: list[Organizati
 # --- wide-area initiatives ----------------------------------------------------------------------
 
 
-def _require_members(group: CommonIssueGroup) -> None:
-    if not group.members.exists():
+def _require_members(involved: list[Organization]) -> None:
+    if not involved:
         raise ServiceError(_("課題のないグループは取組にできません。先に課題を追加してください。"))
 
 
@@ -259,12 +325,13 @@ def make_study_group(
     municipalities taking part (by default those whose challenges are in the group). Called
     again, it changes them. A group that became a plan measure keeps that as its initiative."""
     _require_edit(acting_user, group.organization)
-    _require_members(group)
+    involved = member_municipalities(group, acting_user)
+    _require_members(involved)
     name = _clean_text(name, _("勉強会の名称"), 200, required=True)
     if starts_on is None:
         raise ServiceError(_("勉強会の初回の日付を入力してください。"))
     chosen = (
-        member_municipalities(group)
+        involved
         if municipalities is None
         else _checked_municipalities(group.organization, municipalities)
     )
@@ -293,7 +360,8 @@ def make_measure(
     from chiikidx.plans.choices import SourceKind as MeasureSource
 
     _require_edit(acting_user, group.organization)
-    _require_members(group)
+    involved = member_municipalities(group, acting_user)
+    _require_members(involved)
     if plan.organization_id != group.organization_id:
         raise ServiceError(_("計画は県の計画から選んでください。"))
     if group.measure_id is not None:
@@ -301,7 +369,6 @@ def make_measure(
             _("このグループはすでに県の施策「%(title)s」になっています。")
             % {"title": group.measure.title}
         )
-    involved = member_municipalities(group)
     measure = plan_services.create_candidate_measure(
         acting_user=acting_user,
         plan=plan,

@@ -416,7 +416,9 @@ class _Clusters:
             summed = sums[group]
             dot += sum([w * summed[g] for g, w in mine.items() if g in summed])
             average = dot / size
-            if average > best_score or (average == best_score and group < best):
+            # best is None until a group reached the threshold: a tie needs one to compare.
+            tied = best is not None and average == best_score and group < best
+            if average > best_score or tied:
                 best, best_score = group, average
         return best
 
@@ -541,10 +543,7 @@ def _linkages(
     frequent part computed only where its Cauchy–Schwarz bound could reach the threshold."""
     distinct: dict[int, float] = defaultdict(float)
     index = clusters.index
-    grams = set()
-    for i in clusters.members[group]:
-        grams.update(clusters.distinct[i])
-    for gram in grams:
+    for gram in _grams_of(clusters, clusters.members[group]):
         posting = index[gram]
         mine = posting[group]
         for other, weight in posting.items():
@@ -589,14 +588,23 @@ def _cohesion(clusters: _Clusters, group: int) -> float:
     """The average similarity of the group's pairs from its sums: (|Σv|² − Σ|v|²) / (k(k − 1)),
     where only shared n-grams meet across members."""
     members = clusters.members[group]
-    grams = set()
-    for i in members:
-        grams.update(clusters.distinct[i])
     index = clusters.index
+    grams = _grams_of(clusters, members)
     squares = sum(index[g][group] ** 2 for g in grams) + clusters.frequent_square[group]
     own = sum(clusters.distinct_self[i] + clusters.frequent_length[i] ** 2 for i in members)
     k = len(members)
     return max(0.0, (squares - own) / (k * (k - 1)))
+
+
+def _grams_of(clusters: _Clusters, members: list[int]) -> dict[str, None]:
+    """The distinctive n-grams of the members, each once, in the order the members hold them.
+    Not a set: a set of strings iterates in an order that changes from process to process
+    (PYTHONHASHSEED), and floats summed in another order differ in their last bits, so the
+    same issues would not always give the same cohesion, nor the same merges at a tie."""
+    grams: dict[str, None] = {}
+    for i in members:
+        grams.update(dict.fromkeys(clusters.distinct[i]))
+    return grams
 
 
 def suggestions(

@@ -131,9 +131,8 @@ def common_group_new(request, lgcode):
     form = NewGroupForm(request.POST)
     fallback = reverse("challenges:common", args=[lgcode])
     if not form.is_valid():
-        messages.error(
-            request, " ".join(form.non_field_errors() or [_("入力を確認してください。")])
-        )
+        errors = [str(e) for found in form.errors.values() for e in found]
+        messages.error(request, " ".join(errors or [_("入力を確認してください。")]))
         return redirect(back(request, fallback))
     try:
         group = services.create_group(
@@ -187,10 +186,12 @@ def _detail_context(request, group, *, study_form=None, measure_form=None) -> di
     prefecture = group.organization
     threshold = threshold_from(request.GET.get("threshold"))
     detail = queries.group_detail(group, request.user, threshold)
-    involved = services.member_municipalities(group)
+    participants, participants_hidden = queries.participants_of(group, request.user)
     plans = queries.candidate_plans(prefecture)
     can_edit = services.can_edit(request.user, prefecture)
     if can_edit and study_form is None:
+        # the group's name is the prefecture's own (never a municipality's wording), and by
+        # default the municipalities of the shared challenges the editor sees take part
         study_form = StudyGroupForm(
             prefecture=prefecture,
             initial={
@@ -198,7 +199,8 @@ def _detail_context(request, group, *, study_form=None, measure_form=None) -> di
                 "starts_on": wareki(group.study_group_starts_on)
                 if group.study_group_starts_on
                 else "",
-                "municipalities": list(group.municipalities.all()) or involved,
+                "municipalities": participants
+                or services.member_municipalities(group, request.user),
             },
         )
     if can_edit and measure_form is None and group.measure_id is None:
@@ -213,10 +215,11 @@ def _detail_context(request, group, *, study_form=None, measure_form=None) -> di
     return {
         "group": group,
         "threshold": threshold,
-        # a liaison sees the municipalities of the challenges they may see, and a count
+        # a liaison sees the municipalities assigned to them by name, the others as a count
         "involved": _shown_municipalities(detail["members"]),
-        "involved_hidden": len(involved) - len(_shown_municipalities(detail["members"])),
-        "participants": list(group.municipalities.order_by("code")),
+        "involved_hidden": detail["hidden_municipalities"],
+        "participants": participants,
+        "participants_hidden": participants_hidden,
         "plans_available": plans.exists(),
         "study_form": study_form,
         "measure_form": measure_form,

@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from chiikidx.core import access, uploads
+from chiikidx.core import uploads
 from chiikidx.core.forms import WarekiDateField
-from chiikidx.plans.queries import departments_for, user_departments
+from chiikidx.core.models import Department
+from chiikidx.plans.queries import departments_for
 
 from ..choices import DialogueKind
 from . import services
@@ -53,12 +54,15 @@ class RecordForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, organization, user, **kwargs):
+    def __init__(self, *args, organization, user, current=None, **kwargs):
         super().__init__(*args, **kwargs)
         departments = departments_for(organization)
-        if not access.can_create_in(user, organization):
+        if current is not None:  # the record's department stays a choice, even archived
+            departments = departments | Department.objects.filter(pk=current.pk)
+        department_ids = services.creatable_department_ids(user, organization)
+        if department_ids is not None:
             # A 原課担当 records their own department's dialogues only.
-            departments = departments.filter(pk__in=user_departments(user, organization))
+            departments = departments.filter(pk__in=department_ids)
             self.fields["department"].required = True
             self.fields["department"].empty_label = None
         else:

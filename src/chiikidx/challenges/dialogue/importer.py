@@ -243,10 +243,10 @@ def header_labels(data: bytes, filename: str, header_row: int, sheet: str | None
 
 
 def _csv_row(data: bytes, header_row: int) -> list:
-    """The header row split on commas or tabs, whichever gives more cells (as tabular does)."""
+    """The header row split on the delimiter core.tabular read the file with (so the labels
+    are the very columns read_table found)."""
     content = tabular.decode_text(data)
-    found = [_nth_row(content, delimiter, header_row) for delimiter in (",", "\t")]
-    return max(found, key=len)
+    return _nth_row(content, tabular._sniff_delimiter(content), header_row)
 
 
 def _nth_row(content: str, delimiter: str, number: int) -> list:

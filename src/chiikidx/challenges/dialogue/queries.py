@@ -56,8 +56,9 @@ def with_counts(found: QuerySet, user) -> QuerySet:
 
 
 def records_of(org, user) -> QuerySet:
-    """The organization's records, newest first, with their opinion and challenge counts."""
-    found = DialogueRecord.objects.filter(organization=org).select_related("department")
+    """The organization's records the user may read, newest first, with their opinion and
+    challenge counts."""
+    found = visible_records(user).filter(organization=org).select_related("department")
     return with_counts(found, user).order_by("-held_on", "-pk")
 
 
@@ -88,26 +89,35 @@ def filtered(found: QuerySet, chosen: RecordFilter) -> QuerySet:
     return found
 
 
-def fiscal_years(org) -> list[int]:
-    """The 年度 the organization's records span, newest first (one query)."""
-    span = DialogueRecord.objects.filter(organization=org).aggregate(
-        first=Min("held_on"), last=Max("held_on")
+def fiscal_years(org, user) -> list[int]:
+    """The 年度 the organization's records (those the user may read) span, newest first (one
+    query)."""
+    span = (
+        visible_records(user)
+        .filter(organization=org)
+        .aggregate(first=Min("held_on"), last=Max("held_on"))
     )
     if span["first"] is None:
         return []
     return list(range(fiscal_year(span["last"]), fiscal_year(span["first"]) - 1, -1))
 
 
-def record_of(org, record_id) -> DialogueRecord:
-    """A record of the URL's organization (another organization's id: DoesNotExist → 404)."""
-    return DialogueRecord.objects.select_related("organization", "department").get(
-        pk=record_id, organization=org
+def record_of(org, user, record_id) -> DialogueRecord:
+    """A record of the URL's organization the user may read (another organization's id, or
+    one the user may not read: DoesNotExist → 404)."""
+    return (
+        visible_records(user)
+        .select_related("organization", "department")
+        .get(pk=record_id, organization=org)
     )
 
 
-def opinion_of(org, opinion_id) -> Opinion:
-    return Opinion.objects.select_related("record__organization", "record__department").get(
-        pk=opinion_id, record__organization=org
+def opinion_of(org, user, opinion_id) -> Opinion:
+    """An opinion of a record of the URL's organization the user may read."""
+    return (
+        visible_opinions(user)
+        .select_related("record__organization", "record__department")
+        .get(pk=opinion_id, record__organization=org)
     )
 
 
@@ -186,7 +196,8 @@ def challenges_by_opinion(opinions, user) -> dict[int, Challenge]:
 
 def cited_opinions(opinions) -> set[int]:
     """Which of the shown opinions any challenge cites (visible or not): those are kept as
-    they are, so their edit and delete buttons are not offered."""
+    they are, so their edit and delete buttons are not offered. Only for those who may
+    change the record: to anyone else it would tell of a 課題 not shared with them."""
     ids = [o.pk for o in opinions]
     if not ids:
         return set()

@@ -23,6 +23,7 @@ from chiikidx.core.services import ServiceError
 from .. import services as challenge_services
 from ..choices import DialogueKind, SourceKind
 from ..models import Challenge, DialogueAttachment, DialogueRecord, Opinion, attachment_storage
+from ..processes.services import AlreadyMade, told
 
 RECORD_FIELDS = (
     "kind",
@@ -88,6 +89,14 @@ def can_create_any(user, organization) -> bool:
     """Whether the user may create a record at all (for some department)."""
     grants = access.grants(user)
     return access.can_create_in(user, organization) or bool(grants.dept_change.get(organization.pk))
+
+
+def creatable_department_ids(user, organization) -> set[int] | None:
+    """The departments a 原課担当 may file records under (None: any, the staff). As
+    core.access decides: a 原課担当's own departments, not any department the user belongs to."""
+    if access.can_create_in(user, organization):
+        return None
+    return set(access.grants(user).dept_change.get(organization.pk, ()))
 
 
 def can_change(user, record: DialogueRecord) -> bool:
@@ -185,17 +194,24 @@ def citing_challenges(record: DialogueRecord):
 
 @transaction.atomic
 def delete_record(*, acting_user, record: DialogueRecord) -> None:
-    """Delete a record with its opinions and attachments — unless a challenge cites it."""
+    """Delete a record with its opinions and attachments — unless a challenge cites it. Every
+    challenge counts, seen or not; the number told is of those the user may see (a 課題 is
+    member_private: no one learns of one not shared with them, even as a number)."""
     require_change(acting_user, record)
-    cited = citing_challenges(record).count()
+    cited = list(citing_challenges(record).select_related("organization"))
     if cited:
-        raise ServiceError(
-            _(
-                "この記録(またはその意見)から作った課題が%(n)s件あるため、削除できません。"
-                "課題の出どころとして記録を残します。内容に誤りがあるときは、削除せずに"
-                "編集してください。"
+        keep = _(
+            "課題の出どころとして記録を残します。内容に誤りがあるときは、削除せずに"
+            "編集してください。"
+        )
+        if all(access.can(acting_user, "view", c) for c in cited):
+            raise ServiceError(
+                _("この記録(またはその意見)から作った課題が%(n)s件あるため、削除できません。")
+                % {"n": len(cited)}
+                + keep
             )
-            % {"n": cited}
+        raise ServiceError(
+            _("この記録(またはその意見)から作った課題があるため、削除できません。") + keep
         )
     names = list(record.attachments.values_list("file", flat=True))
     with audit.acting_as(acting_user):
@@ -324,22 +340,32 @@ def add_opinion(*, acting_user, record: DialogueRecord, number=None, **values) -
     return opinion
 
 
-def _require_not_cited(opinion: Opinion, doing: str) -> None:
-    found = Challenge.objects.filter(source_opinion=opinion).first()
+def _require_not_cited(user, opinion: Opinion, doing: str) -> None:
+    """An opinion some 課題 cites (seen by the user or not) is kept as it is."""
+    found = (
+        Challenge.objects.filter(source_opinion=opinion)
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
     if found is not None:
+        because = told(
+            user,
+            found,
+            _("この意見は課題「%(t)s」になっているため、"),
+            _("この意見は課題になっているため、"),
+        )
         raise ServiceError(
-            _(
-                "この意見は課題「%(title)s」になっているため、%(doing)sできません。"
-                "課題の出どころとして、元の意見のまま残します。"
-            )
-            % {"title": found.title, "doing": doing}
+            because
+            + _("%(doing)sできません。課題の出どころとして、元の意見のまま残します。")
+            % {"doing": doing}
         )
 
 
 @transaction.atomic
 def update_opinion(*, acting_user, opinion: Opinion, **values) -> Opinion:
     require_change(acting_user, opinion.record)
-    _require_not_cited(opinion, _("変更"))
+    _require_not_cited(acting_user, opinion, _("変更"))
     unknown = set(values) - set(OPINION_FIELDS)
     if unknown:
         raise ServiceError(_("変更できない項目です: %(f)s") % {"f": "、".join(sorted(unknown))})
@@ -353,7 +379,7 @@ def update_opinion(*, acting_user, opinion: Opinion, **values) -> Opinion:
 @transaction.atomic
 def delete_opinion(*, acting_user, opinion: Opinion) -> None:
     require_change(acting_user, opinion.record)
-    _require_not_cited(opinion, _("削除"))
+    _require_not_cited(acting_user, opinion, _("削除"))
     with audit.acting_as(acting_user):
         opinion.delete()
 
@@ -385,18 +411,30 @@ def _source_note(record: DialogueRecord) -> str:
 
 @transaction.atomic
 def challenge_from_record(*, acting_user, record: DialogueRecord) -> Challenge:
-    """A 候補 titled after the record, described by its notes, in its department."""
+    """A 候補 titled after the record, described by its notes, in its department. A record
+    makes one 課題 of its title: AlreadyMade tells of it (a 課題 renamed since, or a record
+    retitled, lets another be made)."""
     require_change(acting_user, record)
-    same = Challenge.objects.filter(
-        source_record=record, source_kind=SourceKind.DIALOGUE, title=record.title.strip()[:200]
-    ).first()
+    # Locked, then checked: two clicks at once make one 課題.
+    record = (
+        DialogueRecord.objects.select_for_update(of=("self",))
+        .select_related("organization", "department")
+        .get(pk=record.pk)
+    )
+    same = (
+        Challenge.objects.filter(
+            source_record=record, source_kind=SourceKind.DIALOGUE, title=record.title.strip()[:200]
+        )
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
     if same is not None:
-        raise ServiceError(
-            _(
-                "この記録からは課題「%(title)s」をすでに作っています。その課題を開いて採点するか、"
-                "課題の名前を変えてから、もう一度作ってください。"
-            )
-            % {"title": same.title}
+        raise AlreadyMade(
+            acting_user,
+            same,
+            _("この記録からは課題「%(t)s」をすでに作っています。"),
+            _("この記録からはすでに課題を作っています。"),
         )
     return challenge_services.create_challenge(
         acting_user=acting_user,
@@ -442,12 +480,26 @@ def opinion_description(opinion: Opinion) -> str:
 def challenge_from_opinion(*, acting_user, opinion: Opinion) -> Challenge:
     """A 候補 from one opinion: its first sentence as the title, the full text with its
     attributes as the description; the opinion and its record are kept as the source."""
+    require_change(acting_user, opinion.record)
+    # Locked, then checked: two clicks at once make one 課題.
+    opinion = (
+        Opinion.objects.select_for_update(of=("self",))
+        .select_related("record__organization", "record__department")
+        .get(pk=opinion.pk)
+    )
     record = opinion.record
-    require_change(acting_user, record)
-    found = Challenge.objects.filter(source_opinion=opinion).first()
+    found = (
+        Challenge.objects.filter(source_opinion=opinion)
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
     if found is not None:
-        raise ServiceError(
-            _("この意見はすでに課題「%(title)s」になっています。") % {"title": found.title}
+        raise AlreadyMade(
+            acting_user,
+            found,
+            _("この意見はすでに課題「%(t)s」になっています。"),
+            _("この意見はすでに課題になっています。"),
         )
     return challenge_services.create_challenge(
         acting_user=acting_user,

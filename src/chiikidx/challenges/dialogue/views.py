@@ -37,14 +37,14 @@ OPINION_PAGE_SIZE = 50
 
 def _record(request, record_id) -> DialogueRecord:
     try:
-        return queries.record_of(request.org, record_id)
+        return queries.record_of(request.org, request.user, record_id)
     except DialogueRecord.DoesNotExist as exc:
         raise Http404 from exc
 
 
 def _opinion(request, opinion_id) -> Opinion:
     try:
-        return queries.opinion_of(request.org, opinion_id)
+        return queries.opinion_of(request.org, request.user, opinion_id)
     except Opinion.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -91,7 +91,7 @@ def _writable(request, record: DialogueRecord) -> bool:
 def dialogues(request, lgcode):
     """The organization's records, newest first; by kind, department, 年度 and words."""
     departments = list(departments_for(request.org))
-    years = queries.fiscal_years(request.org)
+    years = queries.fiscal_years(request.org, request.user)
     chosen = _record_filter(request, departments, years)
     found = queries.filtered(queries.records_of(request.org, request.user), chosen)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -177,7 +177,13 @@ def dialogue_edit(request, lgcode, record_id):
     initial = {name: getattr(record, name) for name in services.RECORD_FIELDS}
     initial["held_on"] = wareki(record.held_on)
     initial["held_until"] = wareki(record.held_until) if record.held_until else ""
-    form = RecordForm(posted(request), organization=request.org, user=request.user, initial=initial)
+    form = RecordForm(
+        posted(request),
+        organization=request.org,
+        user=request.user,
+        current=record.department,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_record(acting_user=request.user, record=record, **form.values())
@@ -262,6 +268,8 @@ def dialogue_challenge(request, lgcode, record_id):
         raise PermissionDenied
     try:
         made = services.challenge_from_record(acting_user=request.user, record=record)
+    except services.AlreadyMade as taken:
+        return _already_made(request, taken, _detail_url(record, "challenges"))
     except ServiceError as refused:
         messages.error(request, str(refused))
         return redirect(_detail_url(record, "challenges"))
@@ -275,12 +283,25 @@ def opinion_challenge(request, lgcode, opinion_id):
     opinion = _opinion(request, opinion_id)
     if not _writable(request, opinion.record):
         raise PermissionDenied
+    back_to = _detail_url(opinion.record, f"opinion-{opinion.pk}")
     try:
         made = services.challenge_from_opinion(acting_user=request.user, opinion=opinion)
+    except services.AlreadyMade as taken:
+        return _already_made(request, taken, back_to)
     except ServiceError as refused:
         messages.error(request, str(refused))
-        return redirect(_detail_url(opinion.record, f"opinion-{opinion.pk}"))
+        return redirect(back_to)
     return _to_challenge(request, made)
+
+
+def _already_made(request, taken, back_to: str):
+    """A second click (or someone else's first): the existing 課題 opens, as for a process's
+    step — when the user may see it; else back, told only that the source is taken."""
+    if taken.visible:
+        messages.info(request, str(taken))
+        return redirect(_challenge_url(taken.challenge))
+    messages.error(request, str(taken))
+    return redirect(back_to)
 
 
 def _to_challenge(request, made):

@@ -22,10 +22,12 @@ What a candidate would free is its step's staff minutes per year (an upper bound
 may shrink rather than vanish), and for residents their minutes per year.
 
 Prefecture comparison of one procedure (same 比較用の標準名) across municipalities: the
-steps aligned by step type; a step type present in most of them (more than half, at least
-two) is a candidate for a common standard; a step type one municipality does 電子 while
-another does it on 紙 only is a candidate for following the digital one (七ヶ条(4): the
-prefecture standardises 校務 processes and forms across its municipalities).
+steps aligned by step type; a step type present in most of the municipalities (more than
+half, at least two) is a candidate for a common standard; a step type one municipality does
+電子 while another does it on 紙 only is a candidate for following the digital one (七ヶ条(4):
+the prefecture standardises 校務 processes and forms across its municipalities). A
+municipality may have written the procedure down as several processes (e.g. 窓口 and 郵送):
+each is a column, but the counts are of municipalities, so it counts once.
 """
 
 from __future__ import annotations
@@ -35,13 +37,13 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
 from ..choices import Medium, Performer, StepType
 
-ZERO, SIXTY = Decimal(0), Decimal(60)
+ZERO, SIXTY, TENTH = Decimal(0), Decimal(60), Decimal("0.1")
 STEP_TYPE_ORDER = {value: i for i, value in enumerate(StepType.values)}
 MEDIUM_ORDER = {value: i for i, value in enumerate(Medium.values)}
 
@@ -102,8 +104,15 @@ def resident_minutes_year(step: StepData, volume: int) -> Decimal:
 
 
 def hours(minutes: Decimal) -> Decimal:
-    """Minutes as hours, exact (rounded for display only)."""
+    """Minutes as hours, exact (rounded for display only, by `one_place`)."""
     return minutes / SIXTY
+
+
+def one_place(value: Decimal) -> Decimal:
+    """A figure as every output shows it — the API, the Excel files, the charts and the 課題's
+    text: one decimal place, a half rounded up (0.25 時間 → 0.3), as the pages' floatformat
+    rounds too. Python's round() and Decimal.quantize would round a half to even (0.2)."""
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 # --- one process --------------------------------------------------------------------------------
@@ -249,8 +258,17 @@ def _paper_document(process: ProcessData, before: StepData) -> str:
     return _("書類")
 
 
+TITLE_LIMIT = 200  # Challenge.title
+
+
 def challenge_title(candidate: Candidate | None, process: ProcessData, step: StepData) -> str:
-    """The 課題's title, e.g. 「転入届の紙の申請書からの転記をなくす」."""
+    """The 課題's title, e.g. 「転入届の紙の申請書からの転記をなくす」, cut to the title's
+    length with … when a process and a step have very long names."""
+    title = _challenge_title(candidate, process, step)
+    return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + "…"
+
+
+def _challenge_title(candidate: Candidate | None, process: ProcessData, step: StepData) -> str:
     name = process.name
     if candidate is None:
         return _("%(p)sの「%(s)s」を見直す") % {"p": name, "s": step.name}
@@ -368,6 +386,11 @@ class SharedStep:
         return list({p.id or id(p): p for p, _step in self.occurrences}.values())
 
     @property
+    def municipalities(self) -> int:
+        """How many organizations have it (the prefecture comparison counts these)."""
+        return len({municipality_of(p) for p, _step in self.occurrences})
+
+    @property
     def staff_minutes_year(self) -> Decimal:
         return sum((staff_minutes_year(s, p.annual_volume) for p, s in self.occurrences), ZERO)
 
@@ -445,14 +468,21 @@ def totals_by(processes: Iterable[ProcessData], attribute: str) -> list[Total]:
 # --- prefecture comparison of one procedure -----------------------------------------------------
 
 
+def municipality_of(process: ProcessData):
+    """Who a process belongs to, for counting: its organization's code (a process of plain
+    data without one counts on its own)."""
+    return process.organization_code or ("process", process.id or id(process))
+
+
 @dataclass
 class CompareRow:
     step_type: str
     cells: list[list[StepData]]  # per column, the steps of this type in process order
-    present: int
+    present: int  # municipalities with a step of this type
     common: bool  # in most municipalities: a candidate for a common standard
     digital_columns: list[int]  # columns doing a step of this type 電子
-    paper_only_columns: list[int]  # columns doing it on 紙 and never 電子
+    # columns doing it on 紙, of municipalities that never do it 電子 (in none of their columns)
+    paper_only_columns: list[int]
 
     @property
     def type_label(self) -> str:
@@ -472,7 +502,8 @@ class CompareRow:
 class Comparison:
     columns: list[tuple[ProcessData, Figures]]
     rows: list[CompareRow]
-    shared: list[SharedStep]  # named steps found in most of the columns
+    shared: list[SharedStep]  # named steps found in most of the municipalities
+    municipalities: int = 0  # compared (a municipality with two processes counts once)
 
     @property
     def candidate_rows(self) -> list[CompareRow]:
@@ -485,26 +516,31 @@ def most_of(count: int, total: int) -> bool:
 
 
 def compare(processes: Sequence[ProcessData]) -> Comparison:
+    """The processes side by side, one column each; counted by municipality."""
     columns = [(p, figures(p)) for p in processes]
+    total = len({municipality_of(p) for p in processes})
     types = {s.step_type for p in processes for s in p.steps}
     rows = [
-        _compare_row(t, processes) for t in sorted(types, key=lambda t: STEP_TYPE_ORDER.get(t, 99))
+        _compare_row(t, processes, total)
+        for t in sorted(types, key=lambda t: STEP_TYPE_ORDER.get(t, 99))
     ]
-    shared = [s for s in shared_steps(processes) if most_of(len(s.processes), len(processes))]
-    return Comparison(columns=columns, rows=rows, shared=shared)
+    shared = [s for s in shared_steps(processes) if most_of(s.municipalities, total)]
+    return Comparison(columns=columns, rows=rows, shared=shared, municipalities=total)
 
 
-def _compare_row(step_type: str, processes: Sequence[ProcessData]) -> CompareRow:
+def _compare_row(step_type: str, processes: Sequence[ProcessData], total: int) -> CompareRow:
     cells = [[s for s in p.steps if s.step_type == step_type] for p in processes]
     media = [{s.medium for s in cell} for cell in cells]
-    present = sum(1 for cell in cells if cell)
+    owners = [municipality_of(p) for p in processes]
+    digital = {owner for owner, m in zip(owners, media, strict=True) if Medium.DIGITAL in m}
+    present = len({owner for owner, cell in zip(owners, cells, strict=True) if cell})
     return CompareRow(
         step_type=step_type,
         cells=cells,
         present=present,
-        common=most_of(present, len(processes)),
+        common=most_of(present, total),
         digital_columns=[i for i, m in enumerate(media) if Medium.DIGITAL in m],
         paper_only_columns=[
-            i for i, m in enumerate(media) if Medium.PAPER in m and Medium.DIGITAL not in m
+            i for i, m in enumerate(media) if Medium.PAPER in m and owners[i] not in digital
         ],
     )

@@ -8,6 +8,7 @@ with the `id` of an existing step changes it; a step not listed is deleted)."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -37,7 +38,7 @@ def _valid(serializer) -> dict:
 
 
 def _decimal(value) -> str:
-    return str(value.quantize(services.TENTH) + 0)
+    return str(analysis.one_place(value) + 0)  # + 0: no "-0.0"
 
 
 # --- what the API returns -------------------------------------------------------------------
@@ -343,14 +344,15 @@ class ProcessViewSet(viewsets.ModelViewSet):
         partial = kwargs.get("partial", False)
         given = _valid(ProcessInSerializer(data=request.data, partial=partial))
         try:
-            values = _values(process.organization, given)
-            if values:
-                services.update_process(acting_user=request.user, process=process, **values)
-            if "steps" in given:
-                services.save_steps(
-                    acting_user=request.user, process=process, steps=_step_inputs(given["steps"])
-                )
+            with transaction.atomic():  # the fields and the steps are saved together or not at all
+                values = _values(process.organization, given)
+                if values:
+                    services.update_process(acting_user=request.user, process=process, **values)
+                if "steps" in given:
+                    steps = _step_inputs(given["steps"])
+                    services.save_steps(acting_user=request.user, process=process, steps=steps)
         except ServiceError as refused:
+            process.refresh_from_db()
             return _bad(refused)
         return self._detail(process)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -22,8 +22,6 @@ from chiikidx.core import japanese, tabular
 from ..choices import Medium, Performer, StepType
 from . import analysis, services
 from .services import StepInput
-
-TENTH = Decimal("0.1")
 
 
 def _choices(choices, aliases: dict[str, str]):
@@ -254,10 +252,6 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOP = Alignment(vertical="top", wrap_text=True)
 
 
-def _one_place(value: Decimal) -> Decimal:
-    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
-
-
 def step_rows(data: analysis.ProcessData) -> list[dict]:
     found = {c.step.id: c for c in analysis.candidates(data)}
     rows = []
@@ -272,7 +266,7 @@ def step_rows(data: analysis.ProcessData) -> list[dict]:
                 "minutes": step.minutes,
                 "performer": step.performer,
                 "performer_note": step.performer_note,
-                "staff_hours": _one_place(
+                "staff_hours": analysis.one_place(
                     analysis.hours(analysis.staff_minutes_year(step, data.annual_volume))
                 ),
                 "candidate": candidate.label if candidate else None,
@@ -342,7 +336,7 @@ def _process_table(data):
                 d.annual_volume,
                 f.steps,
                 f.staff_minutes,
-                _one_place(f.staff_hours_year),
+                analysis.one_place(f.staff_hours_year),
                 f.paper_steps,
                 f.in_person_steps,
                 len(analysis.candidates(d)),
@@ -375,8 +369,8 @@ def _candidate_table(data):
             c.step.performer_label,
             c.label,
             c.remedy,
-            _one_place(c.staff_hours_year),
-            _one_place(c.resident_hours_year),
+            analysis.one_place(c.staff_hours_year),
+            analysis.one_place(c.resident_hours_year),
             c.reason,
         ]
         for c in analysis.all_candidates(data)
@@ -400,7 +394,7 @@ def _shared_table(data):
             len(s.processes),
             "、".join(p.name for p in s.processes),
             "、".join(s.names) if len(s.names) > 1 else "",
-            _one_place(s.staff_hours_year),
+            analysis.one_place(s.staff_hours_year),
         ]
         for s in analysis.shared_steps(data)
     ]
@@ -415,7 +409,7 @@ def _total_table(data, attribute: str):
         (_("割合(%)"), 10),
     ]
     rows = [
-        [t.label, t.steps, _one_place(t.staff_hours_year), _one_place(t.share)]
+        [t.label, t.steps, analysis.one_place(t.staff_hours_year), analysis.one_place(t.share)]
         for t in analysis.totals_by(data, attribute)
     ]
     return columns, rows

@@ -30,22 +30,30 @@ STANDARD_NAMES = [
 ]
 
 
-def processes_of(org, department_id=None) -> QuerySet:
-    found = Process.objects.filter(organization=org).select_related("department", "organization")
+def visible_processes(user) -> QuerySet:
+    """Processes the user may read (the only door for pages and the API)."""
+    return Process.objects.visible_to(user)
+
+
+def processes_of(org, user, department_id=None) -> QuerySet:
+    """The organization's processes the user may read, by name."""
+    found = (
+        visible_processes(user)
+        .filter(organization=org)
+        .select_related("department", "organization")
+    )
     if department_id:
         found = found.filter(department_id=department_id)
     return found.order_by("name", "pk")
 
 
-def visible_processes(user) -> QuerySet:
-    """Processes the user may read (the only door for the API)."""
-    return Process.objects.visible_to(user)
-
-
-def process_of(org, process_id) -> Process:
-    """A process of the URL's organization (another organization's id: DoesNotExist → 404)."""
-    return Process.objects.select_related("department", "organization").get(
-        pk=process_id, organization=org
+def process_of(org, user, process_id) -> Process:
+    """A process of the URL's organization the user may read (another organization's id, or
+    one the user may not read: DoesNotExist → 404)."""
+    return (
+        visible_processes(user)
+        .select_related("department", "organization")
+        .get(pk=process_id, organization=org)
     )
 
 
@@ -115,7 +123,9 @@ def challenges_by_step(user, step_ids: Iterable[int]) -> dict[int, Challenge]:
 
 
 def cited_step_ids(process_ids: Iterable[int]) -> set[int]:
-    """Steps some challenge was made from (visible or not: they cannot be deleted)."""
+    """Steps some challenge was made from, visible or not: they cannot be deleted. Only for
+    those who may change the process (members of its organization, who see its 課題): to
+    anyone else it would tell of a 課題 not shared with them."""
     return set(
         Challenge.objects.filter(source_step__process_id__in=list(process_ids)).values_list(
             "source_step_id", flat=True

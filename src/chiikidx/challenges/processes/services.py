@@ -69,14 +69,23 @@ class StepsRefused(ServiceError):
         self.problems = problems
 
 
-class AlreadyMade(ServiceError):
-    """The step was already made into a 課題 (`challenge`)."""
+def told(user, challenge: Challenge, named: str, unnamed: str) -> str:
+    """`named` with the challenge's title (%(t)s) for someone who may see it, else `unnamed`.
+    Integrity rules read every 課題 (a cited source is kept whoever made the 課題), but a 課題
+    is member_private: its title reaches no one it is not shared with. (Shared with the
+    dialogue records' services, which refuse for the same reasons.)"""
+    return named % {"t": challenge.title} if access.can(user, "view", challenge) else unnamed
 
-    def __init__(self, challenge: Challenge):
-        super().__init__(
-            _("この手順はすでに課題「%(t)s」になっています。") % {"t": challenge.title}
-        )
+
+class AlreadyMade(ServiceError):
+    """The source (a step, a dialogue record, an opinion) already became a 課題 (`challenge`).
+    `visible`: whether the acting user may see it (then the message names it and a page opens
+    it; else the message only says that the source is taken)."""
+
+    def __init__(self, user, challenge: Challenge, named: str, unnamed: str):
         self.challenge = challenge
+        self.visible = access.can(user, "view", challenge)
+        super().__init__(named % {"t": challenge.title} if self.visible else unnamed)
 
 
 # --- rights ---------------------------------------------------------------------------------
@@ -173,14 +182,23 @@ def update_process(*, acting_user, process: Process, **fields) -> Process:
 @transaction.atomic
 def delete_process(*, acting_user, process: Process) -> None:
     _require_change(acting_user, process)
-    cited = Challenge.objects.filter(source_step__process=process).order_by("pk").first()
+    # Every 課題 counts here, seen or not: the source of each must stay.
+    cited = (
+        Challenge.objects.filter(source_step__process=process)
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
     if cited is not None:
+        advice = _("業務が変わったときは、手順を書き直してください。")
         raise ServiceError(
-            _(
-                "この業務プロセスの手順から課題「%(t)s」が作られているため、削除できません。"
-                "業務が変わったときは、手順を書き直してください。"
+            told(
+                acting_user,
+                cited,
+                _("この業務プロセスの手順から課題「%(t)s」が作られているため、削除できません。"),
+                _("この業務プロセスの手順から課題が作られているため、削除できません。"),
             )
-            % {"t": cited.title}
+            + advice
         )
     with audit.acting_as(acting_user):
         process.delete()  # its steps go with it (each deletion audited)
@@ -352,35 +370,59 @@ def add_steps(
 
 
 @transaction.atomic
-def move_step(*, acting_user, step: ProcessStep, offset: int) -> ProcessStep:
-    """One place up (offset −1) or down (+1); the first step cannot go up, nor the last down."""
-    process = step.process
-    inputs = current_inputs(process)
-    at = next(i for i, s in enumerate(inputs) if s.id == step.pk)
+def move_step(
+    *, acting_user, process: Process, step_id, offset: int, steps: list[StepInput] | None = None
+) -> list[ProcessStep]:
+    """The step one place up (offset −1) or down (+1), saved with the rest of `steps` (the step
+    table as edited on the page; by default the stored steps). The first step cannot go up,
+    nor the last down, nor a step swap places with a new one. Problems are numbered as
+    `steps` were given."""
+    given = current_inputs(process) if steps is None else list(steps)
+    at = _position(given, step_id)
     to = at + offset
-    if offset not in (-1, 1) or not 0 <= to < len(inputs):
+    if offset not in (-1, 1) or not 0 <= to < len(given) or given[to].id is None:
         raise ServiceError(_("最初の手順は上に、最後の手順は下には動かせません。"))
-    inputs[at], inputs[to] = inputs[to], inputs[at]
-    save_steps(acting_user=acting_user, process=process, steps=inputs)
-    step.refresh_from_db()
-    return step
+    order = list(range(len(given)))
+    order[at], order[to] = to, at
+    return _save_in_order(acting_user, process, given, order)
 
 
 @transaction.atomic
-def delete_step(*, acting_user, step: ProcessStep) -> None:
-    process = step.process
-    inputs = [s for s in current_inputs(process) if s.id != step.pk]
+def delete_step(
+    *, acting_user, process: Process, step_id, steps: list[StepInput] | None = None
+) -> list[ProcessStep]:
+    """The other `steps` saved without this one (a step some 課題 was made from stays)."""
+    given = current_inputs(process) if steps is None else list(steps)
+    at = _position(given, step_id)
+    order = [i for i in range(len(given)) if i != at]
+    return _save_in_order(acting_user, process, given, order)
+
+
+def _position(steps: list[StepInput], step_id) -> int:
+    found = next((i for i, s in enumerate(steps) if s.id is not None and s.id == step_id), None)
+    if found is None:
+        raise ServiceError(_("その手順は見つかりません。画面を読み込み直してください。"))
+    return found
+
+
+def _save_in_order(acting_user, process, given: list[StepInput], order: list[int]):
+    """Save given[i] for i in `order`; a problem of the n-th saved step is told of the step
+    as the caller gave it."""
     try:
-        save_steps(acting_user=acting_user, process=process, steps=inputs)
+        return save_steps(acting_user=acting_user, process=process, steps=[given[i] for i in order])
     except StepsRefused as refused:
-        raise ServiceError(refused.problems[0].message) from None
+        placed = [
+            StepProblem(order[p.index - 1] + 1, p.field, p.message) if p.index else p
+            for p in refused.problems
+        ]
+        raise StepsRefused(placed) from None
 
 
 # --- one click: a candidate becomes a 課題 ------------------------------------------------------
 
 
 def _one_place(value: Decimal) -> str:
-    return f"{value.quantize(TENTH, rounding=ROUND_HALF_UP):,}"
+    return f"{analysis.one_place(value):,}"
 
 
 def challenge_text(data: analysis.ProcessData, step: analysis.StepData, candidate) -> str:
@@ -449,14 +491,32 @@ def _affected(data: analysis.ProcessData, candidate) -> dict:
 @transaction.atomic
 def make_challenge(*, acting_user, step: ProcessStep) -> Challenge:
     """A 候補 課題 from the step (title, figures, the process's department, the step as its
-    source). A step becomes a 課題 once: AlreadyMade names the existing one."""
+    source). Only who may create 課題 of the process's department learns anything of the
+    step's 課題. A step becomes a 課題 once: AlreadyMade tells of the existing one."""
     # Locked, so two clicks at once make one 課題 (the process is read apart: PostgreSQL locks
     # no row on the nullable side of an outer join, and the department may be empty).
     step = ProcessStep.objects.select_for_update().get(pk=step.pk)
-    existing = Challenge.objects.filter(source_step=step).order_by("pk").first()
-    if existing is not None:
-        raise AlreadyMade(existing)
     process = Process.objects.select_related("organization", "department").get(pk=step.process_id)
+    if not access.can_create_in(acting_user, process.organization, process.department):
+        raise ServiceError(
+            _(
+                "業務プロセスの手順から課題を作れるのは、団体の管理者・職員と、"
+                "業務の部署の原課担当だけです。"
+            )
+        )
+    existing = (
+        Challenge.objects.filter(source_step=step)
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        raise AlreadyMade(
+            acting_user,
+            existing,
+            _("この手順はすでに課題「%(t)s」になっています。"),
+            _("この手順はすでに課題になっています。"),
+        )
     step.process = process
     _steps, data = queries.one_with_data(process)
     step_data = next(s for s in data.steps if s.id == step.pk)

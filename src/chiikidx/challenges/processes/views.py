@@ -31,7 +31,7 @@ from .forms import ImportForm, ProcessForm, QuickStepsForm, step_formset
 
 def _process(request, process_id) -> Process:
     try:
-        return queries.process_of(request.org, process_id)
+        return queries.process_of(request.org, request.user, process_id)
     except Process.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -94,7 +94,7 @@ def processes(request, lgcode):
     departments = list(departments_for(request.org))
     department_id = int_or_none(request.GET.get("department"))
     department_id = department_id if any(d.pk == department_id for d in departments) else None
-    pairs = queries.with_data(queries.processes_of(request.org, department_id))
+    pairs = queries.with_data(queries.processes_of(request.org, request.user, department_id))
     rows = [
         {
             "process": p,
@@ -208,7 +208,9 @@ def process_detail(request, lgcode, process_id):
     steps, data = queries.one_with_data(process)
     found = {c.step.id: c for c in analysis.candidates(data)}
     made = queries.challenges_by_step(request.user, [s.pk for s in steps])
-    cited = queries.cited_step_ids([process.pk])
+    can_change = services.can_change(request.user, process)
+    # Only those who may change the process learn that a 課題 they cannot see cites a step.
+    cited = queries.cited_step_ids([process.pk]) if can_change else set()
     rows = [
         {
             "step": s,
@@ -225,7 +227,7 @@ def process_detail(request, lgcode, process_id):
         "rows": rows,
         "candidates": [r for r in rows if r["candidate"]],
         "challenges": [made[s.pk] for s in steps if s.pk in made],
-        "can_change": services.can_change(request.user, process),
+        "can_change": can_change,
         "can_make": access.can_create_in(request.user, request.org, process.department),
         "cited": bool(cited),
     }
@@ -264,10 +266,7 @@ def process_steps(request, lgcode, process_id):
     if request.method == "POST" and formset.is_valid():
         pairs = [(f, f.step_input()) for f in formset.forms if f.has_changed() or f.initial]
         try:
-            pairs, done = _act(pairs, action)
-            services.save_steps(
-                acting_user=request.user, process=process, steps=[i for _f, i in pairs]
-            )
+            done = _save(request, process, [i for _f, i in pairs], action)
         except services.StepsRefused as refused:
             problems = _place(refused.problems, pairs)
         except ServiceError as refused:
@@ -304,26 +303,31 @@ def _editor(request, process, steps, formset, quick, problems, status=None):
     )
 
 
-def _act(pairs, action: str):
-    """Apply a row's button (up:id, down:id, delete:id) to the rows; the message to show."""
+def _save(request, process, steps, action: str) -> str:
+    """Save the table, with a row's button applied (up:id, down:id, delete:id); the message
+    to show."""
     verb, _sep, pk = action.partition(":")
-    if verb not in ("up", "down", "delete"):
-        return pairs, _("手順を保存しました。")
-    at = next((i for i, (_f, s) in enumerate(pairs) if str(s.id) == pk), None)
-    if at is None:
-        raise ServiceError(_("その手順は見つかりません。画面を読み込み直してください。"))
-    name = pairs[at][1].name
+    step_id = int_or_none(pk)
+    named = {"s": next((s.name for s in steps if s.id is not None and s.id == step_id), "")}
     if verb == "delete":
-        return pairs[:at] + pairs[at + 1 :], _("手順「%(s)s」を削除しました。") % {"s": name}
-    to = at - 1 if verb == "up" else at + 1
-    if not 0 <= to < len(pairs) or pairs[to][1].id is None:
-        raise ServiceError(_("最初の手順は上に、最後の手順は下には動かせません。"))
-    pairs = list(pairs)
-    pairs[at], pairs[to] = pairs[to], pairs[at]
-    return pairs, _("手順「%(s)s」を%(w)sに動かしました。") % {
-        "s": name,
-        "w": _("上") if verb == "up" else _("下"),
-    }
+        services.delete_step(
+            acting_user=request.user, process=process, step_id=step_id, steps=steps
+        )
+        return _("手順「%(s)s」を削除しました。") % named
+    if verb in ("up", "down"):
+        services.move_step(
+            acting_user=request.user,
+            process=process,
+            step_id=step_id,
+            offset=-1 if verb == "up" else 1,
+            steps=steps,
+        )
+        return _("手順「%(s)s」を%(w)sに動かしました。") % {
+            **named,
+            "w": _("上") if verb == "up" else _("下"),
+        }
+    services.save_steps(acting_user=request.user, process=process, steps=steps)
+    return _("手順を保存しました。")
 
 
 def _place(problems, pairs) -> list[str]:
@@ -409,8 +413,11 @@ def process_step_challenge(request, lgcode, process_id, step_id):
     try:
         challenge = services.make_challenge(acting_user=request.user, step=step)
     except services.AlreadyMade as made:
-        messages.info(request, str(made))
-        return redirect(challenge_url(made.challenge))
+        if made.visible:
+            messages.info(request, str(made))
+            return redirect(challenge_url(made.challenge))
+        messages.error(request, str(made))
+        return redirect(back(request, _detail_url(process, "candidates")))
     except ServiceError as refused:
         messages.error(request, str(refused))
         return redirect(back(request, _detail_url(process, "candidates")))
@@ -432,7 +439,7 @@ TOP_CANDIDATES = 10  # shown open; the others behind 「残りのn件を表示�
 def process_analysis(request, lgcode):
     """Shared steps, improvement candidates and staff time per step type and medium for all
     the organization's processes (3 queries)."""
-    pairs = queries.with_data(queries.processes_of(request.org))
+    pairs = queries.with_data(queries.processes_of(request.org, request.user))
     data = [d for _p, d in pairs]
     found = analysis.all_candidates(data)
     made = queries.challenges_by_step(request.user, [c.step.id for c in found])
@@ -470,13 +477,13 @@ def process_analysis(request, lgcode):
 def _chart(totals) -> dict:
     return {
         "labels": [t.label for t in totals],
-        "hours": [round(float(t.staff_hours_year), 1) for t in totals],
+        "hours": [float(analysis.one_place(t.staff_hours_year)) for t in totals],
     }
 
 
 @route(org("view"))
 def process_analysis_excel(request, lgcode):
-    pairs = queries.with_data(queries.processes_of(request.org))
+    pairs = queries.with_data(queries.processes_of(request.org, request.user))
     body = excel.analysis_xlsx(request.org, pairs)
     return downloads.attachment(body, f"process-analysis-{lgcode}.xlsx")
 
@@ -514,8 +521,9 @@ def process_compare(request, lgcode):
 
 
 def _compare_row(row, columns) -> dict:
-    def names(indexes):
-        return "、".join(columns[i]["process"].organization.name for i in indexes)
+    def names(indexes):  # a municipality with two of the columns is named once
+        found = (columns[i]["process"].organization.name for i in indexes)
+        return "、".join(dict.fromkeys(found))
 
     return {
         "row": row,

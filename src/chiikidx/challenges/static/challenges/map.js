@@ -36,7 +36,7 @@
     y: p.map(function (q) { return q.y; }),
     customdata: p.map(function (q) {
       return [plain(q.title), q.benefit, q.difficulty, q.urgency, q.priority.toFixed(1),
-              plain(q.quadrant), plain(q.department || "部署なし"), q.url, q.id];
+              plain(q.quadrant), plain(q.department), q.url, q.id];
     }),
     marker: {
       size: p.map(function (q) { return 8 + q.urgency * 5; }),
@@ -48,9 +48,11 @@
       opacity: 0.9,
       line: { color: "#1a1a1c", width: 1 }
     },
+    // The words come translated from the page (d.labels), the figures from each point.
     hovertemplate: "<b>%{customdata[0]}</b><br>%{customdata[6]}<br>" +
-      "裨益性 %{customdata[1]} ・ 難易度 %{customdata[2]} ・ 緊急性 %{customdata[3]}<br>" +
-      "優先度 %{customdata[4]}(%{customdata[5]})<extra></extra>"
+      plain(d.labels.benefit) + " %{customdata[1]} ・ " + plain(d.labels.difficulty) +
+      " %{customdata[2]} ・ " + plain(d.labels.urgency) + " %{customdata[3]}<br>" +
+      plain(d.labels.priority) + " %{customdata[4]}(%{customdata[5]})<extra></extra>"
   };
   var axis = function (title) {
     return { range: [0.5, 5.5], dtick: 1, tick0: 1, title: { text: plain(title) }, zeroline: false,

@@ -1,22 +1,24 @@
 // The scoring table by keyboard: typing 1–5 in a score cell sets it and moves on; arrow keys,
 // Enter and Tab move between cells; each changed row is saved on its own (POST, JSON, CSRF) and
 // says so in its last cell. Without this file the table is one form saved by its button.
+// The texts it shows come translated from the page (data-text-* attributes of the form).
 (function () {
   "use strict";
   var form = document.querySelector("[data-scoring]");
   if (!form || !window.fetch) { return; }
   var SAVE_DELAY = 800;
   var SCORES = ["benefit", "difficulty", "urgency"];
-  var SAVED = "保存しました";
-  var SAVING = "保存しています…";
-  var HINT = "1〜5の数字で入力してください(空欄は未採点)。";
-  var FAILED = "保存できませんでした。通信を確かめて、もう一度入力してください。";
+  var SAVED = form.getAttribute("data-text-saved");
+  var SAVING = form.getAttribute("data-text-saving");
+  var HINT = form.getAttribute("data-text-hint");
+  var FAILED = form.getAttribute("data-text-failed");
+  var UNSCORED = form.getAttribute("data-text-unscored");
   var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var rows = Array.prototype.slice.call(form.querySelectorAll("tr[data-save-url]"));
   var state = new Map();  // row → {timer, busy, again}
 
   var hint = form.querySelector("[data-scoring-hint]");
-  if (hint) { hint.textContent = "変えた行はその場で保存されます。このボタンは表全体をまとめて保存します。"; }
+  if (hint) { hint.textContent = hint.getAttribute("data-text-live"); }
 
   function cells(row) {
     return Array.prototype.slice.call(row.querySelectorAll("[data-cell]"));
@@ -71,7 +73,7 @@
     out.textContent = "";
     var el = document.createElement(priority ? "strong" : "span");
     if (!priority) { el.className = "muted"; }
-    el.textContent = priority || "未評価";
+    el.textContent = priority || UNSCORED;
     out.appendChild(el);
   }
 
