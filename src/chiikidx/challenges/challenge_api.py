@@ -15,6 +15,7 @@ from rest_framework.response import Response as APIResponse
 
 from chiikidx.core import access
 from chiikidx.core.access import LOGIN
+from chiikidx.core.api import bad_request, validated
 from chiikidx.core.models import Department, Organization
 from chiikidx.core.services import ServiceError
 
@@ -230,16 +231,16 @@ class ChallengeViewSet(viewsets.ModelViewSet):
     )
     def create(self, request, *args, **kwargs):
         """課題を登録します(状態は「候補」)。organization_code と title が必要です。"""
-        given = _valid(ChallengeWriteSerializer(data=request.data))
+        given = validated(ChallengeWriteSerializer(data=request.data))
         organization = Organization.objects.filter(code=given.pop("organization_code", "")).first()
         if organization is None or not access.can(request.user, "view", organization):
-            return _bad(
+            return bad_request(
                 _("organization_code に、見られる団体の団体コード(6桁)を指定してください。")
             )
         try:
             values = _values(organization, given)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         if not access.can_create_in(request.user, organization, values.get("department")):
             raise exceptions.PermissionDenied(
                 _(
@@ -252,7 +253,7 @@ class ChallengeViewSet(viewsets.ModelViewSet):
                 acting_user=request.user, organization=organization, **values
             )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return self._fresh(challenge, http_status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -261,9 +262,9 @@ class ChallengeViewSet(viewsets.ModelViewSet):
     def partial_update(self, request, *args, **kwargs):
         """送った項目だけを変えます(団体は変えられません)。"""
         challenge = self.get_object()
-        given = _valid(ChallengeWriteSerializer(data=request.data, partial=True))
+        given = validated(ChallengeWriteSerializer(data=request.data, partial=True))
         if "organization_code" in given:
-            return _bad(_("課題の団体は変えられません。"))
+            return bad_request(_("課題の団体は変えられません。"))
         try:
             services.update_challenge(
                 acting_user=request.user,
@@ -271,7 +272,7 @@ class ChallengeViewSet(viewsets.ModelViewSet):
                 **_values(challenge.organization, given),
             )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return self._fresh(challenge)
 
     @extend_schema(
@@ -358,7 +359,7 @@ class ChallengeViewSet(viewsets.ModelViewSet):
         try:
             act()
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return self._fresh(challenge)
 
 
@@ -380,12 +381,3 @@ def _department(organization, pk):
 
 def _data(request) -> dict:
     return request.data if hasattr(request.data, "get") else {}
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _bad(detail):
-    return APIResponse({"detail": str(detail)}, status=http_status.HTTP_400_BAD_REQUEST)

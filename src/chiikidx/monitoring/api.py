@@ -14,6 +14,7 @@ from rest_framework.response import Response as APIResponse
 
 from chiikidx.core import access
 from chiikidx.core.access import LOGIN
+from chiikidx.core.api import bad_request, validated
 from chiikidx.core.api_access import NOT_FOUND_MESSAGE
 from chiikidx.core.models import Department, Organization
 from chiikidx.core.services import ServiceError
@@ -238,10 +239,10 @@ class KpiViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=KpiWriteSerializer, responses={201: KpiSerializer, 400: ERROR})
     def create(self, request, *args, **kwargs):
-        given = _valid(KpiWriteSerializer(data=request.data))
+        given = validated(KpiWriteSerializer(data=request.data))
         organization = Organization.objects.filter(code=given.pop("organization_code", "")).first()
         if organization is None or not access.can(request.user, "view", organization):
-            return _bad(
+            return bad_request(
                 _("organization_code に、見られる団体の団体コード(6桁)を指定してください。")
             )
         if not access.can(request.user, "change", organization):
@@ -250,14 +251,14 @@ class KpiViewSet(viewsets.ModelViewSet):
             values = _kpi_values(organization, given)
             kpi = services.save_kpi(acting_user=request.user, organization=organization, **values)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return self._fresh(kpi, status.HTTP_201_CREATED)
 
     @extend_schema(request=KpiWriteSerializer, responses={200: KpiSerializer, 400: ERROR})
     def update(self, request, *args, **kwargs):
         kpi = self.get_object()
         partial = kwargs.get("partial", False)
-        given = _valid(KpiWriteSerializer(data=request.data, partial=partial))
+        given = validated(KpiWriteSerializer(data=request.data, partial=partial))
         given.pop("organization_code", None)
         _require_definition_right(request.user, kpi)
         try:
@@ -266,7 +267,7 @@ class KpiViewSet(viewsets.ModelViewSet):
                 acting_user=request.user, organization=kpi.organization, kpi=kpi, **values
             )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return self._fresh(kpi)
 
     @extend_schema(responses={204: None, 400: ERROR})
@@ -276,7 +277,7 @@ class KpiViewSet(viewsets.ModelViewSet):
         try:
             services.delete_kpi(acting_user=request.user, kpi=kpi)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return APIResponse(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -288,11 +289,6 @@ def _require_definition_right(user, kpi) -> None:
                 "(実績は kpi-actuals で入力します)。"
             )
         )
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _kpi_values(organization, given: dict) -> dict:
@@ -345,10 +341,6 @@ def _department(organization, pk: int):
     if found is None:
         raise ServiceError(_("担当部署はこの団体の部署のIDを指定してください。"))
     return found
-
-
-def _bad(detail):
-    return APIResponse({"detail": str(detail)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 # --- actuals ----------------------------------------------------------------------------------
@@ -471,7 +463,7 @@ class ActualViewSet(viewsets.ReadOnlyModelViewSet):
             period = periods.parse_period(kpi.frequency, data.get("period", ""))
             value = excel.parse_value(kpi, data.get("value", ""))
         except ValueError as exc:
-            return _bad(str(exc))
+            return bad_request(str(exc))
         try:
             done = services.record_actual(
                 acting_user=request.user,
@@ -482,7 +474,7 @@ class ActualViewSet(viewsets.ReadOnlyModelViewSet):
                 source="api",
             )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         code = status.HTTP_200_OK if done.change == "unchanged" else status.HTTP_201_CREATED
         actual = self.get_queryset().get(pk=done.actual.pk)
         return APIResponse(self.get_serializer(actual).data, status=code)

@@ -16,6 +16,7 @@ from rest_framework.response import Response as APIResponse
 
 from chiikidx.core import access
 from chiikidx.core.access import LOGIN
+from chiikidx.core.api import validated
 from chiikidx.core.models import Organization
 from chiikidx.core.services import ServiceError
 from chiikidx.plans.models import Measure
@@ -319,7 +320,7 @@ class CostCaseViewSet(viewsets.ModelViewSet):
             raise exceptions.PermissionDenied(
                 _("この団体の費用対効果の試算を登録する権限がありません。")
             )
-        given = _valid(CostCaseWriteSerializer(data=request.data))
+        given = validated(CostCaseWriteSerializer(data=request.data))
         given.pop("organization_code", None)
         try:
             values = _values(organization, given)
@@ -333,7 +334,7 @@ class CostCaseViewSet(viewsets.ModelViewSet):
     @extend_schema(request=CostCaseWriteSerializer, responses={200: CostCaseSerializer, 400: ERROR})
     def update(self, request, *args, **kwargs):
         case = self.get_object()
-        given = _valid(
+        given = validated(
             CostCaseWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
         )
         given.pop("organization_code", None)
@@ -354,11 +355,6 @@ class CostCaseViewSet(viewsets.ModelViewSet):
         except ServiceError as refused:
             return _bad(refused)
         return APIResponse(status=status.HTTP_204_NO_CONTENT)
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _values(organization, given: dict) -> dict:

@@ -18,6 +18,7 @@ from rest_framework.response import Response as APIResponse
 
 from chiikidx.core import access
 from chiikidx.core.access import LOGIN
+from chiikidx.core.api import bad_request, validated
 from chiikidx.core.api_access import NOT_FOUND_MESSAGE
 from chiikidx.core.models import Organization
 from chiikidx.core.services import ServiceError
@@ -28,15 +29,6 @@ from .choices import LogicStage
 from .models import Kpi, LogicLink, LogicModel, LogicNode
 
 ERROR = inline_serializer("LogicModelError", {"detail": serializers.CharField()})
-
-
-def _bad(detail):
-    return APIResponse({"detail": str(detail)}, status=status.HTTP_400_BAD_REQUEST)
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _require_change(user, organization) -> None:
@@ -284,10 +276,10 @@ class LogicModelViewSet(viewsets.ModelViewSet):
         responses={201: LogicModelDetailSerializer, 400: ERROR, 403: ERROR},
     )
     def create(self, request, *args, **kwargs):
-        given = _valid(LogicModelWriteSerializer(data=request.data))
+        given = validated(LogicModelWriteSerializer(data=request.data))
         organization = Organization.objects.filter(code=given.pop("organization_code", "")).first()
         if organization is None or not access.can(request.user, "view", organization):
-            return _bad(
+            return bad_request(
                 _("organization_code に、見られる団体の団体コード(6桁)を指定してください。")
             )
         _require_change(request.user, organization)
@@ -298,7 +290,7 @@ class LogicModelViewSet(viewsets.ModelViewSet):
                 **_model_values(organization, given, None),
             )
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._detail(saved, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -308,7 +300,7 @@ class LogicModelViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         found = self.get_object()
         partial = kwargs.get("partial", False)
-        given = _valid(LogicModelWriteSerializer(data=request.data, partial=partial))
+        given = validated(LogicModelWriteSerializer(data=request.data, partial=partial))
         given.pop("organization_code", None)
         try:
             logic_services.save_logic_model(
@@ -318,7 +310,7 @@ class LogicModelViewSet(viewsets.ModelViewSet):
                 **_model_values(found.organization, given, found),
             )
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._detail(found)
 
     @extend_schema(responses={204: None, 403: ERROR})
@@ -451,11 +443,11 @@ class _PartViewSet(viewsets.ModelViewSet):
                 **self.values(logic_model, given, current),
             )
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._fresh(saved, code)
 
     def create(self, request, *args, **kwargs):
-        given = _valid(self.write_serializer(data=request.data))
+        given = validated(self.write_serializer(data=request.data))
         found = _visible_model(request.user, given.pop("logic_model", None))
         _require_change(request.user, found.organization)
         return self._save(found, None, given, status.HTTP_201_CREATED)
@@ -463,7 +455,7 @@ class _PartViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         current = self.get_object()
         partial = kwargs.get("partial", False)
-        given = _valid(self.write_serializer(data=request.data, partial=partial))
+        given = validated(self.write_serializer(data=request.data, partial=partial))
         given.pop("logic_model", None)
         return self._save(current.logic_model, current, given)
 

@@ -23,6 +23,7 @@ from rest_framework.response import Response as APIResponse
 
 from chiikidx.core import access
 from chiikidx.core.access import LOGIN
+from chiikidx.core.api import bad_request
 from chiikidx.core.api_access import NOT_FOUND_MESSAGE
 from chiikidx.core.services import ServiceError
 
@@ -369,7 +370,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
             measure, days = _slip_input(plan, source)
             impact = services.what_if(plan, measure, days)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return APIResponse(ImpactSerializer(_impact_data(impact)).data)
 
     @extend_schema(
@@ -393,14 +394,14 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         data = _data(request)
         reason = str(data.get("reason", ""))
         if len(reason) > 500:
-            return _bad(_("反映する理由は500文字以内で入力してください。"))
+            return bad_request(_("反映する理由は500文字以内で入力してください。"))
         try:
             measure, days = _slip_input(plan, data)
             moves = services.apply_slip(
                 acting_user=request.user, plan=plan, measure=measure, days=days, reason=reason
             )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         result = {
             "measure": measure.pk,
             "days": days,
@@ -434,7 +435,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         a_key = str(request.query_params.get("a") or (found[-1].pk if found else ""))
         b_key = str(request.query_params.get("b") or "current")
         if not a_key:
-            return _bad(
+            return bad_request(
                 _(
                     "この計画にはまだベースラインがありません。"
                     "先にベースラインを保存してください(POST /api/v1/plan-baselines/)。"
@@ -442,7 +443,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
             )
         for key in (a_key, b_key):
             if key != "current" and key not in by_key:
-                return _bad(
+                return bad_request(
                     _(
                         "「%(key)s」はこの計画のベースラインではありません。a と b には、"
                         "この計画(またはその版)のベースラインのIDか current を指定してください。"
@@ -450,7 +451,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
                     % {"key": key}
                 )
         if a_key == b_key:
-            return _bad(_("比較元(a)と比較先(b)には別のものを指定してください。"))
+            return bad_request(_("比較元(a)と比較先(b)には別のものを指定してください。"))
         current = baselines.state_of(plan) if "current" in (a_key, b_key) else None
         states = [
             current if k == "current" else baselines.state_of(by_key[k]) for k in (a_key, b_key)
@@ -723,7 +724,7 @@ class MeasureViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             progress = int(str(data.get("progress", "")).strip())
         except ValueError:
-            return _bad(_("進捗は0〜100の整数で入力してください。"))
+            return bad_request(_("進捗は0〜100の整数で入力してください。"))
         try:
             services.update_progress(
                 acting_user=request.user,
@@ -733,12 +734,8 @@ class MeasureViewSet(viewsets.ReadOnlyModelViewSet):
                 comment=str(data.get("comment", "")),
             )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return APIResponse(self.get_serializer(self.get_queryset().get(pk=measure.pk)).data)
-
-
-def _bad(detail):
-    return APIResponse({"detail": str(detail)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 # --- dependencies ----------------------------------------------------------------------------
@@ -840,7 +837,7 @@ class DependencyViewSet(
         data = _data(request)
         successor_id = _int(data.get("successor", ""))
         if successor_id is None:
-            return _bad(_("successor に、待つ側の施策(後続施策)のIDを指定してください。"))
+            return bad_request(_("successor に、待つ側の施策(後続施策)のIDを指定してください。"))
         successor = (
             queries.visible_measures(request.user)
             .select_related("plan__organization", "owner_department")
@@ -861,7 +858,7 @@ class DependencyViewSet(
             values = _dependency_values(successor, data)
             link = services.add_dependency(acting_user=request.user, successor=successor, **values)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         created = self.get_queryset().get(pk=link.pk)
         return APIResponse(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -872,7 +869,7 @@ class DependencyViewSet(
         try:
             services.remove_dependency(acting_user=request.user, dependency=dependency)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return APIResponse(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -1001,7 +998,7 @@ class BaselineViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = _data(request)
         plan_id = _int(data.get("plan", ""))
         if plan_id is None:
-            return _bad(_("plan に、ベースラインを取る計画のIDを指定してください。"))
+            return bad_request(_("plan に、ベースラインを取る計画のIDを指定してください。"))
         plan = queries.visible_plans(request.user).select_related("organization")
         plan = plan.filter(pk=plan_id).first()
         if plan is None:
@@ -1010,12 +1007,12 @@ class BaselineViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied(_("ベースラインを保存できるのは、計画を変更できる人だけです。"))
         label = str(data.get("label", ""))
         if len(label.strip()) > 100:
-            return _bad(_("ベースラインの名称は100文字以内で入力してください。"))
+            return bad_request(_("ベースラインの名称は100文字以内で入力してください。"))
         try:
             taken = services.take_baseline(
                 acting_user=request.user, plan=plan, label=label, note=str(data.get("note", ""))
             )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         saved = self.get_queryset().get(pk=taken.pk)
         return APIResponse(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)

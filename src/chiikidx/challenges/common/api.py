@@ -21,6 +21,7 @@ from rest_framework.response import Response as APIResponse
 
 from chiikidx.core import access
 from chiikidx.core.access import LOGIN
+from chiikidx.core.api import bad_request, validated
 from chiikidx.core.api_access import NOT_FOUND_MESSAGE
 from chiikidx.core.choices import OrgKind
 from chiikidx.core.japanese import parse_date
@@ -233,7 +234,7 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
         field を省略すると多い分野になります。title を省略すると、複数の市町村の課題に共通する
         言葉と分野から「配送・買い物(福祉)の共通課題」のような名前を付けます(名前は課題を出した
         市町村にも表示されるため、特定の市町村の課題名は使いません)。"""
-        given = _valid(GroupWriteSerializer(data=request.data))
+        given = validated(GroupWriteSerializer(data=request.data))
         prefecture = _visible_prefecture(request.user, given.get("organization_code", ""))
         if not services.can_edit(request.user, prefecture):
             return _refused(
@@ -249,7 +250,7 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
                 note=given.get("note", ""),
             )
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._fresh(group, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -261,7 +262,7 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
         置き換えます。"""
         group = self.get_object()
         partial = kwargs.get("partial", False)
-        given = _valid(GroupWriteSerializer(data=request.data, partial=partial))
+        given = validated(GroupWriteSerializer(data=request.data, partial=partial))
         fields = {k: given[k] for k in services.GROUP_FIELDS if k in given}
         try:
             with transaction.atomic():
@@ -270,7 +271,7 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
                 if "challenges" in given:
                     _replace_members(request.user, group, given["challenges"])
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._fresh(group)
 
     @extend_schema(
@@ -289,7 +290,7 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
         try:
             services.delete_group(acting_user=request.user, group=group)
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return APIResponse(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -299,7 +300,7 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
     def study_group(self, request, pk=None):
         """勉強会にします(すでに勉強会なら内容を変えます)。"""
         group = self.get_object()
-        given = _valid(StudyGroupSerializer(data=request.data))
+        given = validated(StudyGroupSerializer(data=request.data))
         try:
             starts_on = _date(given["starts_on"])
             codes = given.get("municipalities")
@@ -312,7 +313,7 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
                 municipalities=municipalities,
             )
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._fresh(group)
 
     @extend_schema(
@@ -322,16 +323,18 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
     def measure(self, request, pk=None):
         """県の計画(下書き・改定中)に施策の候補を作り、グループとつなぎます。"""
         group = self.get_object()
-        given = _valid(MeasureRequestSerializer(data=request.data))
+        given = validated(MeasureRequestSerializer(data=request.data))
         prefecture = group.organization
         plan = queries.candidate_plans(prefecture).filter(pk=given["plan"]).first()
         department = Department.objects.filter(
             pk=given["owner_department"], organization=prefecture
         ).first()
         if plan is None:
-            return _bad(_("plan には、県の「下書き」か「改定中」の計画のIDを指定してください。"))
+            return bad_request(
+                _("plan には、県の「下書き」か「改定中」の計画のIDを指定してください。")
+            )
         if department is None:
-            return _bad(_("owner_department には、県の部署のIDを指定してください。"))
+            return bad_request(_("owner_department には、県の部署のIDを指定してください。"))
         try:
             services.make_measure(
                 acting_user=request.user,
@@ -341,7 +344,7 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
                 title=given.get("title", ""),
             )
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._fresh(group)
 
     @extend_schema(
@@ -388,15 +391,6 @@ class CommonIssueGroupViewSet(viewsets.ModelViewSet):
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _bad(detail):
-    return APIResponse({"detail": str(detail)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _refused(detail):

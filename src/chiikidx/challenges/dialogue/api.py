@@ -14,6 +14,7 @@ from rest_framework.response import Response as APIResponse
 
 from chiikidx.core import access
 from chiikidx.core.access import LOGIN
+from chiikidx.core.api import bad_request, validated
 from chiikidx.core.api_access import NOT_FOUND_MESSAGE
 from chiikidx.core.japanese import fiscal_year_range, parse_date
 from chiikidx.core.models import Department, Organization
@@ -203,10 +204,10 @@ class DialogueRecordViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         """記録を登録します。organization_code に団体コードを指定します。原課担当は
         department に自分の部署を指定します。"""
-        given = _valid(DialogueRecordWriteSerializer(data=request.data))
+        given = validated(DialogueRecordWriteSerializer(data=request.data))
         organization = Organization.objects.filter(code=given.pop("organization_code", "")).first()
         if organization is None or not access.can(request.user, "view", organization):
-            return _bad(
+            return bad_request(
                 _("organization_code に、見られる団体の団体コード(6桁)を指定してください。")
             )
         if not services.can_create_any(request.user, organization):
@@ -221,7 +222,7 @@ class DialogueRecordViewSet(viewsets.ModelViewSet):
                 acting_user=request.user, organization=organization, **values
             )
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._fresh(record, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -232,13 +233,13 @@ class DialogueRecordViewSet(viewsets.ModelViewSet):
         """記録を変更します。送った項目だけを変え、団体は変えられません。"""
         record = self.get_object()
         partial = kwargs.get("partial", False)
-        given = _valid(DialogueRecordWriteSerializer(data=request.data, partial=partial))
+        given = validated(DialogueRecordWriteSerializer(data=request.data, partial=partial))
         given.pop("organization_code", None)
         try:
             values = _record_values(record.organization, given)
             services.update_record(acting_user=request.user, record=record, **values)
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._fresh(record)
 
     @extend_schema(
@@ -276,15 +277,6 @@ def _department(organization, pk: int):
     if found is None:
         raise ServiceError(_("部署はこの団体の部署から選んでください。"))
     return found
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _bad(detail):
-    return APIResponse({"detail": str(detail)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 # --- opinions ---------------------------------------------------------------------------------
@@ -328,7 +320,7 @@ class OpinionViewSet(viewsets.ModelViewSet):
     )
     def create(self, request, *args, **kwargs):
         """記録に意見を1件追加します(番号は省略すると最後の番号の次)。"""
-        given = _valid(OpinionWriteSerializer(data=request.data))
+        given = validated(OpinionWriteSerializer(data=request.data))
         record = (
             queries.visible_records(request.user)
             .select_related("organization", "department")
@@ -347,6 +339,6 @@ class OpinionViewSet(viewsets.ModelViewSet):
         try:
             opinion = services.add_opinion(acting_user=request.user, record=record, **given)
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         found = self.get_queryset().get(pk=opinion.pk)
         return APIResponse(self.get_serializer(found).data, status=status.HTTP_201_CREATED)

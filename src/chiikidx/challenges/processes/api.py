@@ -18,6 +18,7 @@ from rest_framework.response import Response as APIResponse
 
 from chiikidx.core import access
 from chiikidx.core.access import LOGIN
+from chiikidx.core.api import bad_request, validated
 from chiikidx.core.models import Department, Organization
 from chiikidx.core.services import ServiceError
 
@@ -26,15 +27,6 @@ from ..models import Process
 from . import analysis, queries, services
 
 ERROR = inline_serializer("ProcessError", {"detail": serializers.CharField()})
-
-
-def _bad(detail) -> APIResponse:
-    return APIResponse({"detail": str(detail)}, status=status.HTTP_400_BAD_REQUEST)
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _decimal(value) -> str:
@@ -317,14 +309,14 @@ class ProcessViewSet(viewsets.ModelViewSet):
             code=str(data.get("organization_code") or "")
         ).first()
         if organization is None or not access.can(request.user, "view", organization):
-            return _bad(
+            return bad_request(
                 _("organization_code に、見られる団体の団体コード(6桁)を指定してください。")
             )
         if not services.can_create(request.user, organization):
             raise exceptions.PermissionDenied(
                 _("この団体の業務プロセスを登録する権限がありません。")
             )
-        given = _valid(ProcessInSerializer(data=request.data))
+        given = validated(ProcessInSerializer(data=request.data))
         try:
             values = _values(organization, given)
             steps = _step_inputs(given["steps"]) if "steps" in given else None
@@ -332,7 +324,7 @@ class ProcessViewSet(viewsets.ModelViewSet):
                 acting_user=request.user, organization=organization, steps=steps, **values
             )
         except ServiceError as refused:
-            return _bad(refused)
+            return bad_request(refused)
         return self._detail(process, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -342,7 +334,7 @@ class ProcessViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         process = self.get_object()
         partial = kwargs.get("partial", False)
-        given = _valid(ProcessInSerializer(data=request.data, partial=partial))
+        given = validated(ProcessInSerializer(data=request.data, partial=partial))
         try:
             with transaction.atomic():  # the fields and the steps are saved together or not at all
                 values = _values(process.organization, given)
@@ -353,7 +345,7 @@ class ProcessViewSet(viewsets.ModelViewSet):
                     services.save_steps(acting_user=request.user, process=process, steps=steps)
         except ServiceError as refused:
             process.refresh_from_db()
-            return _bad(refused)
+            return bad_request(refused)
         return self._detail(process)
 
     @extend_schema(

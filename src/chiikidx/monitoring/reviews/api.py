@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response as APIResponse
 
 from chiikidx.core.access import LOGIN
+from chiikidx.core.api import bad_request, validated
 from chiikidx.core.api_access import NOT_FOUND_MESSAGE
 from chiikidx.core.japanese import parse_date
 from chiikidx.core.models import Department
@@ -315,7 +316,7 @@ class ReviewViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         """振り返りを作ります(下書き)。対象は plan・policy・measure のどれか1つのIDで、期間は
         period で指定します。見られない対象は 404、作れない人は 403 です。"""
-        given = _valid(PdcaReviewWriteSerializer(data=request.data))
+        given = validated(PdcaReviewWriteSerializer(data=request.data))
         scope = _visible_scope(request.user, given)
         organization = (
             scope.organization if hasattr(scope, "organization") else scope.plan.organization
@@ -337,7 +338,7 @@ class ReviewViewSet(viewsets.ModelViewSet):
                 if fields:
                     services.update_review(acting_user=request.user, review=review, **fields)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return self._fresh(review, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -347,17 +348,17 @@ class ReviewViewSet(viewsets.ModelViewSet):
         """下書きの開催日・参加者・評価(Check)・改善(Act)を変えます。対象と期間は変えられません。
         承認済みは 400 です。"""
         review = self.get_object()
-        given = _valid(
+        given = validated(
             PdcaReviewWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
         )
         if {"plan", "policy", "measure", "period", "period_kind"} & set(given):
-            return _bad(
+            return bad_request(
                 _("振り返りの対象と期間は変えられません。別の対象・期間は新しく作ってください。")
             )
         try:
             services.update_review(acting_user=request.user, review=review, **_review_fields(given))
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return self._fresh(review)
 
     @extend_schema(
@@ -375,7 +376,7 @@ class ReviewViewSet(viewsets.ModelViewSet):
         try:
             services.delete_review(acting_user=request.user, review=review)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return APIResponse(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: PdcaReviewDetailSerializer, 400: SIGN_OFF_ERROR})
@@ -412,7 +413,7 @@ class ReviewViewSet(viewsets.ModelViewSet):
         try:
             services.reopen(acting_user=request.user, review=review, reason=reason)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return self._fresh(review)
 
     @extend_schema(
@@ -440,22 +441,13 @@ class ReviewViewSet(viewsets.ModelViewSet):
                 acting_user=request.user, follow_up=follow_up, into=review, due_on=due_on
             )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         found = _follow_up_queryset(request.user).get(pk=carried.pk)
         return APIResponse(FollowUpSerializer(found).data, status=status.HTTP_201_CREATED)
 
 
 def _data(request) -> dict:
     return request.data if hasattr(request.data, "get") else {}
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _bad(detail):
-    return APIResponse({"detail": str(detail)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _visible_scope(user, given: dict):
@@ -652,7 +644,7 @@ class FollowUpViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         """下書きの振り返りにフォローアップを追加します(title・due_on と、owner_username か
         owner_department のどちらかが必要)。"""
-        given = _valid(FollowUpNewSerializer(data=_data(request)))
+        given = validated(FollowUpNewSerializer(data=_data(request)))
         pk = given["review"]
         review = (
             queries.visible_reviews(request.user)
@@ -677,7 +669,7 @@ class FollowUpViewSet(viewsets.ModelViewSet):
                 **values,
             )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         found = self.get_queryset().get(pk=item.pk)
         return APIResponse(self.get_serializer(found).data, status=status.HTTP_201_CREATED)
 
@@ -691,7 +683,7 @@ class FollowUpViewSet(viewsets.ModelViewSet):
         owner_department・due_on の変更は、下書きの振り返りで団体の管理者・職員だけです。"""
         item = self.get_object()
         partial = kwargs.get("partial", False)
-        given = _valid(FollowUpChangeSerializer(data=_data(request), partial=partial))
+        given = validated(FollowUpChangeSerializer(data=_data(request), partial=partial))
         content = {k: given[k] for k in CONTENT_FIELDS if k in given}
         if content and not services.can_edit(request.user, item.review.organization):
             raise exceptions.PermissionDenied(
@@ -718,7 +710,7 @@ class FollowUpViewSet(viewsets.ModelViewSet):
                         closed_on=_date(given.get("closed_on"), _("完了・取りやめの日")),
                     )
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return APIResponse(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
 
     @extend_schema(
@@ -741,5 +733,5 @@ class FollowUpViewSet(viewsets.ModelViewSet):
         try:
             services.delete_follow_up(acting_user=request.user, follow_up=item)
         except ServiceError as refused:
-            return _bad(str(refused))
+            return bad_request(str(refused))
         return APIResponse(status=status.HTTP_204_NO_CONTENT)
