@@ -18,11 +18,11 @@ import datetime
 import random
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from chiikidx.core import audit
+from chiikidx.core import demo as core_demo
 from chiikidx.core.choices import OrgKind
 from chiikidx.core.models import Department
 from chiikidx.plans.models import Measure, Plan
@@ -109,11 +109,8 @@ def _measures(orgs) -> dict:
 
 
 def _actors(spec) -> dict:
-    users = get_user_model().objects.filter(
-        username__in=[f"{spec.user_prefix}{n}" for n in ACTORS.values()]
-    )
-    by_name = {u.username: u for u in users}
-    return {s: by_name.get(f"{spec.user_prefix}{n}") for s, n in ACTORS.items()}
+    found = core_demo.users_by_key(spec, ACTORS)
+    return {suffix: found.get(suffix) for suffix in ACTORS}
 
 
 def generator(org) -> random.Random:

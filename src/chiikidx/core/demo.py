@@ -125,6 +125,14 @@ def code(spec: DemoSpec, suffix: str) -> str:
     return f"{five}{lgcode_check_digit(five)}"
 
 
+def users_by_key(spec: DemoSpec, usernames: dict) -> dict:
+    """The demo users named in `usernames` ({key: username without the spec's prefix}), by key,
+    in one query; a key whose user does not exist is left out."""
+    wanted = {f"{spec.user_prefix}{name}": key for key, name in usernames.items()}
+    found = get_user_model().objects.filter(username__in=wanted)
+    return {wanted[user.username]: user for user in found}
+
+
 def _registry_rows(spec: DemoSpec) -> list[dict]:
     pref_code = spec.prefix
     rows = [_row(spec, "000", spec.name, spec.kana, OrgKind.PREFECTURE)]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from chiikidx.core import audit
@@ -334,9 +333,7 @@ def extend(spec, orgs: dict) -> None:
 
 
 def _users(spec) -> dict:
-    names = {f"{spec.user_prefix}{name}": suffix for suffix, name in ADMINS.items()}
-    found = get_user_model().objects.filter(username__in=names)
-    return {names[u.username]: u for u in found}
+    return core_demo.users_by_key(spec, ADMINS)
 
 
 def _when(day: tuple[int, int]) -> datetime.datetime:

@@ -17,7 +17,6 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from chiikidx.core import audit
@@ -81,9 +80,7 @@ def _todo(orgs: dict) -> list:
 
 
 def _users(spec) -> dict:
-    names = [spec.user_prefix + n for n in ACTORS.values()]
-    found = get_user_model().objects.filter(username__in=names)
-    return {u.username.removeprefix(spec.user_prefix): u for u in found}
+    return core_demo.users_by_key(spec, {name: name for name in ACTORS.values()})
 
 
 def _suffix(spec, org) -> str:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-
 from chiikidx.core import audit
 from chiikidx.core import demo as core_demo
 from chiikidx.core.models import Department
@@ -281,9 +279,7 @@ def extend(spec, orgs: dict) -> None:
 
 
 def _actors(spec) -> dict:
-    names = {f"{spec.user_prefix}{name}": suffix for suffix, name in ACTORS.items()}
-    found = get_user_model().objects.filter(username__in=names)
-    return {names[u.username]: u for u in found}
+    return core_demo.users_by_key(spec, ACTORS)
 
 
 def _create(org, todo, departments) -> None:
