@@ -13,7 +13,6 @@ import datetime
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,12 +20,12 @@ from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from . import japanese
+from . import japanese, xlsxread
 
 __all__ = [
     "Column",
@@ -318,35 +317,41 @@ def _read_csv(data: bytes) -> _Grid:
         ) from exc
 
 
-def _load_workbook(data: bytes) -> Any:
+_UNREADABLE_XLSX = (
+    "Excelファイルを開けません。ファイルが壊れているか、パスワードが設定されています。"
+    "Excelで開いて「Excel ブック (*.xlsx)」で保存し直してください。"
+)
+
+
+def _load_workbook(data: bytes) -> xlsxread.Workbook:
     try:
-        # Not read_only: merged cell ranges are only available on normal worksheets.
-        return load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise TableFileError(
-            "Excelファイルを開けません。ファイルが壊れているか、パスワードが設定されています。"
-            "Excelで開いて「Excel ブック (*.xlsx)」で保存し直してください。"
-        ) from exc
+        return xlsxread.Workbook(data)
+    except xlsxread.XlsxError as exc:
+        raise TableFileError(_UNREADABLE_XLSX) from exc
 
 
-def _sheet_grid(ws: Any) -> _Grid:
-    cells = [[_shown(cell) for cell in row] for row in ws.iter_rows()]
-    grid = _Grid(cells=cells, name=ws.title)
-    for rng in ws.merged_cells.ranges:
-        anchor = (rng.min_row - 1, rng.min_col - 1)
-        if rng.min_col == rng.max_col:
+def _sheet_grid(wb: xlsxread.Workbook, name: str) -> _Grid:
+    try:
+        sheet = wb.read(name)
+    except xlsxread.XlsxError as exc:
+        raise TableFileError(_UNREADABLE_XLSX) from exc
+    cells = sheet.rows
+    for (r, c), number_format in sheet.number_formats.items():
+        cells[r][c] = _shown(cells[r][c], number_format)
+    grid = _Grid(cells=cells, name=sheet.name)
+    for min_row, min_col, max_row, max_col in sheet.merged:
+        anchor = (min_row - 1, min_col - 1)
+        if min_col == max_col:
             grid.vertical.add(anchor)
-        for r in range(rng.min_row - 1, rng.max_row):
-            for c in range(rng.min_col - 1, rng.max_col):
+        for r in range(min_row - 1, max_row):
+            for c in range(min_col - 1, max_col):
                 grid.merged[(r, c)] = anchor
     return grid
 
 
-def _shown(cell: Any) -> Any:
-    """A cell's value; a number formatted as a percentage reads as shown ("30%", not 0.3)."""
-    value = cell.value
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if number and "%" in (cell.number_format or ""):
+def _shown(value: Any, number_format: str) -> Any:
+    """A number as shown; one formatted as a percentage reads "30%", not 0.3."""
+    if "%" in number_format:
         return f"{(Decimal(str(value)) * 100).normalize():f}%"
     return value
 
@@ -357,11 +362,16 @@ def _read_xlsx(data: bytes, sheet: str | None) -> list[_Grid]:
         if sheet not in wb.sheetnames:
             found = "、".join(f"「{name}」" for name in wb.sheetnames)
             raise TableFileError(f"シート「{sheet}」が見つかりません。ファイル内のシート: {found}")
-        return [_sheet_grid(wb[sheet])]
+        return [_sheet_grid(wb, sheet)]
     # Offices often save with a cover or instructions sheet active, so every sheet is a
     # candidate and the best header wins; the active one first so it wins ties.
-    sheets = [wb.active, *(ws for ws in wb.worksheets if ws is not wb.active)]
-    return [_sheet_grid(ws) for ws in sheets if ws is not None]
+    active = wb.active
+    names = [*([active] if active is not None else []), *(n for n in wb.worksheets if n != active)]
+    if not names:
+        raise TableFileError(
+            "表を読み取れるシートがありません。データを入力したシートのあるExcelファイルを選んでください。"
+        )
+    return [_sheet_grid(wb, name) for name in names]
 
 
 def _grids(data: bytes, filename: str, sheet: str | None) -> list[_Grid]:
