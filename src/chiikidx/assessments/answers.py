@@ -10,6 +10,8 @@ take the codes of the questions with files as `attached`, and such a question co
 
 from __future__ import annotations
 
+import copy
+import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -114,8 +116,12 @@ _COERCERS = {
 }
 
 
-def coerce_all(framework: FrameworkDef, raw: dict) -> tuple[dict, list[AnswerError]]:
-    """Coerce every given answer; unknown codes and unreadable values become errors."""
+def coerce_all(
+    framework: FrameworkDef, raw: dict, memo: dict | None = None
+) -> tuple[dict, list[AnswerError]]:
+    """Coerce every given answer; unknown codes and unreadable values become errors. `memo`:
+    a dict kept across the calls of one bulk import, where the same cells come back in row
+    after row (a level, はい): each distinct (question, value) is coerced once."""
     questions = framework.question_map()
     values, errors = {}, []
     for code, value in raw.items():
@@ -124,11 +130,28 @@ def coerce_all(framework: FrameworkDef, raw: dict) -> tuple[dict, list[AnswerErr
                 AnswerError(code, "この設問はありません。設問のコードを確認してください。")
             )
             continue
-        try:
-            values[code] = coerce(questions[code], value)
-        except ValueError as exc:
-            errors.append(AnswerError(code, str(exc)))
+        key = (code, type(value), value) if memo is not None and _memoizable(value) else None
+        outcome = memo.get(key) if key is not None else None
+        if outcome is None:
+            outcome = _coerced(questions[code], value)
+            if key is not None:
+                memo[key] = outcome
+        if isinstance(outcome, AnswerError):
+            errors.append(outcome)
+        else:
+            values[code] = copy.copy(outcome[0])  # a list value is the row's own
     return values, errors
+
+
+def _coerced(q: QuestionDef, value) -> tuple | AnswerError:
+    try:
+        return (coerce(q, value),)
+    except ValueError as exc:
+        return AnswerError(q.code, str(exc))
+
+
+def _memoizable(value) -> bool:
+    return isinstance(value, str | int | float | bool | Decimal | datetime.date | datetime.time)
 
 
 def check(

@@ -12,6 +12,7 @@ import datetime
 import io
 from decimal import Decimal
 
+from django.db import transaction
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -20,7 +21,7 @@ from chiikidx.core import bulksql, tabular
 from chiikidx.core.japanese import wareki
 
 from . import answers, evidence, queries, services
-from .choices import QuestionType
+from .choices import EDITABLE_STATUSES, QuestionType
 from .definition import FrameworkDef, QuestionDef
 from .models import EvidenceFile, Response
 
@@ -360,55 +361,63 @@ def _answers_by_response(responses) -> dict:
 @bulksql.collector_paused()
 def import_round_workbook(*, acting_user, round_, data: bytes, filename: str) -> int:
     """Answers for many municipalities at once (e.g. collected by e-mail): every row is checked
-    first; if any cell is wrong, nothing is saved and every problem is reported."""
+    first, against the responses as they are once locked; if any cell is wrong, nothing is
+    saved and every problem is reported. Each value is read and checked once, then written by
+    services.write_answers. Returns the number of responses changed."""
     services.refuse_unless_answerable(round_)
     definition = services.definition_for(round_.responses.first())
+    questions = definition.questions()
     columns = [tabular.Column("code", "団体コード", tabular.lgcode, required=True, unique=True)]
-    columns += [tabular.Column(q.code, q.code, None) for q in definition.questions()]
+    columns += [tabular.Column(q.code, q.code, None) for q in questions]
     result = tabular.read_table(data, filename, columns, sheet=BULK_SHEET)
-    responses = {r.organization.code: r for r in round_.responses.select_related("organization")}
-    stored = _answers_by_response(list(responses.values()))
-    errors, planned = list(result.errors), []
-    for row in result.rows:
-        response, raw = (
-            responses.get(row["code"]),
-            {q.code: row.get(q.code) for q in definition.questions()},
-        )
-        problems, changed = _row_problems(row, response, definition, raw, stored)
-        errors += problems
-        if changed:
-            planned.append((response, raw))
-    if errors:
-        raise tabular.TableImportError(errors)
-    edits = [
-        (response, {k: ("" if v is None else v) for k, v in raw.items()}, {})
-        for response, raw in planned
-    ]
-    services.save_many_answers(acting_user=acting_user, edits=edits)
-    return len(planned)
+    with transaction.atomic():
+        locked = services.lock_for_answers(round_.responses.values("pk"))
+        responses = {r.organization.code: r for r in locked.values()}
+        stored = services.stored_answers(locked.values())
+        attached = evidence.attached_codes_by_response(locked)
+        errors, writes, memo = list(result.errors), [], {}
+        for row in result.rows:
+            response = responses.get(row["code"])
+            raw = {q.code: row.get(q.code) for q in questions}
+            problems, values = _row_problems(
+                row, response, definition, raw, (stored, attached, memo)
+            )
+            errors += problems
+            if values is not None:
+                writes.append((response, values, {}))
+        if errors:
+            raise tabular.TableImportError(errors)
+        services.write_answers(acting_user, writes, stored)
+    return len(writes)
 
 
-def _row_problems(row: dict, response, definition, raw: dict, stored: dict) -> tuple[list, bool]:
-    """(problems, whether the row changes anything). Unchanged rows of submitted or accepted
-    responses pass, so a downloaded workbook imports back as it is."""
-    from .choices import EDITABLE_STATUSES
-
+def _row_problems(row: dict, response, definition, raw: dict, known: tuple):
+    """(problems, the values to write: every question's, or None when the row changes nothing).
+    Unchanged rows of submitted or accepted responses pass, so a downloaded workbook imports
+    back as it is. `known`: the stored answers and attached files of every response, and the
+    import's memo of coerced cells."""
+    stored, attached, memo = known
     where = row["_row"]
     if response is None:
         return [
             tabular.RowError(where, "団体コード", row["code"], "この調査の対象ではない団体です。")
-        ], False
+        ], None
     values, problems = answers.coerce_all(
-        definition, {k: v for k, v in raw.items() if v is not None}
+        definition, {k: v for k, v in raw.items() if v is not None}, memo
     )
-    problems += answers.check(definition, values, submitting=False)
+    problems += answers.check(definition, values, submitting=False, attached=attached[response.pk])
     errors = [
         tabular.RowError(where, e.question, str(raw.get(e.question) or ""), e.message)
         for e in problems
     ]
-    current = {k: v for k, v in stored.get(response.pk, {}).items() if v not in answers.EMPTY}
-    changed = {k: v for k, v in values.items() if v not in answers.EMPTY} != current
-    if changed and response.status not in EDITABLE_STATUSES:
+    current = {
+        code: answer.value
+        for code, answer in stored[response.pk].items()
+        if answer.value not in answers.EMPTY
+    }
+    if {k: v for k, v in values.items() if v not in answers.EMPTY} == current:
+        return errors, None
+    if response.status not in EDITABLE_STATUSES:
         message = "提出済み・受理の回答は変更できません。差し戻してから取り込んでください。"
         errors.append(tabular.RowError(where, "団体コード", row["code"], message))
-    return errors, changed
+    return errors, {code: values.get(code) for code in raw}

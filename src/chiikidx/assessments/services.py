@@ -10,9 +10,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chiikidx.core import audit, japanese, uploads
+from chiikidx.core import audit, bulksql, japanese, uploads
 from chiikidx.core import queries as core_queries
-from chiikidx.core.choices import Visibility
+from chiikidx.core.choices import AuditAction, Visibility
 from chiikidx.core.services import ServiceError
 
 from . import answers, editor, evidence, frameworks, scoring
@@ -361,19 +361,12 @@ def save_answers(
 
 @transaction.atomic
 def save_many_answers(*, acting_user, edits: list[tuple[Response, dict, dict]]) -> dict:
-    """Answers of several editable responses of one round (the bulk import), as `save_answers`
-    does for one: every response is checked first and either all are saved or none. The rows are
-    read and written together: one insert and one update for all responses, each row audited.
-    Returns {response pk: the values saved}."""
+    """Answers of several editable responses of one round, as `save_answers` does for one:
+    every response is checked first and either all are saved or none. The rows are read and
+    written together (see write_answers). Returns {response pk: the values saved}."""
     if not edits:
         return {}
-    locked = {
-        r.pk: r
-        for r in Response.objects.select_for_update()
-        .select_related("round__version__framework", "organization")
-        .filter(pk__in=[response.pk for response, _raw, _comments in edits])
-        .order_by("pk")
-    }
+    locked = lock_for_answers([response.pk for response, _raw, _comments in edits])
     if len({r.round_id for r in locked.values()}) != 1:
         raise ValueError("save_many_answers takes responses of one round")
     first = next(iter(locked.values()))
@@ -381,9 +374,7 @@ def save_many_answers(*, acting_user, edits: list[tuple[Response, dict, dict]]) 
         raise ServiceError(_("提出済みの回答は変更できません。差し戻されると再び編集できます。"))
     refuse_unless_answerable(first.round)
     definition = definition_for(first)
-    stored: dict[int, dict] = {pk: {} for pk in locked}
-    for answer in Answer.objects.filter(response_id__in=locked):
-        stored[answer.response_id][answer.question_code] = answer
+    stored = stored_answers(locked.values())
     attached = evidence.attached_codes_by_response(locked)
     saved, writes = {}, []
     for response, raw, comments in edits:
@@ -398,36 +389,84 @@ def save_many_answers(*, acting_user, edits: list[tuple[Response, dict, dict]]) 
             raise AnswerErrors(errors)
         saved[response.pk] = values
         writes.append((response, values, comments))
-    with audit.acting_as(acting_user):
-        _write_answers(writes, stored)
+    write_answers(acting_user, writes, stored)
     return saved
 
 
-def _write_answers(writes: list, stored: dict) -> None:
-    """New answers in one insert, changed ones in one update (both audited row by row)."""
+def lock_for_answers(pks) -> dict[int, Response]:
+    """The responses of `pks`, locked in a fixed order (two bulk saves cannot deadlock), with
+    their round, framework and organization read along (not locked). `pks`: a list or a
+    query of primary keys."""
+    return {
+        r.pk: r
+        for r in Response.objects.select_for_update(of=("self",))
+        .select_related("round__version__framework", "organization")
+        .filter(pk__in=pks)
+        .order_by("pk")
+    }
+
+
+def stored_answers(responses) -> dict[int, dict[str, Answer]]:
+    """{response pk: {question code: answer}} of the given responses, in one query; each
+    answer has its response cached (the audit reads its organization)."""
+    by_pk = {r.pk: r for r in responses}
+    stored: dict[int, dict] = {pk: {} for pk in by_pk}
+    for answer in Answer.objects.filter(response_id__in=list(by_pk)):
+        Answer.response.field.set_cached_value(answer, by_pk[answer.response_id])
+        stored[answer.response_id][answer.question_code] = answer
+    return stored
+
+
+def write_answers(acting_user, writes: list, stored: dict) -> None:
+    """Checked values of locked responses ([(response, {code: value}, {code: comment})]):
+    new answers in one statement (core.bulksql) with their ids read back in one query, changed
+    ones in one audited update; each row audited as the ORM's audited writes would be, the new
+    ones first. `stored` as stored_answers gives it. An empty value of a question never
+    answered writes nothing."""
     new, changed = [], []
+    make, cache_response = bulksql.object_maker(Answer), Answer.response.field.set_cached_value
     for response, values, comments in writes:
         existing = stored[response.pk]
         for code, value in values.items():
             answer = existing.get(code)
             if answer is None:
-                if value is not None:  # an empty cell for a question never answered: no record
-                    new.append(
-                        Answer(
-                            response=response,
-                            question_code=code,
-                            value=value,
-                            comment=comments.get(code, ""),
-                        )
+                if value is not None:
+                    answer = make(
+                        response_id=response.pk,
+                        question_code=code,
+                        value=value,
+                        comment=comments.get(code, ""),
                     )
+                    cache_response(answer, response)  # the audit reads its organization
+                    new.append(answer)
                 continue
             comment = comments.get(code, answer.comment)
             if (answer.value, answer.comment) != (value, comment):
                 answer.value, answer.comment = value, comment
                 changed.append(answer)
-    Answer.objects.bulk_create(new)
-    if changed:
-        Answer.objects.bulk_update(changed, ["value", "comment"])
+    with audit.acting_as(acting_user):
+        if new:
+            head = audit.lock_chain()  # before the rows, as every audited write does
+            bulksql.insert_objects(Answer, new)
+            _read_ids(new)
+            create = AuditAction.CREATE
+            audit.record([audit.Change(create, a, None, audit.snapshot(a)) for a in new], head=head)
+        if changed:
+            Answer.objects.bulk_update(changed, ["value", "comment"])
+
+
+def _read_ids(new: list[Answer]) -> None:
+    """The new answers' ids by their key (response, question): one query for all."""
+    ids = {
+        (response_id, code): pk
+        for response_id, code, pk in Answer.objects.filter(
+            response_id__in={a.response_id for a in new}
+        )
+        .order_by()
+        .values_list("response_id", "question_code", "pk")
+    }
+    for answer in new:
+        answer.pk = ids[(answer.response_id, answer.question_code)]
 
 
 def answer_values(response: Response) -> dict:

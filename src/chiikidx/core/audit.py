@@ -455,31 +455,45 @@ class _Payload:
         self.known: dict = {}
         self.key = audit_key()
 
-    def text(self, value) -> str:
-        key = (type(value), value)
+    def shared(self, entry: NewEntry) -> tuple[str, ...]:
+        """The JSON text of the fields the entries of one call mostly share, made once per
+        combination."""
+        key = (
+            entry.action,
+            entry.actor_id,
+            entry.actor_name,
+            entry.model_label,
+            entry.organization_id,
+        )
         if key not in self.known:
-            self.known[key] = _HASH_JSON.encode(value)
+            self.known[key] = tuple(_HASH_JSON.encode(value) for value in key)
         return self.known[key]
 
     def hash(self, entry: NewEntry) -> str:
         encode = _HASH_JSON.encode
         entry.before_json = None if entry.before is None else encode(entry.before)
         entry.after_json = None if entry.after is None else encode(entry.after)
+        action, actor_id, actor_name, model_label, organization_id = self.shared(entry)
         payload = _PAYLOAD % (
-            self.text(entry.action),
-            self.text(entry.actor_id),
-            self.text(entry.actor_name),
+            action,
+            actor_id,
+            actor_name,
             entry.after_json or "null",
             entry.before_json or "null",
             self.created_at,
-            self.text(entry.model_label),
-            encode(entry.object_id),
-            encode(entry.object_repr),
-            self.text(entry.organization_id),
-            encode(entry.prev_hash),
-            encode(entry.seq),
+            model_label,
+            _quoted(entry.object_id),
+            _quoted(entry.object_repr),
+            organization_id,
+            _quoted(entry.prev_hash),
+            int.__repr__(entry.seq),  # what JSON makes of an int
         )
         return hmac.digest(self.key, payload.encode("utf-8"), hashlib.sha256).hex()
+
+
+# A str as JSON text, not ASCII-escaped: what _HASH_JSON.encode makes of a str, without its
+# per-call overhead (object ids, representations and hashes are always str).
+_quoted = json.encoder.encode_basestring
 
 
 def _entry(change: Change, who: tuple, now) -> NewEntry:
@@ -490,8 +504,8 @@ def _entry(change: Change, who: tuple, now) -> NewEntry:
         who[1],
         org.pk if org else None,
         change.obj._meta.label,
-        change.object_id or str(change.obj.pk),
-        (change.object_repr or str(change.obj))[:200],
+        str(change.object_id or change.obj.pk),
+        str(change.object_repr or change.obj)[:200],
         change.action,
         change.before,
         change.after,

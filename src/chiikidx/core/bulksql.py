@@ -12,10 +12,13 @@ INSERT run with `executemany`. Values must be what the driver takes (see each fi
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
 from django.db import connections
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
 
 
 def insert(table: str, columns: Sequence[str], rows: Iterable[Sequence], using="default") -> None:
@@ -34,6 +37,100 @@ def insert(table: str, columns: Sequence[str], rows: Iterable[Sequence], using="
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608 (see above)
         cursor.executemany(sql, list(rows))
+
+
+def new_object(model: type[Model], **values) -> Model:
+    """An unsaved instance of `model`: the model's defaults and `values` (by attname). For one
+    object; an import making one per row takes `object_maker` once."""
+    return object_maker(model)(**values)
+
+
+def object_maker(model: type[Model]) -> Callable[..., Model]:
+    """A function making unsaved instances of `model` from the model's defaults and the values
+    given (by attname). An import makes one per row, so each instance is filled in directly,
+    as Model.__init__ would for a new object without signal receivers (about five times
+    faster); with receivers (checked once, when the maker is made), through Model.__init__.
+    Relations are not cached: set them on the instance when it is audited."""
+    defaults, position, dynamic, attnames = _layout(model)
+    plain = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
+
+    def make(**values) -> Model:
+        row = list(defaults)
+        for name, value in values.items():
+            row[position[name]] = value
+        for name, field in dynamic:  # callable defaults (e.g. a time of recording), unless given
+            if name not in values:
+                row[position[name]] = field.get_default()
+        if not plain:
+            return model(*row)
+        obj = model.__new__(model)
+        obj._state = ModelState()
+        obj.__dict__.update(zip(attnames, row, strict=True))
+        return obj
+
+    return make
+
+
+def insert_objects(model: type[Model], objs: Iterable[Model], using: str = "default") -> None:
+    """Unsaved instances of `model` in one statement (see insert), without their primary keys:
+    the caller reads the new ids back by a key of its own if it needs them."""
+    connection = connections[using]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    prepare = [_preparer(f, connection) for f in fields]
+    values = operator.attrgetter(*(f.attname for f in fields))
+    rows = (
+        [
+            value if convert is None else convert(value)
+            for convert, value in zip(prepare, values(obj), strict=True)
+        ]
+        for obj in objs
+    )
+    insert(model._meta.db_table, [f.column for f in fields], rows, using)
+
+
+def _preparer(field, connection) -> Callable | None:
+    """What `field.get_db_prep_save` makes of a value, without its per-call overhead where that
+    is safe (None: passed as it is; both drivers take str, int, bool, None, date and Decimal,
+    which Django's own adapters pass unchanged too)."""
+    kind = field.get_internal_type()
+    if kind == "FileField":
+        return lambda value: str(getattr(value, "name", value) or "")
+    if kind == "DateTimeField":  # an import's rows mostly share one time: converted once
+        return _memo(connection.ops.adapt_datetimefield_value)
+    if kind == "JSONField":  # what get_db_prep_save comes to for a JSON value
+        adapt, encoder = connection.ops.adapt_json_value, field.encoder
+        return lambda value: None if value is None else adapt(value, encoder)
+    return None
+
+
+def _memo(convert: Callable) -> Callable:
+    last: list = [object(), None]
+
+    def converted(value):
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return converted
+
+
+_layouts: dict = {}
+
+
+def _layout(model: type[Model]) -> tuple[tuple, dict[str, int], list, tuple[str, ...]]:
+    """Every concrete field's default in model order (None for the id), each attname's
+    position, the fields whose default is computed per object, and the attnames in order."""
+    if model not in _layouts:
+        fields = model._meta.concrete_fields
+        # (A field without a default has NOT_PROVIDED, a class, as its default: callable too.)
+        computed = {f.attname for f in fields if f.has_default() and callable(f.default)}
+        dynamic = [(f.attname, f) for f in fields if f.attname in computed]
+        defaults = tuple(
+            None if f.primary_key or f.attname in computed else f.get_default() for f in fields
+        )
+        position = {f.attname: i for i, f in enumerate(fields)}
+        _layouts[model] = (defaults, position, dynamic, tuple(f.attname for f in fields))
+    return _layouts[model]
 
 
 def update(table: str, column: str, value, ids: Sequence[int], using="default") -> None:

@@ -10,12 +10,6 @@ prepared once and run with `executemany`.
 
 from __future__ import annotations
 
-import operator
-
-from django.db import connection
-from django.db.models import signals
-from django.db.models.base import ModelState
-
 from chiikidx.core import audit, bulksql
 from chiikidx.core.choices import AuditAction
 
@@ -24,23 +18,8 @@ from .models import Kpi, KpiActual
 
 def new_actual(kpi: Kpi, **values) -> KpiActual:
     """An unsaved actual with `kpi` cached on it (str() and the audit read its organization):
-    the model's defaults and `values` (by attname). An import makes one per row, so the
-    instance is filled in directly, as Model.__init__ would for a new object without signal
-    receivers (about five times faster); with receivers, through Model.__init__."""
-    defaults, position, dynamic = _layout()
-    row = list(defaults)
-    for name, value in values.items():
-        row[position[name]] = value
-    for name, field in dynamic:  # callable defaults (recorded_at), unless given
-        if name not in values:
-            row[position[name]] = field.get_default()
-    row[position["kpi_id"]] = kpi.pk
-    if signals.pre_init.has_listeners(KpiActual) or signals.post_init.has_listeners(KpiActual):
-        actual = KpiActual(*row)
-    else:
-        actual = KpiActual.__new__(KpiActual)
-        actual._state = ModelState()
-        actual.__dict__.update(zip(_attnames(), row, strict=True))
+    the model's defaults and `values` (by attname), made by core.bulksql.new_object."""
+    actual = bulksql.new_object(KpiActual, **values, kpi_id=kpi.pk)
     KpiActual.kpi.field.set_cached_value(actual, kpi)
     return actual
 
@@ -75,39 +54,7 @@ def _set_aside(actuals: list[KpiActual]) -> None:
 
 
 def _insert(actuals: list[KpiActual]) -> None:
-    fields = _fields()
-    prepare = [_preparer(f) for f in fields]
-    values = operator.attrgetter(*(f.attname for f in fields))
-    rows = (
-        [
-            value if convert is None else convert(value)
-            for convert, value in zip(prepare, values(a), strict=True)
-        ]
-        for a in actuals
-    )
-    bulksql.insert(KpiActual._meta.db_table, [f.column for f in fields], rows)
-
-
-def _preparer(field):
-    """What `field.get_db_prep_save` makes of the values an import writes, without its
-    per-call overhead (None: passed as they are; both drivers take str, int, bool, None, date
-    and Decimal, which Django's own adapters pass unchanged too)."""
-    if field.name == "file":
-        return lambda value: str(getattr(value, "name", value) or "")
-    if field.get_internal_type() == "DateTimeField":  # one recorded_at for the whole import
-        return _memo(connection.ops.adapt_datetimefield_value)
-    return None
-
-
-def _memo(convert):
-    last: list = [object(), None]
-
-    def converted(value):
-        if value is not last[0]:
-            last[0], last[1] = value, convert(value)
-        return last[1]
-
-    return converted
+    bulksql.insert_objects(KpiActual, actuals)
 
 
 def _read_ids(organization, actuals: list[KpiActual]) -> None:
@@ -123,34 +70,3 @@ def _read_ids(organization, actuals: list[KpiActual]) -> None:
     ids = {(kpi_id, start, version): pk for kpi_id, start, version, pk in found}
     for actual in actuals:
         actual.pk = ids[(actual.kpi_id, actual.period_start, actual.version)]
-
-
-_cache: dict = {}
-
-
-def _fields() -> list:
-    if "fields" not in _cache:
-        _cache["fields"] = [f for f in KpiActual._meta.concrete_fields if not f.primary_key]
-    return _cache["fields"]
-
-
-def _attnames() -> tuple[str, ...]:
-    if "attnames" not in _cache:
-        _cache["attnames"] = tuple(f.attname for f in KpiActual._meta.concrete_fields)
-    return _cache["attnames"]
-
-
-def _layout() -> tuple[tuple, dict[str, int], list]:
-    """Every concrete field's default in model order (None for the id), each attname's
-    position, and the fields whose default is computed per row."""
-    if "layout" not in _cache:
-        fields = KpiActual._meta.concrete_fields
-        # (A field without a default has NOT_PROVIDED, a class, as its default: callable too.)
-        computed = {f.attname for f in fields if f.has_default() and callable(f.default)}
-        dynamic = [(f.attname, f) for f in fields if f.attname in computed]
-        defaults = tuple(
-            None if f.primary_key or f.attname in computed else f.get_default() for f in fields
-        )
-        position = {f.attname: i for i, f in enumerate(fields)}
-        _cache["layout"] = (defaults, position, dynamic)
-    return _cache["layout"]
