@@ -189,3 +189,25 @@ def test_round_form_explains_bad_dates(client, sample_version, user_named):
         },
     )
     assert response.status_code == 400 and "提出期限は受付開始日以降" in response.content.decode()
+
+
+def test_a_bulk_imports_memo_gives_what_coercing_each_cell_gives(sample_version):
+    """coerce_all with a memo (kept across the rows of one import) returns the same values and
+    errors as without, and a list value is each row's own."""
+    from chiikidx.assessments import answers
+
+    definition = frameworks.definition_of(sample_version)
+    rows = [
+        {"L1": 3, "Y1": "はい", "M1": "書かない窓口、y", "N1": "１２", "D1": "R7.4.1", "T1": "x"},
+        {"L1": 3, "Y1": "はい", "M1": "書かない窓口、y", "N1": "12", "D1": "令和7年4月1日"},
+        {"L1": 9, "Y1": "たぶん", "M1": "書かない窓口、y", "N1": "abc", "D1": "R7.4.1"},
+        {"L1": 9, "Y1": True, "M1": "w", "N1": "abc", "D1": "R7.4.1", "T1": "x"},
+        {"L1": "3", "Y1": 1, "M1": ["x"], "N1": 12.0, "D1": "R7.4.1", "T1": "x"},
+    ]
+    memo: dict = {}
+    found = [answers.coerce_all(definition, row, memo) for row in rows]
+    assert found == [answers.coerce_all(definition, row) for row in rows]
+    assert len(memo) < sum(len(row) for row in rows)  # repeated cells were coerced once
+    first, second = found[0][0]["M1"], found[1][0]["M1"]
+    assert first == second and first is not second
+    assert [len(errors) for _values, errors in found] == [0, 0, 3, 3, 0]
