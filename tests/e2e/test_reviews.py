@@ -48,8 +48,13 @@ def test_owner_marks_a_follow_up_done_from_my_tasks(page, artifacts):
     item.refresh_from_db()
     assert (item.status, item.closed_on is not None) == ("done", True)
 
-    # The review (from the menu's 「振り返り」) shows it done, under its four sections.
-    page.get_by_role("navigation", name="主な機能").get_by_role("link", name="振り返り").click()
+    # The review (menu 「KPI・振り返り」, then 「振り返り」) shows it done, under its four sections.
+    page.get_by_role("navigation", name="主な機能").get_by_role(
+        "link", name="KPI・振り返り"
+    ).click()
+    page.get_by_role("navigation", name="KPI・振り返り").get_by_role(
+        "link", name="振り返り"
+    ).click()
     page.get_by_role("link", name="令和7年度 第1四半期").click()
     page.wait_for_url(re.compile(rf"/o/992011/monitoring/reviews/{review.pk}/$"))
     main = page.locator("main").inner_text()

@@ -49,8 +49,26 @@ def test_demo_label_and_navigation(page):
     assert page.locator(".demo-banner").is_visible()
     assert "デモデータ" in page.locator(".demo-banner").inner_text()
     nav = page.get_by_role("navigation", name="主な機能")
-    for label in ["ホーム", "自分の作業", "団体ホーム", "部署", "職員と権限", "監査ログ"]:
-        assert nav.get_by_role("link", name=label, exact=True).is_visible(), label
+    labels = ["ホーム", "自分の作業", "団体ホーム", "アセスメント", "課題の整理", "DX推進計画"]
+    labels += ["KPI・振り返り", "管理", "全国の団体"]
+    assert [a.inner_text() for a in nav.get_by_role("link").all()] == labels
+    # The main menu is one line at 1280 px: every item at the same height.
+    assert len({round(a.bounding_box()["y"]) for a in nav.get_by_role("link").all()}) == 1
+    assert page.get_by_role("navigation", name="管理").count() == 0  # no section menu here
+    nav.get_by_role("link", name="管理").click()
+    page.wait_for_url("**/o/992011/departments/")
+    assert nav.get_by_role("link", name="管理").get_attribute("aria-current") == "true"
+    section = page.get_by_role("navigation", name="管理")
+    assert [a.inner_text() for a in section.get_by_role("link").all()] == [
+        "部署",
+        "職員と権限",
+        "監査ログ",
+    ]
+    assert section.get_by_role("link", name="部署").get_attribute("aria-current") == "page"
+    section.get_by_role("link", name="監査ログ").click()
+    page.wait_for_url("**/o/992011/audit/")
+    section = page.get_by_role("navigation", name="管理")
+    assert section.get_by_role("link", name="監査ログ").get_attribute("aria-current") == "page"
 
 
 def test_keyboard_user_reaches_content_through_skip_link(page):

@@ -16,9 +16,22 @@ class ChallengesConfig(AppConfig):
         from chiikidx.core import demo as core_demo
         from chiikidx.core.navigation import NavEntry, register
 
-        register(NavEntry("課題", "challenges:home", action="view", order=52))
-        register(NavEntry("対話の記録", "challenges:dialogues", action="view", order=53))
-        register(NavEntry("業務プロセス", "challenges:processes", action="view", order=54))
+        for label, url_name, order, prefecture in [
+            ("課題", "challenges:home", 52, False),
+            ("対話の記録", "challenges:dialogues", 53, False),
+            ("業務プロセス", "challenges:processes", 54, False),
+            ("県内の共通課題", "challenges:common", 55, True),
+        ]:
+            register(
+                NavEntry(
+                    label,
+                    url_name,
+                    action="view",
+                    order=order,
+                    group="課題の整理",
+                    prefecture=prefecture,
+                )
+            )
         for name in DEMO_MODULES:
             core_demo.register_extender(import_module(f"{self.name}.{name}").extend)
         from chiikidx.core import panels

@@ -11,12 +11,16 @@ def shell(request):
     user = request.user
     memberships = access.active_memberships(user)
     current = getattr(request, "org", None) or _session_org(request, memberships)
+    nav_items = navigation.items_for(request, current)
+    section_label, section_items = navigation.section_items(nav_items)
     return {
         "my_memberships": memberships,
         "switcher": _switcher(user, memberships, current),
         "current_org": current,
         "today": timezone.localdate(),
-        "nav_items": navigation.items_for(request, current),
+        "nav_items": nav_items,
+        "nav_section_label": section_label,
+        "nav_section_items": section_items,
         "is_demo_site": Organization.objects.filter(is_demo=True).exists(),
     }
 

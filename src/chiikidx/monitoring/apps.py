@@ -24,7 +24,20 @@ class MonitoringConfig(AppConfig):
         )
         from .models import Kpi
 
-        register(NavEntry("KPI・モニタリング", "monitoring:home", action="view", order=56))
+        for label, url_name, prefecture in [
+            ("KPI・モニタリング", "monitoring:home", False),
+            ("県内のKPIの状況", "monitoring:prefecture", True),
+        ]:
+            register(
+                NavEntry(
+                    label,
+                    url_name,
+                    action="view",
+                    order=56,
+                    group="KPI・振り返り",
+                    prefecture=prefecture,
+                )
+            )
         # The demo's KPIs first: the logic models and the cost cases use them.
         core_demo.register_extender(demo.extend)
         core_demo.register_extender(logic_demo.extend)
@@ -45,7 +58,11 @@ class MonitoringConfig(AppConfig):
 
         from .reviews import demo, queries
 
-        register(NavEntry("振り返り", "monitoring:reviews", action="view", order=57))
+        register(
+            NavEntry(
+                "振り返り", "monitoring:reviews", action="view", order=57, group="KPI・振り返り"
+            )
+        )
         core_demo.register_extender(demo.extend)
         tasks.register(queries.follow_up_tasks)
         panels.register("plans:measure", queries.measure_panel)
