@@ -102,6 +102,22 @@ def test_the_similarity_grouping_side_by_side(issues, user_named):
     assert form.count('form="sg-form-1"') == 3
 
 
+def test_issues_like_no_other_are_listed_under_the_groups(issues, user_named):
+    page = text(client_for(user_named, "pref-staff").get(common_url()))
+    singles = page[page.index('class="card common-singles"') :]
+    singles = singles[: singles.index("</details>")]
+    single = issues[-1]
+    assert "どれとも似ていない課題 1件" in singles
+    link = reverse("challenges:challenge", args=[single.organization.code, single.pk])
+    assert f'<a href="{link}">{single.title}</a>' in singles
+    assert single.organization.name in singles
+    assert "デマンド" not in singles  # the grouped ones are not repeated
+    # At a threshold no pair reaches, every issue is listed there.
+    page = text(client_for(user_named, "pref-staff").get(common_url(threshold="0.99")))
+    assert "どれとも似ていない課題 4件" in page
+    assert page.count('<details class="card common-singles">') == 1
+
+
 def test_the_threshold_is_the_users(issues, user_named):
     client = client_for(user_named, "pref-staff")
     assert "まとまり 1" not in text(client.get(common_url(threshold="0.95")))
@@ -385,16 +401,22 @@ def more_issues(prefecture, count, start=0):
 
 
 @pytest.mark.parametrize(
-    "query", [{}, {"tab": "escalated"}, {"tab": "shared"}, {"field": "窓口", "region": "県央"}]
+    ("query", "queries"),
+    [
+        ({}, 14),  # + the issues like no other, listed under the last groups
+        ({"tab": "escalated"}, 13),
+        ({"tab": "shared"}, 13),
+        ({"field": "窓口", "region": "県央"}, 14),
+    ],
 )
 def test_the_common_page_reads_a_fixed_number_of_queries(
-    issues, user_named, prefecture, django_assert_num_queries, query
+    issues, user_named, prefecture, django_assert_num_queries, query, queries
 ):
     """The same number of queries with 8 issues and with 28 (and 3 groups), whatever grows."""
     client = client_for(user_named, "pref-staff")
     more_issues(prefecture, 4)
     client.get(common_url(**query))  # session, user and grants are read once per request
-    with django_assert_num_queries(13) as few:
+    with django_assert_num_queries(queries) as few:
         client.get(common_url(**query))
     more_issues(prefecture, 20, start=4)
     sample_group(prefecture)

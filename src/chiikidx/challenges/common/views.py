@@ -33,6 +33,7 @@ from .similarity import Group
 
 GROUPS_PER_PAGE = 20
 MEMBERS_SHOWN = 8
+SINGLES_SHOWN = 100  # issues like no other, listed under the last page of groups
 ROWS_PER_PAGE = 100
 
 
@@ -110,9 +111,15 @@ def _similar_context(request, prefecture, found, threshold) -> dict:
     for shown_group, whole in zip(groups, page.object_list, strict=True):
         shown_group.size = len(whole.keys)
         shown_group.hidden_keys = whole.keys[MEMBERS_SHOWN:]
+    singles = []
+    if grouping.singletons and not page.has_next():  # the rest, after the last groups
+        wanted = grouping.singletons[:SINGLES_SHOWN]
+        singles = list(found.filter(pk__in=wanted).order_by("field", "organization__code", "pk"))
     return {
         "page": page,
         "similar": groups,
+        "singles": singles,
+        "singles_more": len(grouping.singletons) - len(singles) if singles else 0,
         "grouped_count": sum(len(g.keys) for g in grouping.groups),
         "single_count": len(grouping.singletons),
         "similar_count": len(grouping.groups),
