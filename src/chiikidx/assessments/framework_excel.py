@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from chiikidx.core import tabular
+from chiikidx.core import tabular, xlsxread
 
 from .definition import DefinitionError, FrameworkDef, parse_definition, to_data
 
@@ -136,10 +136,11 @@ def _text(value):
 
 
 def read(data: bytes) -> FrameworkDef:
+    unreadable = DefinitionError(["Excelファイル(.xlsx)として読めません。"])
     try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
-        raise DefinitionError(["Excelファイル(.xlsx)として読めません。"]) from exc
+        book = xlsxread.Workbook(data)
+    except xlsxread.XlsxError as exc:
+        raise unreadable from exc
     missing = [name for name in SHEETS if name not in book.sheetnames]
     if missing:
         raise DefinitionError(
@@ -148,13 +149,16 @@ def read(data: bytes) -> FrameworkDef:
                 for name in missing
             ]
         )
-    rows = {name: _rows(book[name]) for name in SHEETS}
+    try:
+        rows = {name: _rows(book.read(name).rows) for name in SHEETS}
+    except xlsxread.XlsxError as exc:
+        raise unreadable from exc
     return parse_definition(_data(rows))
 
 
-def _rows(sheet) -> list[list]:
+def _rows(sheet_rows: list[list]) -> list[list]:
     found = []
-    for row in sheet.iter_rows(min_row=2, values_only=True):
+    for row in sheet_rows[1:]:  # under the header row
         cells = [tabular.text(v) if isinstance(v, str) else v for v in row]
         if any(c not in (None, "") for c in cells):
             found.append(cells)

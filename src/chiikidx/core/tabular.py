@@ -233,6 +233,9 @@ class TableResult:
     sheet: str | None = None
     # keys of the columns found in the header (an absent optional column reads as None)
     present: set[str] = field(default_factory=set)
+    # the header row's cells as read, every column (a caller importing columns it did not
+    # know in advance, such as a survey's attributes, takes their labels from here)
+    header_cells: list[Any] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -519,7 +522,12 @@ def _parse_cell(
 def _read_rows(
     grid: _Grid, header: int, positions: dict[str, int], columns: list[Column]
 ) -> TableResult:
-    result = TableResult(header_row=header + 1, sheet=grid.name, present=set(positions))
+    result = TableResult(
+        header_row=header + 1,
+        sheet=grid.name,
+        present=set(positions),
+        header_cells=list(grid.cells[header]),
+    )
     present = [c for c in columns if c.key in positions]
     seen: dict[str, dict[Any, int]] = {c.key: {} for c in present if c.unique}
     places = [positions[c.key] for c in present]

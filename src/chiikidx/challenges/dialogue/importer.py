@@ -10,16 +10,11 @@ reason). Rows without 番号 are numbered after the record's last opinion.
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from chiikidx.core import japanese, tabular
 from chiikidx.core.services import ServiceError
@@ -107,7 +102,7 @@ def check_file(record, data: bytes, filename: str) -> Checked:
     first = tabular.read_table(data, filename, COLUMNS)
     if first.header_row is None or "text" not in first.present:
         return Checked([], first.errors)
-    labels = header_labels(data, filename, first.header_row, first.sheet)
+    labels = header_labels(first.header_cells)
     errors = [
         _personal_error(first.header_row, label)
         for label in labels
@@ -232,38 +227,10 @@ def import_file(*, acting_user, record, data: bytes, filename: str) -> int:
 # --- the header row as written (tabular reads the columns it is asked for) -------------------
 
 
-def header_labels(data: bytes, filename: str, header_row: int, sheet: str | None) -> list[str]:
-    """The labels of the header row tabular found, in order, blanks left out."""
-    if PurePath(filename or "").suffix.lower() in (".xlsx", ".xlsm"):
-        cells = _xlsx_row(data, header_row, sheet)
-    else:
-        cells = _csv_row(data, header_row)
+def header_labels(cells: list) -> list[str]:
+    """The labels of the header row tabular found, in order, blanks and repeats left out."""
     labels = [tabular.cell_text(tabular.text(c)) for c in cells if c not in (None, "")]
     return list(dict.fromkeys(label for label in labels if label))
-
-
-def _csv_row(data: bytes, header_row: int) -> list:
-    """The header row split on the delimiter core.tabular read the file with (so the labels
-    are the very columns read_table found)."""
-    content = tabular.decode_text(data)
-    return _nth_row(content, tabular._sniff_delimiter(content), header_row)
-
-
-def _nth_row(content: str, delimiter: str, number: int) -> list:
-    rows = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
-    for row in itertools.islice(rows, number - 1, number):
-        return row
-    return []
-
-
-def _xlsx_row(data: bytes, header_row: int, sheet: str | None) -> list:
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        ws = book[sheet] if sheet else book.active
-        rows = ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True)
-        return list(next(rows, ()))
-    finally:
-        book.close()
 
 
 # --- the template ---------------------------------------------------------------------------
