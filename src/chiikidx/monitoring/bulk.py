@@ -10,6 +10,8 @@ prepared once and run with `executemany`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chiikidx.core import audit, bulksql
 from chiikidx.core.choices import AuditAction
 
@@ -18,10 +20,21 @@ from .models import Kpi, KpiActual
 
 def new_actual(kpi: Kpi, **values) -> KpiActual:
     """An unsaved actual with `kpi` cached on it (str() and the audit read its organization):
-    the model's defaults and `values` (by attname), made by core.bulksql.new_object."""
-    actual = bulksql.new_object(KpiActual, **values, kpi_id=kpi.pk)
-    KpiActual.kpi.field.set_cached_value(actual, kpi)
-    return actual
+    the model's defaults and `values` (by attname). For one; an import takes `actual_maker`."""
+    return actual_maker()(kpi, **values)
+
+
+def actual_maker() -> Callable[..., KpiActual]:
+    """A function making unsaved actuals as new_actual does, for the rows of one import (made
+    by core.bulksql.object_maker, which checks for signal receivers once)."""
+    make, cache_kpi = bulksql.object_maker(KpiActual), KpiActual.kpi.field.set_cached_value
+
+    def made(kpi: Kpi, **values) -> KpiActual:
+        actual = make(kpi_id=kpi.pk, **values)
+        cache_kpi(actual, kpi)
+        return actual
+
+    return made
 
 
 def write(organization, superseded: list[KpiActual], created: list[KpiActual]) -> None:

@@ -398,10 +398,10 @@ def apply_actuals(
         if p.current is None or (p.current.value, p.current.comment) != (p.value, p.comment)
     ]
     counts = {"created": 0, "corrected": 0, "unchanged": len(planned) - len(changed)}
-    now = timezone.now()
+    now, make = timezone.now(), bulk.actual_maker()
     rows = []
     for p in changed:
-        actual = bulk.new_actual(
+        actual = make(
             p.kpi,
             period_start=p.period.start,
             period_end=p.period.end,
