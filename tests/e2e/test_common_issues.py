@@ -11,7 +11,7 @@ from chiikidx.challenges.models import CommonIssueGroup
 from chiikidx.core.models import Organization
 
 from ..challenges.common_sample import shared_issue
-from .test_shell import login
+from .test_shell import login, open_from_menu
 
 GROUP = "デマンド交通の予約システムの共同調達"
 STUDY = "地域交通DX勉強会"
@@ -73,10 +73,7 @@ def test_the_prefecture_groups_similar_issues_into_a_study_group(page, artifacts
     login(page, "pref-admin")
 
     # Through the menus: 課題の整理, then the section's 県内の共通課題.
-    page.get_by_role("navigation", name="主な機能").get_by_role("link", name="課題の整理").click()
-    page.wait_for_url(re.compile(r"/o/990001/challenges/$"))
-    section = page.get_by_role("navigation", name="課題の整理")
-    section.get_by_role("link", name="県内の共通課題").click()
+    open_from_menu(page, "課題の整理", "県内の共通課題")
     page.wait_for_url(re.compile(r"/o/990001/challenges/common/$"))
     section = page.get_by_role("navigation", name="課題の整理")
     assert (

@@ -7,7 +7,7 @@ import re
 
 from chiikidx.challenges.models import Challenge, DialogueRecord
 
-from .test_shell import login
+from .test_shell import login, open_from_menu
 
 TITLE = "令和8年度 市民アンケート(窓口と交通)"
 HEADER = "番号,ご意見,年代,お住まいの地区,回答方法\r\n"
@@ -37,12 +37,10 @@ def test_a_survey_is_imported_and_one_opinion_becomes_a_challenge(page, artifact
     login(page, "muni-staff-1")
 
     # Through the menus: 課題の整理, then the section's 対話の記録.
-    page.get_by_role("navigation", name="主な機能").get_by_role("link", name="課題の整理").click()
-    page.wait_for_url(re.compile(r"/o/992011/challenges/$"))
+    open_from_menu(page, "課題の整理", "対話の記録")
+    page.wait_for_url(re.compile(r"/o/992011/challenges/dialogue/$"))
     section = page.get_by_role("navigation", name="課題の整理")
     assert section.get_by_role("link", name="県内の共通課題").count() == 0  # a prefecture's page
-    section.get_by_role("link", name="対話の記録").click()
-    page.wait_for_url(re.compile(r"/o/992011/challenges/dialogue/$"))
 
     # A 住民アンケート record.
     page.get_by_role("link", name="住民アンケートを登録する").click()

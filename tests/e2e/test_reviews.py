@@ -10,7 +10,7 @@ from chiikidx.monitoring.reviews.models import ReviewFollowUp
 from ..monitoring.review_sample import add_follow_up, make_review
 from ..monitoring.sample import make_kpi, user
 from ..plans.sample import make_plan
-from .test_shell import login
+from .test_shell import login, open_from_menu
 
 MAX_CLICKS = 3
 
@@ -49,12 +49,7 @@ def test_owner_marks_a_follow_up_done_from_my_tasks(page, artifacts):
     assert (item.status, item.closed_on is not None) == ("done", True)
 
     # The review (menu 「KPI・振り返り」, then 「振り返り」) shows it done, under its four sections.
-    page.get_by_role("navigation", name="主な機能").get_by_role(
-        "link", name="KPI・振り返り"
-    ).click()
-    page.get_by_role("navigation", name="KPI・振り返り").get_by_role(
-        "link", name="振り返り"
-    ).click()
+    open_from_menu(page, "KPI・振り返り", "振り返り")
     page.get_by_role("link", name="令和7年度 第1四半期").click()
     page.wait_for_url(re.compile(rf"/o/992011/monitoring/reviews/{review.pk}/$"))
     main = page.locator("main").inner_text()

@@ -24,6 +24,14 @@ def login(page, username, password="chiikidx-demo"):
     page.wait_for_url(page.base_url + "/")
 
 
+def open_from_menu(page, item: str, section_item: str | None = None) -> None:
+    """Click `item` of the main menu, then `section_item` of that section's menu."""
+    page.get_by_role("navigation", name="主な機能").get_by_role("link", name=item).click()
+    if section_item:
+        section = page.get_by_role("navigation", name=item)
+        section.get_by_role("link", name=section_item).click()
+
+
 def test_pref_admin_main_pages_stay_on_this_server(page, artifacts):
     requests, console_errors = [], []
     page.on("request", lambda request: requests.append(request.url))
