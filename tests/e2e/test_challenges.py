@@ -8,7 +8,7 @@ from chiikidx.challenges.models import Challenge
 
 from ..challenges.triage_sample import add, aoba
 from ..plans.sample import make_plan
-from .test_shell import login
+from .test_shell import console_errors, login
 
 TITLE = "児童手当の申請が紙でしかできない"
 
@@ -33,8 +33,7 @@ def test_score_by_keyboard_see_the_point_move_and_make_a_plan_measure(page, arti
         org, "証明書の交付に時間がかかる", dept="住民課", benefit=2, difficulty=4, urgency=1
     )
     challenge = add(org, TITLE, dept="福祉課")
-    console = []
-    page.on("console", lambda m: m.type == "error" and console.append(f"{page.url}: {m.text}"))
+    console = console_errors(page)
     login(page, "muni-admin-1")
 
     # Before: no scores, so listed under 「まだ点数がない課題」 and not on the chart.

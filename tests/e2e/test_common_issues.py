@@ -11,7 +11,7 @@ from chiikidx.challenges.models import CommonIssueGroup
 from chiikidx.core.models import Organization
 
 from ..challenges.common_sample import shared_issue
-from .test_shell import login, open_from_menu
+from .test_shell import console_errors, login, open_from_menu
 
 GROUP = "デマンド交通の予約システムの共同調達"
 STUDY = "地域交通DX勉強会"
@@ -68,8 +68,7 @@ def test_the_prefecture_groups_similar_issues_into_a_study_group(page, artifacts
         ("わかば町", wakaba.title),
         ("こもれび町", komorebi.title),
     ]
-    console = []
-    page.on("console", lambda m: m.type == "error" and console.append(f"{page.url}: {m.text}"))
+    console = console_errors(page)
     login(page, "pref-admin")
 
     # Through the menus: 課題の整理, then the section's 県内の共通課題.

@@ -7,7 +7,7 @@ import re
 
 from chiikidx.challenges.models import Challenge, DialogueRecord
 
-from .test_shell import login, open_from_menu
+from .test_shell import console_errors, login, open_from_menu
 
 TITLE = "令和8年度 市民アンケート(窓口と交通)"
 HEADER = "番号,ご意見,年代,お住まいの地区,回答方法\r\n"
@@ -32,8 +32,7 @@ def _opinion_rows(page) -> list[list[str]]:
 
 
 def test_a_survey_is_imported_and_one_opinion_becomes_a_challenge(page, artifacts, tmp_path):
-    console = []
-    page.on("console", lambda m: m.type == "error" and console.append(f"{page.url}: {m.text}"))
+    console = console_errors(page)
     login(page, "muni-staff-1")
 
     # Through the menus: 課題の整理, then the section's 対話の記録.

@@ -6,14 +6,13 @@ import re
 from chiikidx.core.models import Organization
 
 from ..monitoring.logic_sample import add_node, make_logic_model
-from .test_shell import login
+from .test_shell import console_errors, login
 
 
 def test_staff_add_a_node_and_a_link_and_see_them_in_the_diagram(page, artifacts):
     model = make_logic_model(Organization.objects.get(code="992011"), title="窓口のDX")
     add_node(model, "activity", "主要手続のオンライン化")
-    console = []
-    page.on("console", lambda m: m.type == "error" and console.append(f"{page.url}: {m.text}"))
+    console = console_errors(page)
     login(page, "muni-admin-1")
     page.goto(page.base_url + "/o/992011/monitoring/")
     page.get_by_role("link", name="ロジックモデル", exact=True).click()

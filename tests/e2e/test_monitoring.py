@@ -14,7 +14,7 @@ from chiikidx.monitoring.periods import period_of
 from chiikidx.monitoring.services import TargetInput
 
 from ..monitoring.sample import make_kpi, user
-from .test_shell import login
+from .test_shell import console_errors, login
 
 MAX_CLICKS = 3
 
@@ -40,8 +40,7 @@ def test_owner_enters_an_actual_in_three_clicks_and_the_status_changes(page, art
         last_month.end,
     )
 
-    console = []
-    page.on("console", lambda m: m.type == "error" and console.append(f"{page.url}: {m.text}"))
+    console = console_errors(page)
     login(page, "dept-staff-1")
     clicks = 0
 

@@ -6,7 +6,7 @@ from chiikidx.core.models import Organization
 from chiikidx.plans.models import MeasureUpdate
 
 from ..plans.sample import department, make_plan
-from .test_shell import login
+from .test_shell import console_errors, login
 
 MAX_CLICKS = 3
 
@@ -17,8 +17,7 @@ def test_dept_staff_updates_a_measure_in_three_clicks(page, artifacts):
     plan = make_plan(aoba, title="あおば市DX推進計画", owner=department(aoba, "福祉課"))
     measure = plan.measures.order_by("pk").first()  # deadline 令和8年3月31日: overdue, a task
 
-    console = []
-    page.on("console", lambda m: m.type == "error" and console.append(f"{page.url}: {m.text}"))
+    console = console_errors(page)
     login(page, "dept-staff-1")
     clicks = 0
 

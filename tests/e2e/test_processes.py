@@ -8,14 +8,13 @@ from chiikidx.challenges.models import Challenge
 from chiikidx.core.models import Organization
 
 from ..challenges.process_sample import make_process
-from .test_shell import login
+from .test_shell import console_errors, login
 
 
 def test_a_department_writes_down_a_process(page, artifacts):
     aoba = Organization.objects.get(code="992011")
     process = make_process(aoba)  # 福祉課's: dept-staff-1's department
-    console = []
-    page.on("console", lambda m: m.type == "error" and console.append(f"{page.url}: {m.text}"))
+    console = console_errors(page)
     login(page, "dept-staff-1")
 
     page.goto(f"{page.base_url}/o/992011/challenges/processes/{process.pk}/steps/")

@@ -10,7 +10,7 @@ from chiikidx.monitoring.reviews.models import ReviewFollowUp
 from ..monitoring.review_sample import add_follow_up, make_review
 from ..monitoring.sample import make_kpi, user
 from ..plans.sample import make_plan
-from .test_shell import login, open_from_menu
+from .test_shell import console_errors, login, open_from_menu
 
 MAX_CLICKS = 3
 
@@ -26,8 +26,7 @@ def test_owner_marks_a_follow_up_done_from_my_tasks(page, artifacts):
         owner_user=user("dept-staff-1"),
         due_on=datetime.date(2025, 9, 30),
     )
-    console = []
-    page.on("console", lambda m: m.type == "error" and console.append(f"{page.url}: {m.text}"))
+    console = console_errors(page)
     login(page, "dept-staff-1")
     clicks = 0
 

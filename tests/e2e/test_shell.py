@@ -24,6 +24,13 @@ def login(page, username, password="chiikidx-demo"):
     page.wait_for_url(page.base_url + "/")
 
 
+def console_errors(page) -> list[str]:
+    """The browser console's errors from now on ("page URL: message"), collected as they come."""
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(f"{page.url}: {m.text}"))
+    return errors
+
+
 def open_from_menu(page, item: str, section_item: str | None = None) -> None:
     """Click `item` of the main menu, then `section_item` of that section's menu."""
     page.get_by_role("navigation", name="主な機能").get_by_role("link", name=item).click()
@@ -33,12 +40,8 @@ def open_from_menu(page, item: str, section_item: str | None = None) -> None:
 
 
 def test_pref_admin_main_pages_stay_on_this_server(page, artifacts):
-    requests, console_errors = [], []
+    requests, console = [], console_errors(page)
     page.on("request", lambda request: requests.append(request.url))
-    page.on(
-        "console",
-        lambda msg: msg.type == "error" and console_errors.append(f"{page.url}: {msg.text}"),
-    )
     login(page, "pref-admin")
     for name, path in MAIN_PAGES:
         response = page.goto(page.base_url + path)
@@ -48,7 +51,7 @@ def test_pref_admin_main_pages_stay_on_this_server(page, artifacts):
         page.screenshot(path=str(artifacts / f"pref-admin-{name}.png"), full_page=True)
     hosts = {urlsplit(url).hostname for url in requests if not url.startswith("data:")}
     assert hosts == {"127.0.0.1"}, hosts
-    assert console_errors == [], console_errors  # CSP violations would show up here
+    assert console == [], console  # CSP violations would show up here
 
 
 def test_demo_label_and_navigation(page):

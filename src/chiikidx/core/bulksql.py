@@ -39,12 +39,6 @@ def insert(table: str, columns: Sequence[str], rows: Iterable[Sequence], using="
         cursor.executemany(sql, list(rows))
 
 
-def new_object(model: type[Model], **values) -> Model:
-    """An unsaved instance of `model`: the model's defaults and `values` (by attname). For one
-    object; an import making one per row takes `object_maker` once."""
-    return object_maker(model)(**values)
-
-
 def object_maker(model: type[Model]) -> Callable[..., Model]:
     """A function making unsaved instances of `model` from the model's defaults and the values
     given (by attname). An import makes one per row, so each instance is filled in directly,

@@ -13,8 +13,8 @@ What it reads, exactly as ``openpyxl.load_workbook(data_only=True)`` followed by
 - one thing openpyxl does not do: Excel's Japanese builtin number formats (ids 27–36 and
   50–58, such as ggge"年"m"月"d"日", which a file saved by Japanese Excel references without
   defining them) are known, so dates in those formats read as dates, not serial numbers;
-- merged ranges, with the value of every non-anchor cell of a range dropped (openpyxl keeps a
-  placeholder without value there);
+- merged ranges, with the value of every non-anchor cell of a range dropped (openpyxl keeps an
+  empty MergedCell object there);
 - the sheet's extent: every ``<c>`` counts, empty or not, and so do the cells of merged ranges,
   hyperlinks and comments, which openpyxl creates; rows and columns start at A1.
 
@@ -92,7 +92,7 @@ _BROKEN = (
     TypeError,
     OverflowError,
     RuntimeError,  # an encrypted zip member
-    NotImplementedError,  # an unknown zip compression method
+    NotImplementedError,  # what zipfile raises for a compression method it does not support
 )
 
 

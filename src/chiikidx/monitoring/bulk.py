@@ -46,7 +46,7 @@ def write(organization, superseded: list[KpiActual], created: list[KpiActual]) -
     if superseded:
         _set_aside(superseded)
     if created:
-        _insert(created)
+        bulksql.insert_objects(KpiActual, created)
         _read_ids(organization, created)
     # Every row is the organization's (given, so not looked up through each row's KPI).
     update, create = AuditAction.UPDATE, AuditAction.CREATE
@@ -64,10 +64,6 @@ def _set_aside(actuals: list[KpiActual]) -> None:
     bulksql.update(KpiActual._meta.db_table, "is_current", False, [a.pk for a in actuals])
     for actual in actuals:
         actual.is_current = False
-
-
-def _insert(actuals: list[KpiActual]) -> None:
-    bulksql.insert_objects(KpiActual, actuals)
 
 
 def _read_ids(organization, actuals: list[KpiActual]) -> None:
