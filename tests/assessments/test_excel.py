@@ -266,3 +266,34 @@ def test_bulk_import_writes_all_rows_together_and_audits_each_answer(sample_roun
         Answer.objects.filter(response__round=sample_round, question_code="N1").count()
         == len(codes) + 1
     )
+
+
+def test_new_answers_are_audited_as_an_orm_create_audits_an_answer(sample_round, user_named):
+    """services.write_answers writes new answers without model instances (core.bulksql) and
+    audits them with audit.record_created: each entry is the one an ORM create of the same
+    answer records (the answer as stored, its str(), its response's organization)."""
+    from chiikidx.core import audit
+    from chiikidx.core.models import AuditEntry
+
+    staff = user_named("muni-staff-1")
+    aoba = Response.objects.get(round=sample_round, organization__code="992011")
+    last_seq = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    services.save_answers(
+        acting_user=staff, response=aoba, raw=FULL_ANSWERS | {"Y1": "はい", "D1": "2025-04-01"}
+    )
+    entries = list(AuditEntry.objects.filter(seq__gt=last_seq, model_label="assessments.Answer"))
+    stored = {str(a.pk): a for a in Answer.objects.filter(response=aoba)}
+    assert sorted(e.object_id for e in entries) == sorted(stored) and len(stored) == 7
+    for entry in entries:
+        answer = stored[entry.object_id]
+        assert (entry.action, entry.before, entry.after) == ("create", None, audit.snapshot(answer))
+        assert (entry.object_repr, entry.organization_id, entry.actor_id) == (
+            str(answer),
+            aoba.organization_id,
+            staff.pk,
+        )
+    with audit.acting_as(staff):
+        by_orm = Answer.objects.create(response=aoba, question_code="ORM", value=["x"])
+    entry = AuditEntry.objects.get(model_label="assessments.Answer", object_id=str(by_orm.pk))
+    assert set(entry.after) == set(entries[0].after)
+    assert audit.verify_chain().intact

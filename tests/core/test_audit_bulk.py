@@ -90,3 +90,59 @@ def test_a_failed_batch_writes_nothing(org_coded):
     assert audit.verify_chain().intact
     Department.objects.create(organization=org, name="後から作る課")  # the chain goes on
     assert _last_seq() == first + 1 and audit.verify_chain().intact
+
+
+def test_the_hash_encoder_writes_what_json_dumps_writes():
+    """Entries are hashed over json.dumps(sort_keys, not ASCII-escaped, compact) text, made by
+    one reused C encoder: the same text for every kind of value an entry holds."""
+    import json
+
+    values = [
+        {"b": 1, "a": [1.5, 1e16, -0.0, 0.1, 10**20, -7], "c": {"z": None, "y": True}},
+        *AWKWARD,
+        "\u2028\x00\x1f",
+        1.0,
+        float("nan"),
+        float("inf"),
+        [],
+        {},
+        {"数値": "1", "1": 1},
+    ]
+    for value in values:
+        expected = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert audit._hash_json(value) == expected
+
+
+def test_record_created_makes_the_entry_an_orm_create_makes(user_named, org_coded):
+    """A bulk write that inserts rows without model instances audits them with
+    record_created: the entry is the one Department.objects.create records, but for its place
+    in the chain and its time."""
+    org, actor = org_coded("992011"), user_named("muni-admin-1")
+    first = _last_seq()
+    with audit.acting_as(actor):
+        made = Department.objects.create(organization=org, name="監査比較課", sort_order=7)
+        tracked = {
+            field.attname: field.value_from_object(made)
+            for field in Department._meta.concrete_fields
+            if field.name not in audit.UNTRACKED_FIELDS
+        }
+        audit.record_created(
+            Department, list(tracked), [(made.pk, list(tracked.values()), org.pk, str(made))]
+        )
+    orm, bulk = AuditEntry.objects.filter(seq__gt=first).order_by("seq")
+    fields = [
+        "actor_id",
+        "actor_name",
+        "organization_id",
+        "model_label",
+        "object_id",
+        "object_repr",
+        "action",
+        "before",
+        "after",
+    ]
+    assert [getattr(bulk, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert bulk.prev_hash == orm.hash and bulk.seq == orm.seq + 1
+    assert bulk.hash == audit.entry_hash(audit.hashed_fields(bulk))
+    assert audit.record_created(Department, ["id"], []) == []
+    assert audit.verify_chain().intact

@@ -10,7 +10,6 @@ take the codes of the questions with files as `attached`, and such a question co
 
 from __future__ import annotations
 
-import copy
 import datetime
 import re
 from dataclasses import dataclass
@@ -139,7 +138,8 @@ def coerce_all(
         if isinstance(outcome, AnswerError):
             errors.append(outcome)
         else:
-            values[code] = copy.copy(outcome[0])  # a list value is the row's own
+            value = outcome[0]
+            values[code] = list(value) if type(value) is list else value  # a row's own list
     return values, errors
 
 
@@ -150,8 +150,14 @@ def _coerced(q: QuestionDef, value) -> tuple | AnswerError:
         return AnswerError(q.code, str(exc))
 
 
+# The cell values a bulk import's memo keeps (hashable, and never changed in place).
+_MEMOIZABLE = frozenset(
+    {str, int, float, bool, Decimal, datetime.date, datetime.datetime, datetime.time}
+)
+
+
 def _memoizable(value) -> bool:
-    return isinstance(value, str | int | float | bool | Decimal | datetime.date | datetime.time)
+    return type(value) in _MEMOIZABLE
 
 
 def check(

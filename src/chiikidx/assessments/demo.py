@@ -53,7 +53,7 @@ def _round(admin, prefecture, version, year: int, title: str, latest: bool) -> N
         due_on=datetime.date(year, 7, 31),
         note="各市町村の推進体制の現状を把握し、伴走支援と学び合いに活用します。",
     )
-    definition = services.definition_for(survey.responses.first())
+    definition = services.round_definition(survey)
     for response in survey.responses.select_related("organization"):
         _respond(admin, response, definition, year, latest)
     if not latest:  # past rounds are over; the latest one still takes answers

@@ -365,13 +365,13 @@ def import_round_workbook(*, acting_user, round_, data: bytes, filename: str) ->
     saved and every problem is reported. Each value is read and checked once, then written by
     services.write_answers. Returns the number of responses changed."""
     services.refuse_unless_answerable(round_)
-    definition = services.definition_for(round_.responses.first())
+    definition = services.round_definition(round_)
     questions = definition.questions()
     columns = [tabular.Column("code", "団体コード", tabular.lgcode, required=True, unique=True)]
     columns += [tabular.Column(q.code, q.code, None) for q in questions]
     result = tabular.read_table(data, filename, columns, sheet=BULK_SHEET)
     with transaction.atomic():
-        locked = services.lock_for_answers(round_.responses.values("pk"))
+        locked = services.lock_round_for_answers(round_)
         responses = {r.organization.code: r for r in locked.values()}
         stored = services.stored_answers(locked.values())
         attached = evidence.attached_codes_by_response(locked)

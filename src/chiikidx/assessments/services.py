@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from chiikidx.core import audit, bulksql, japanese, uploads
 from chiikidx.core import queries as core_queries
-from chiikidx.core.choices import AuditAction, Visibility
+from chiikidx.core.choices import Visibility
 from chiikidx.core.services import ServiceError
 
 from . import answers, editor, evidence, frameworks, scoring
@@ -397,13 +397,22 @@ def lock_for_answers(pks) -> dict[int, Response]:
     """The responses of `pks`, locked in a fixed order (two bulk saves cannot deadlock), with
     their round, framework and organization read along (not locked). `pks`: a list or a
     query of primary keys."""
-    return {
-        r.pk: r
-        for r in Response.objects.select_for_update(of=("self",))
-        .select_related("round__version__framework", "organization")
-        .filter(pk__in=pks)
-        .order_by("pk")
-    }
+    query = Response.objects.filter(pk__in=pks)
+    return _locked_by_pk(query.select_related("round__version__framework", "organization"))
+
+
+def lock_round_for_answers(round_: Round) -> dict[int, Response]:
+    """Every response of `round_`, locked as lock_for_answers locks them, with its organization
+    read along and `round_` as its round (for an import of the whole round: reading the round,
+    version and framework again with each response cost more than the lock)."""
+    locked = _locked_by_pk(round_.responses.select_related("organization"))
+    for response in locked.values():
+        Response.round.field.set_cached_value(response, round_)
+    return locked
+
+
+def _locked_by_pk(query) -> dict[int, Response]:
+    return {r.pk: r for r in query.select_for_update(of=("self",)).order_by("pk")}
 
 
 def stored_answers(responses) -> dict[int, dict[str, Answer]]:
@@ -419,26 +428,17 @@ def stored_answers(responses) -> dict[int, dict[str, Answer]]:
 
 def write_answers(acting_user, writes: list, stored: dict) -> None:
     """Checked values of locked responses ([(response, {code: value}, {code: comment})]):
-    new answers in one statement (core.bulksql) with their ids read back in one query, changed
-    ones in one audited update; each row audited as the ORM's audited writes would be, the new
-    ones first. `stored` as stored_answers gives it. An empty value of a question never
-    answered writes nothing."""
+    new answers in one statement, changed ones in one audited update; each row audited as the
+    ORM's audited writes would audit it, the new ones first. `stored` as stored_answers gives
+    it. An empty value of a question never answered writes nothing."""
     new, changed = [], []
-    make, cache_response = bulksql.object_maker(Answer), Answer.response.field.set_cached_value
     for response, values, comments in writes:
-        existing = stored[response.pk]
+        existing, keys = stored[response.pk], (response.pk, response.organization_id)
         for code, value in values.items():
             answer = existing.get(code)
             if answer is None:
                 if value is not None:
-                    answer = make(
-                        response_id=response.pk,
-                        question_code=code,
-                        value=value,
-                        comment=comments.get(code, ""),
-                    )
-                    cache_response(answer, response)  # the audit reads its organization
-                    new.append(answer)
+                    new.append((keys, code, value, comments.get(code, "")))
                 continue
             comment = comments.get(code, answer.comment)
             if (answer.value, answer.comment) != (value, comment):
@@ -446,27 +446,28 @@ def write_answers(acting_user, writes: list, stored: dict) -> None:
                 changed.append(answer)
     with audit.acting_as(acting_user):
         if new:
-            head = audit.lock_chain()  # before the rows, as every audited write does
-            bulksql.insert_objects(Answer, new)
-            _read_ids(new)
-            create = AuditAction.CREATE
-            audit.record([audit.Change(create, a, None, audit.snapshot(a)) for a in new], head=head)
+            _create_answers(new)
         if changed:
             Answer.objects.bulk_update(changed, ["value", "comment"])
 
 
-def _read_ids(new: list[Answer]) -> None:
-    """The new answers' ids by their key (response, question): one query for all."""
-    ids = {
-        (response_id, code): pk
-        for response_id, code, pk in Answer.objects.filter(
-            response_id__in={a.response_id for a in new}
-        )
-        .order_by()
-        .values_list("response_id", "question_code", "pk")
-    }
-    for answer in new:
-        answer.pk = ids[(answer.response_id, answer.question_code)]
+NEW_ANSWER_FIELDS = ("id", "response_id", "question_code", "value", "comment")
+
+
+def _create_answers(new: list[tuple]) -> None:
+    """[((response pk, its organization pk), code, value, comment)] as new answers: their ids
+    taken first, the rows written in one statement (core.bulksql: COPY on PostgreSQL,
+    executemany on SQLite), then a CREATE entry each (audit.record_created), with no model
+    instance per row: a prefecture's bulk import makes thousands."""
+    head = audit.lock_chain()  # before the rows, as every audited write does
+    ids = bulksql.new_ids(Answer, len(new))
+    rows, created = [], []  # the rows written; what the audit records of each
+    for pk, ((response_id, organization_id), code, value, comment) in zip(ids, new, strict=True):
+        row = (pk, response_id, code, value, comment)
+        rows.append(row)
+        created.append((pk, row, organization_id, f"{code}: {value}"))  # as str(answer)
+    bulksql.insert_values(Answer, NEW_ANSWER_FIELDS, rows)
+    audit.record_created(Answer, NEW_ANSWER_FIELDS, created, head=head)
 
 
 def answer_values(response: Response) -> dict:
@@ -474,7 +475,11 @@ def answer_values(response: Response) -> dict:
 
 
 def definition_for(response: Response):
-    return frameworks.cached_definition(response.round.version)
+    return round_definition(response.round)
+
+
+def round_definition(round_: Round):
+    return frameworks.cached_definition(round_.version)
 
 
 def _locked(response: Response) -> Response:

@@ -21,7 +21,7 @@ import hmac
 import json
 import operator
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -117,6 +117,11 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
             for attname, field in tracked.fields
             if attname in loaded
         )
+    return _as_json(values)
+
+
+def _as_json(values: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """{attname: JSON value} of (attname, value) pairs."""
     return {
         attname: value
         if type(value) in _PLAIN_TYPES
@@ -325,8 +330,33 @@ def audit_key() -> bytes:
 _HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def _hash_json_encoder():
+    """What _HASH_JSON.encode makes of a value, at half its cost: JSONEncoder.encode builds a
+    new C encoder for every call (json.encoder.c_make_encoder), and an import hashes an entry
+    per row. Here one is built once, without the check for circular references (entries hold
+    plain JSON values). Tests compare the two."""
+    make = json.encoder.c_make_encoder
+    if make is None:  # a Python without the _json accelerator
+        return _HASH_JSON.encode
+    encode = make(
+        None,  # markers: no check for circular references
+        _HASH_JSON.default,
+        json.encoder.encode_basestring,  # ensure_ascii=False
+        None,  # indent
+        _HASH_JSON.key_separator,
+        _HASH_JSON.item_separator,
+        _HASH_JSON.sort_keys,
+        _HASH_JSON.skipkeys,
+        _HASH_JSON.allow_nan,
+    )
+    return lambda value: "".join(encode(value, 0))
+
+
+_hash_json = _hash_json_encoder()
+
+
 def entry_hash(fields: dict[str, Any]) -> str:
-    payload = _HASH_JSON.encode(fields)
+    payload = _hash_json(fields)
     return hmac.digest(audit_key(), payload.encode("utf-8"), hashlib.sha256).hex()
 
 
@@ -360,12 +390,56 @@ def record(
     changes = list(changes)
     if not changes:
         return []
+    who = _who(actor)
+    return _append(lambda now: [_entry(change, who, now) for change in changes], using, head)
+
+
+def record_created(
+    model, attnames: Sequence[str], rows: Iterable[tuple], *, using: str = "default", head=None
+) -> list[NewEntry]:
+    """CREATE entries for rows a bulk write inserted without making model instances (e.g.
+    core.bulksql.insert_values): (primary key, the tracked fields' values in the order of
+    `attnames`, organization pk, str() of the object) each. The entries are those `record`
+    makes for the same rows created through the ORM (tests compare them), without a Change, a
+    snapshot and an instance per row. `head` as for `record`."""
+    rows = list(rows)
+    if not rows:
+        return []
+    actor_id, actor_name = _who(None)
+    label, create = model._meta.label, AuditAction.CREATE
+
+    def entries(now) -> list[NewEntry]:
+        return [
+            NewEntry(
+                now,
+                actor_id,
+                actor_name,
+                organization_id,
+                label,
+                str(pk),
+                text[:200],
+                create,
+                None,
+                _as_json(zip(attnames, values, strict=True)),
+            )
+            for pk, values, organization_id, text in rows
+        ]
+
+    return _append(entries, using, head)
+
+
+def _who(actor) -> tuple:
     actor = actor or current_actor()
-    who = (actor.pk, actor.get_username()) if actor else (None, "")
+    return (actor.pk, actor.get_username()) if actor else (None, "")
+
+
+def _append(make_entries, using: str, head) -> list[NewEntry]:
+    """The entries `make_entries(now)` gives, chained after the head and written (or kept for
+    the batch)."""
     with transaction.atomic(using=using, savepoint=False):
         head = head or lock_chain(using)
         now = timezone.now()  # after the lock, so time follows the sequence
-        entries = [_entry(change, who, now) for change in changes]
+        entries = make_entries(now)
         payload = _Payload(now)
         for entry in entries:
             entry.seq, entry.prev_hash = head.last_seq + 1, head.last_hash
@@ -395,13 +469,7 @@ def _insert(entries: list, using: str) -> None:
     prepare = [_preparer(f, connection) for f in fields]
     json_text = {"before": "before_json", "after": "after_json"}
     values = operator.attrgetter(*(json_text.get(f.attname, f.attname) for f in fields))
-    rows = (
-        [
-            value if convert is None else convert(value)
-            for convert, value in zip(prepare, values(e), strict=True)
-        ]
-        for e in entries
-    )
+    rows = bulksql.prepared_rows((values(e) for e in entries), prepare)
     bulksql.insert(AuditEntry._meta.db_table, [f.column for f in fields], rows, using)
 
 
@@ -451,9 +519,10 @@ class _Payload:
     entry_hash(hashed_fields(entry)) (tests check it)."""
 
     def __init__(self, now: datetime.datetime):
-        self.created_at = _HASH_JSON.encode(now.isoformat())
+        self.created_at = _hash_json(now.isoformat())
         self.known: dict = {}
-        self.key = audit_key()
+        # The HMAC keyed once, copied for each entry (a one-shot hmac.digest keys it again).
+        self.keyed = hmac.new(audit_key(), digestmod=hashlib.sha256)
 
     def shared(self, entry: NewEntry) -> tuple[str, ...]:
         """The JSON text of the fields the entries of one call mostly share, made once per
@@ -466,11 +535,11 @@ class _Payload:
             entry.organization_id,
         )
         if key not in self.known:
-            self.known[key] = tuple(_HASH_JSON.encode(value) for value in key)
+            self.known[key] = tuple(_hash_json(value) for value in key)
         return self.known[key]
 
     def hash(self, entry: NewEntry) -> str:
-        encode = _HASH_JSON.encode
+        encode = _hash_json
         entry.before_json = None if entry.before is None else encode(entry.before)
         entry.after_json = None if entry.after is None else encode(entry.after)
         action, actor_id, actor_name, model_label, organization_id = self.shared(entry)
@@ -488,7 +557,9 @@ class _Payload:
             _quoted(entry.prev_hash),
             int.__repr__(entry.seq),  # what JSON makes of an int
         )
-        return hmac.digest(self.key, payload.encode("utf-8"), hashlib.sha256).hex()
+        mac = self.keyed.copy()
+        mac.update(payload.encode("utf-8"))
+        return mac.hexdigest()
 
 
 # A str as JSON text, not ASCII-escaped: what _HASH_JSON.encode makes of a str, without its

@@ -65,21 +65,69 @@ def object_maker(model: type[Model]) -> Callable[..., Model]:
     return make
 
 
-def insert_objects(model: type[Model], objs: Iterable[Model], using: str = "default") -> None:
-    """Unsaved instances of `model` in one statement (see insert), without their primary keys:
-    the caller reads the new ids back by a key of its own if it needs them."""
+def new_ids(model: type[Model], count: int, using: str = "default") -> list[int]:
+    """`count` primary keys for rows of `model` about to be written by `insert_values` or
+    `insert_objects` with their ids, taken from the table's own numbering in one statement, so
+    the caller knows them without reading the rows back. Call inside the transaction that
+    writes the rows.
+
+    PostgreSQL: the id sequence's next `count` values (each is handed out once, whatever other
+    connections do). SQLite: the numbers after the largest ever used (AUTOINCREMENT keeps it in
+    sqlite_sequence); no other connection can take them, because a transaction holds SQLite's
+    write lock from its start (settings: transaction_mode IMMEDIATE), and writing them moves
+    sqlite_sequence on."""
     connection = connections[using]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulksql.new_ids must run inside the transaction that writes the rows")
+    if count == 0:
+        return []
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            sequence = cursor.fetchone()[0]
+            # (The name as a parameter: looked up once, not once per value.)
+            cursor.execute(
+                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+                [sequence, count],
+            )
+            return cursor.fetchone()[0]
+        quote = connection.ops.quote_name
+        largest = f"SELECT MAX({quote(pk)}) FROM {quote(table)}"  # noqa: S608 (the model's names)
+        used = "SELECT seq FROM sqlite_sequence WHERE name = %s"
+        cursor.execute(f"SELECT MAX(COALESCE(({used}), 0), COALESCE(({largest}), 0))", [table])
+        last = cursor.fetchone()[0]
+    return list(range(last + 1, last + 1 + count))
+
+
+def insert_values(
+    model: type[Model], attnames: Sequence[str], rows: Iterable[Sequence], using: str = "default"
+) -> None:
+    """Rows of `model` in one statement (see insert), each a sequence of values in the order of
+    `attnames`, prepared for the driver here as the fields' get_db_prep_save would."""
+    connection = connections[using]
+    fields = [model._meta.get_field(name) for name in attnames]
     prepare = [_preparer(f, connection) for f in fields]
-    values = operator.attrgetter(*(f.attname for f in fields))
-    rows = (
-        [
-            value if convert is None else convert(value)
-            for convert, value in zip(prepare, values(obj), strict=True)
-        ]
-        for obj in objs
-    )
-    insert(model._meta.db_table, [f.column for f in fields], rows, using)
+    insert(model._meta.db_table, [f.column for f in fields], prepared_rows(rows, prepare), using)
+
+
+def prepared_rows(rows: Iterable[Sequence], prepare: Sequence[Callable | None]) -> Iterator[list]:
+    """Each row as a list, the value in each column with a preparer (`prepare`, by position;
+    None: passed as it is) converted by it."""
+    converted = [(position, convert) for position, convert in enumerate(prepare) if convert]
+    for row in rows:
+        values = list(row)
+        for position, convert in converted:
+            values[position] = convert(values[position])
+        yield values
+
+
+def insert_objects(model: type[Model], objs: Iterable[Model], using: str = "default") -> None:
+    """Unsaved instances of `model` in one statement (see insert), with the primary keys they
+    were given (new_ids)."""
+    attnames = [f.attname for f in model._meta.concrete_fields]
+    values = operator.attrgetter(*attnames)
+    insert_values(model, attnames, (values(obj) for obj in objs), using)
 
 
 def _preparer(field, connection) -> Callable | None:
@@ -92,9 +140,29 @@ def _preparer(field, connection) -> Callable | None:
     if kind == "DateTimeField":  # an import's rows mostly share one time: converted once
         return _memo(connection.ops.adapt_datetimefield_value)
     if kind == "JSONField":  # what get_db_prep_save comes to for a JSON value
-        adapt, encoder = connection.ops.adapt_json_value, field.encoder
-        return lambda value: None if value is None else adapt(value, encoder)
+        return _json_preparer(connection.ops.adapt_json_value, field.encoder)
     return None
+
+
+_SCALARS = frozenset({str, int, float, bool})
+
+
+def _json_preparer(adapt: Callable, encoder) -> Callable:
+    """JSON values adapted for the driver; the scalars that come back row after row in an
+    import (a level, はい) adapted once each."""
+    known: dict = {}
+
+    def adapted(value):
+        if value is None:
+            return None
+        if type(value) not in _SCALARS:
+            return adapt(value, encoder)
+        key = (type(value), value)  # 1, 1.0 and True are equal, but not the same JSON
+        if key not in known:
+            known[key] = adapt(value, encoder)
+        return known[key]
+
+    return adapted
 
 
 def _memo(convert: Callable) -> Callable:

@@ -1,5 +1,5 @@
 """Writing many actuals at once (the import): one statement for the versions set aside, one
-for the new versions and one to read the new ids back, whatever the number of rows; every row
+to take the new versions' ids and one to write them, whatever the number of rows; every row
 audited exactly as the ORM's audited bulk writes would (core.audit), in one `audit.record`.
 
 Why not `bulk_create` and a queryset `update`: they compile each row's SQL (on SQLite in
@@ -39,15 +39,16 @@ def actual_maker() -> Callable[..., KpiActual]:
 
 def write(organization, superseded: list[KpiActual], created: list[KpiActual]) -> None:
     """Set `superseded` (current versions read under the KPIs' locks) aside and insert
-    `created` (new versions of the organization's KPIs, all with the same `recorded_at`),
-    then record an UPDATE entry for each of the first and a CREATE entry for each of the
-    second, in that order (as a queryset update followed by a bulk_create would)."""
+    `created` (new versions of the organization's KPIs) with ids taken for them, then record
+    an UPDATE entry for each of the first and a CREATE entry for each of the second, in that
+    order (as a queryset update followed by a bulk_create would)."""
     head = audit.lock_chain()  # before the rows, as every audited write does
     if superseded:
         _set_aside(superseded)
     if created:
+        for actual, pk in zip(created, bulksql.new_ids(KpiActual, len(created)), strict=True):
+            actual.pk = pk
         bulksql.insert_objects(KpiActual, created)
-        _read_ids(organization, created)
     # Every row is the organization's (given, so not looked up through each row's KPI).
     update, create = AuditAction.UPDATE, AuditAction.CREATE
     changes = [
@@ -64,18 +65,3 @@ def _set_aside(actuals: list[KpiActual]) -> None:
     bulksql.update(KpiActual._meta.db_table, "is_current", False, [a.pk for a in actuals])
     for actual in actuals:
         actual.is_current = False
-
-
-def _read_ids(organization, actuals: list[KpiActual]) -> None:
-    """The new rows' ids by their key (KPI, period, version): one query for all."""
-    recorded_at = {a.recorded_at for a in actuals}
-    if len(recorded_at) != 1:
-        raise ValueError("bulk.write takes new actuals recorded at the same time")
-    found = (
-        KpiActual.objects.filter(kpi__organization=organization, recorded_at=recorded_at.pop())
-        .order_by()
-        .values_list("kpi_id", "period_start", "version", "pk")
-    )
-    ids = {(kpi_id, start, version): pk for kpi_id, start, version, pk in found}
-    for actual in actuals:
-        actual.pk = ids[(actual.kpi_id, actual.period_start, actual.version)]
