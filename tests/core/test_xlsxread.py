@@ -103,6 +103,9 @@ def assert_same(data: bytes) -> list[_Grid]:
     assert _typed(got) == _typed(expected)
     for name, grids in by_name.items():
         assert _typed(_read_xlsx(data, name)) == _typed(grids), name
+    # The same through expat alone: the plain-shapes reading changes nothing.
+    with mock.patch.object(xlsxread, "_plain_sheet_data", return_value=None):
+        assert _typed(_read_xlsx(data, None)) == _typed(expected)
     return got
 
 
@@ -907,3 +910,88 @@ def test_a_date_in_a_japanese_builtin_format_imports_as_a_date():
         ("説明会", datetime.date(2024, 4, 1)),
         ("研修", datetime.date(2024, 5, 1)),
     ]
+
+
+# --- the plain shapes, read without expat -------------------------------------------------
+
+
+def _plain(xml: str) -> bool:
+    """Whether the sheet's cells are read by the regular expression, not by expat."""
+    split = xlsxread._plain_sheet_data(xml.encode())
+    if split is None:
+        return False
+    try:
+        xlsxread._plain_tokens(split[1], split[2])
+    except xlsxread._NotPlain:
+        return False
+    return True
+
+
+PLAIN_CASES = [
+    # (id, sheet data, read without expat)
+    ("numbers-and-strings", _row(1, _c("A1", "1", s="1"), _c("B1", "0", t="s")), True),
+    ("attributes-in-another-order", _row(1, _c("A1", "2.5", t="n", s="1")), True),
+    (
+        "inline-string-with-entities",
+        '<row r="1"><c r="A1" t="inlineStr"><is><t xml:space="preserve"> a &amp; &lt;b&gt; '
+        "&quot;c&quot; &apos;d&apos; </t></is></c></row>",
+        True,
+    ),
+    ("empty-cells-and-rows", '<row r="1"/><row r="2"><c r="A2" s="1"/><c r="B2"></c></row>', True),
+    (
+        "rows-and-cells-without-r",
+        _row(None, _c("", "1"), _c("", "2")) + _row(None, _c("", "3")),
+        True,
+    ),
+    (
+        "a-declared-prefix-on-rows",
+        '<row r="1" x14ac:dyDescent="0.25"><c r="A1"><v>1</v></c></row>',
+        True,
+    ),
+    ("a-formula", _row(1, _c("A1", "2", f="1+1")), False),
+    (
+        "a-character-reference",
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>a&#10;b</t></is></c></row>',
+        False,
+    ),
+    (
+        "a-carriage-return",
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>a\r\nb</t></is></c></row>',
+        False,
+    ),
+    (
+        "a-rich-text-inline-string",
+        '<row r="1"><c r="A1" t="inlineStr"><is><r><t>a</t></r></is></c></row>',
+        False,
+    ),
+    ("whitespace-between-elements", '<row r="1">\n  <c r="A1"><v>1</v></c>\n</row>', False),
+    ("a-comment", '<row r="1"><!-- note --><c r="A1"><v>1</v></c></row>', False),
+    ("a-tab-in-an-attribute", '<row r="1"><c r="A1" s="1\t"><v>1</v></c></row>', False),
+    (
+        "a-namespace-declared-inside",
+        f'<row r="1"><c r="A1" xmlns="{MAIN}"><v>1</v></c></row>',
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("sheet_data", "plain"), [pytest.param(d, p, id=i) for i, d, p in PLAIN_CASES]
+)
+def test_plain_sheets_are_read_without_expat_and_read_the_same(sheet_data, plain):
+    xml = _ws(sheet_data).replace(f'xmlns:r="{REL}"', f'xmlns:r="{REL}" xmlns:x14ac="urn:x14ac"')
+    assert _plain(xml) is plain
+    assert_same(_package([("S", xml)], shared=_sst("<si><t>共有</t></si>"), styles=_styles((0, 2))))
+
+
+def test_the_workbooks_the_imports_read_are_plain():
+    """openpyxl's own files (the templates the product hands out) take the fast reading."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["団体コード", "L1", "Y1"])
+    ws.append(["011002", 3, "はい"])
+    ws.append(["012025", 4.5, "A & B <c>"])
+    data = _save(wb)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert _plain(z.read("xl/worksheets/sheet1.xml").decode())
+    assert_same(data)

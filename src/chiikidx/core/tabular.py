@@ -414,13 +414,14 @@ def _column_lookup(columns: list[Column]) -> dict[str, Column]:
     return lookup
 
 
-def _match_header(grid: _Grid, r: int, lookup: dict[str, Column]) -> dict[str, int]:
-    """Column key → 0-based position for header row r; the first matching cell wins."""
+def _match_header(grid: _Grid, r: int, lookup: dict[str, Column], key) -> dict[str, int]:
+    """Column key → 0-based position for header row r; the first matching cell wins. `key`:
+    _header_key, or a memo of it."""
     positions: dict[str, int] = {}
     width = max((len(grid.cells[i]) for i in range(max(r - 1, 0), r + 1)), default=0)
     for c in range(width):
-        sub = _header_key(grid.header_value(r, c))
-        group = _header_key(grid.header_value(r - 1, c)) if r > 0 else ""
+        sub = key(grid.header_value(r, c))
+        group = key(grid.header_value(r - 1, c)) if r > 0 else ""
         # "人口" over "男"/"女" can be addressed as "人口男"; the combined name is more specific.
         names = [group + sub] if group and sub and group != sub else []
         for name in [*names, sub]:
@@ -433,13 +434,33 @@ def _match_header(grid: _Grid, r: int, lookup: dict[str, Column]) -> dict[str, i
 
 def _find_header(grid: _Grid, lookup: dict[str, Column]) -> tuple[int, dict[str, int]]:
     best_row, best = -1, {}
+    key = _header_key_memo()
     for r in range(min(HEADER_SCAN_ROWS, len(grid.cells))):
-        found = _match_header(grid, r, lookup)
+        found = _match_header(grid, r, lookup, key)
         # An equal score on the very next row means a two-row header (merged cells repeat
         # their value); the lower row is the one directly above the data.
         if len(found) > len(best) or (found and len(found) == len(best) and r == best_row + 1):
             best_row, best = r, found
     return best_row, best
+
+
+def _header_key_memo():
+    """_header_key, each distinct cell value worked out once: the scan for the header reads
+    every cell of the first rows twice (as a name and as the group over the row below), and
+    data rows repeat their values (levels, はい)."""
+    known: dict = {}
+
+    def key(value: Any) -> str:
+        memo_key = (type(value), value)  # 1, 1.0 and True are equal but read differently
+        try:
+            return known[memo_key]
+        except KeyError:
+            found = known[memo_key] = _header_key(value)
+            return found
+        except TypeError:  # unhashable
+            return _header_key(value)
+
+    return key
 
 
 def _header_labels(grid: _Grid, r: int) -> list[str]:
