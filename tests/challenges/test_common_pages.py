@@ -126,6 +126,34 @@ def test_the_threshold_is_the_users(issues, user_named):
     assert "しきい値 35%" in text(client.get(common_url(threshold="abc")))
 
 
+def test_the_grouping_is_made_once_for_pages_tabs_and_returns_until_a_text_changes(
+    issues, user_named, monkeypatch
+):
+    from chiikidx.challenges import services as challenge_services
+    from chiikidx.challenges.common import similarity
+
+    similarity.forget_groupings()
+    made = []
+    real = similarity.group_items
+    monkeypatch.setattr(
+        similarity, "group_items", lambda items, threshold: made.append(1) or real(items, threshold)
+    )
+    client = client_for(user_named, "pref-staff")
+    first = text(client.get(common_url()))
+    client.get(common_url(tab="shared"))
+    again = text(client.get(common_url()))
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+    assert len(made) == 1 and token.sub("", main(again)) == token.sub("", main(first))
+    cards = main(again).count('<article class="common-card')
+    assert "わかば町" in main(again)  # issues[1]'s municipality
+    # the member unshares it: the prefecture's next view is grouped again, without it
+    challenge_services.unshare(acting_user=user_named("muni-admin-2"), challenge=issues[1])
+    after = text(client.get(common_url()))
+    assert len(made) == 2 and "わかば町" not in main(after)
+    assert main(after).count('<article class="common-card') == cards - 1
+    similarity.forget_groupings()
+
+
 def test_filters_by_field_and_region(issues, user_named, prefecture):
     client = client_for(user_named, "pref-staff")
     page = text(client.get(common_url(tab="shared", field="窓口")))

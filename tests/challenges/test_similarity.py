@@ -227,3 +227,39 @@ def test_empty_and_tiny_inputs():
     assert only.groups == [] and only.singletons == [1]
     blank = group_items([Item(1, "・・・"), Item(2, "!!")], 0.0)
     assert blank.singletons == [1, 2]
+
+
+def test_a_grouping_is_kept_for_the_same_texts_and_threshold(monkeypatch):
+    """The page asks for the same grouping for every page of groups and every tab: it is made
+    once per input (ids, titles, descriptions, threshold). Any change to a text, another set
+    of issues (another user's view) or another threshold groups again."""
+    similarity.forget_groupings()
+    made = []
+    real = similarity.group_items
+
+    def counting(items, threshold=similarity.DEFAULT_THRESHOLD):
+        made.append(threshold)
+        return real(items, threshold)
+
+    monkeypatch.setattr(similarity, "group_items", counting)
+    first = similarity.group_items_kept(ISSUES, 0.25)
+    again = similarity.group_items_kept(list(ISSUES), 0.25)
+    assert len(made) == 1
+    assert sorted(g.keys for g in again.groups) == KNOWN == sorted(g.keys for g in first.groups)
+    first.groups[0].keys.append(999)  # each caller has its own lists
+    first.singletons.clear()
+    third = similarity.group_items_kept(ISSUES, 0.25)
+    assert 999 not in third.groups[0].keys and third.singletons == [14, 15, 16, 17]
+    assert len(made) == 1
+
+    edited = [Item(1, ISSUES[0].title + "(改)", ISSUES[0].text), *ISSUES[1:]]
+    similarity.group_items_kept(edited, 0.25)
+    similarity.group_items_kept(ISSUES[1:], 0.25)  # one issue fewer (unshared, not visible)
+    similarity.group_items_kept(ISSUES, 0.3)
+    assert len(made) == 4
+
+    for n in range(similarity.KEPT_GROUPINGS):  # the oldest are dropped beyond the limit
+        similarity.group_items_kept(ISSUES, 0.5 + n / 100)
+    similarity.group_items_kept(ISSUES, 0.25)
+    assert len(made) == 5 + similarity.KEPT_GROUPINGS
+    similarity.forget_groupings()

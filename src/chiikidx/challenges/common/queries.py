@@ -123,8 +123,9 @@ class SimilarGroup:
 
 
 def group_similar(found: QuerySet, threshold: float) -> similarity.Grouping:
-    """The grouping of every challenge in `found` (texts read in one query)."""
-    return similarity.group_items(items_of(found), threshold)
+    """The grouping of every challenge in `found` (texts read in one query; the grouping of
+    the same texts at the same threshold is kept, see similarity.group_items_kept)."""
+    return similarity.group_items_kept(items_of(found), threshold)
 
 
 def similar_groups(

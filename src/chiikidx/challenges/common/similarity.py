@@ -54,10 +54,12 @@ input and its order (callers sort by id), so the same issues always give the sam
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import threading
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -499,6 +501,49 @@ def group_items(
             break
     _merge(clusters, threshold)
     return _result(corpus, clusters, threshold, with_terms)
+
+
+# The last few groupings, by their input: the page asks for the same one again for every page
+# of groups, every tab and every return to it, and 10,000 issues take seconds to group.
+KEPT_GROUPINGS = 8
+_kept_groupings: OrderedDict[tuple, Grouping] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def group_items_kept(items: Sequence[Item], threshold: float = DEFAULT_THRESHOLD) -> Grouping:
+    """group_items, kept for the last KEPT_GROUPINGS inputs. The grouping depends on nothing
+    but the items (ids, titles, descriptions, in order) and the threshold, so those are the
+    key: an edited, newly shared or unshared issue makes another key, and so does a user who
+    may see other issues. Each call gets its own copy of the groups' lists."""
+    key = (_digest(items), min(max(float(threshold), MIN_SIMILARITY), 1.0))
+    with _kept_lock:
+        found = _kept_groupings.get(key)
+        if found is not None:
+            _kept_groupings.move_to_end(key)
+    if found is None:
+        found = group_items(items, threshold)  # outside the lock: others may read meanwhile
+        with _kept_lock:
+            _kept_groupings[key] = found
+            while len(_kept_groupings) > KEPT_GROUPINGS:
+                _kept_groupings.popitem(last=False)
+    return Grouping(
+        [Group(list(g.keys), g.cohesion, list(g.terms)) for g in found.groups],
+        list(found.singletons),
+        found.threshold,
+    )
+
+
+def forget_groupings() -> None:
+    """Drop the kept groupings (the benchmark times the grouping itself)."""
+    with _kept_lock:
+        _kept_groupings.clear()
+
+
+def _digest(items: Sequence[Item]) -> bytes:
+    digest = hashlib.blake2b(digest_size=32)
+    for item in items:
+        digest.update(f"{item.key}\x1e{item.title}\x1e{item.text}\x1f".encode())
+    return digest.digest()
 
 
 def _refine(clusters: _Clusters, threshold: float) -> int:
