@@ -679,7 +679,7 @@ class _SheetData:
         list_depth = 0  # <mergeCells> or <hyperlinks>
         list_item = ""  # the tag of their children: mergeCell or hyperlink
         refs: list[dict[str, str]] = []
-        columns = self.columns
+        place = self._place
         store = self._storer()
 
         def start(name: str, attrs: dict[str, str]) -> None:
@@ -739,17 +739,8 @@ class _SheetData:
                 capturing = False
             elif depth == cell_depth:
                 cell_depth = 0
-                if ref:
-                    letters = ref.rstrip("0123456789")
-                    column = columns.get(letters)
-                    if column is None or len(letters) == len(ref):
-                        row, column = self._coordinate(ref)
-                    else:
-                        row = int(ref[len(letters) :])
-                    col_counter = column
-                else:
-                    col_counter += 1
-                    row, column = row_counter, col_counter
+                row, column = place(ref, row_counter, col_counter)
+                col_counter = column
                 if kind == "inlineStr":
                     store(row, column, plain + "".join(runs) if inline_state else None, kind, style)
                 else:
@@ -816,7 +807,7 @@ class _SheetData:
             tokens = _plain_tokens(body, pattern)
         except _NotPlain:
             return False
-        store, columns = self._storer(), self.columns
+        store, place = self._storer(), self._place
         row_counter = col_counter = 0
         for token in tokens:
             row_attrs, _empty, ref, style, kind, others, value, text = token.groups()
@@ -839,23 +830,25 @@ class _SheetData:
                 kind = "n"
             if style is None:
                 style = 0
-            if ref:
-                letters = ref.rstrip("0123456789")
-                column = columns.get(letters)
-                if column is None or len(letters) == len(ref):
-                    row, column = self._coordinate(ref)
-                else:
-                    row = int(ref[len(letters) :])
-                col_counter = column
-            else:
-                col_counter += 1
-                row, column = row_counter, col_counter
+            row, column = place(ref, row_counter, col_counter)
+            col_counter = column
             if kind == "inlineStr":
                 raw = None if text is None else _unescaped(text)
             else:
                 raw = None if value is None else _unescaped(value)
             store(row, column, raw, kind, style)
         return True
+
+    def _place(self, ref: str | None, row_counter: int, col_counter: int) -> tuple[int, int]:
+        """(row, column) of a cell: by its reference, or without one the column after the
+        row's last cell."""
+        if not ref:
+            return row_counter, col_counter + 1
+        letters = ref.rstrip("0123456789")
+        column = self.columns.get(letters)
+        if column is None or len(letters) == len(ref):
+            return self._coordinate(ref)
+        return int(ref[len(letters) :]), column
 
     def _coordinate(self, ref: str) -> tuple[int, int]:
         """(row, column) of "B7" by openpyxl's rules and errors; remembers the column letters.
