@@ -995,3 +995,12 @@ def test_the_workbooks_the_imports_read_are_plain():
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert _plain(z.read("xl/worksheets/sheet1.xml").decode())
     assert_same(data)
+
+
+def test_a_sheet_expat_refuses_is_not_read_plain():
+    """An ideographic space between attributes is not XML whitespace: expat refuses the sheet
+    (a damaged file), and the plain reading must not take it either."""
+    xml = _ws('<row r="1"><c\u3000r="A1"><v>1</v></c></row>')
+    assert not _plain(xml)
+    with pytest.raises(xlsxread.XlsxError):
+        xlsxread.Workbook(_package([("S", xml)])).read("S")

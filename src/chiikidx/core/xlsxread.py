@@ -560,7 +560,8 @@ def _plain_token(prefixes: frozenset[str]) -> re.Pattern:
     no entity (so need no unescaping) and no tab or line break (which XML would turn into
     spaces)."""
     prefix = "|".join(sorted(re.escape(p) for p in {*prefixes, "xml"} if p != "xmlns"))
-    attrs = rf'(?:\s+(?:(?:{prefix}):)?{_NAME}="[^"<&\t\n\r]*")*\s*'
+    # (XML's whitespace only: \s would take an ideographic space, which expat refuses.)
+    attrs = rf'(?:[ \t\n]+(?:(?:{prefix}):)?{_NAME}="[^"<&\t\n\r]*")*[ \t\n]*'
     # A cell's r, s and t, written in that order by Excel and openpyxl, are groups of their
     # own; any other attributes (or another order) are read from the group after them.
     value = r'="([^"<&\t\n\r]*)"'
