@@ -47,7 +47,7 @@ class Row:
     def html(self, url: str, labels: tuple[str, ...]) -> SafeString:
         """The table row, built here rather than in the template: a prefecture has hundreds of
         rows of a dozen cells each. Names and labels are escaped; scores are numbers."""
-        texts = format_html_join("", "<td>{}</td>", ((label,) for label in labels))
+        texts = format_html_join("", '<td class="nowrap">{}</td>', ((label,) for label in labels))
         numbers = [self.overall_text, self.change_text, *(score_text(v) for v in self.scores)]
         cells = "".join(f'<td class="num">{n}</td>' for n in numbers)
         return format_html(

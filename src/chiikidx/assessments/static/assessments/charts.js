@@ -5,16 +5,32 @@
   if (!window.Plotly) { return; }
   var config = { displaylogo: false, responsive: true };
   var font = { family: "Noto Sans CJK JP, Hiragino Sans, Meiryo, sans-serif", size: 13 };
+  var smallFont = { family: font.family, size: 11 };
 
   function data(el) {
     return JSON.parse(document.getElementById(el.getAttribute("data-source")).textContent);
   }
 
+  // A phone's width: the charts' own margins and labels are made smaller to leave room.
+  function narrow(el) { return el.clientWidth < 560; }
+
+  // A name in lines of at most `size` characters (Japanese wraps anywhere).
+  function lines(text, size) {
+    var parts = [];
+    for (var i = 0; i < text.length; i += size) { parts.push(text.slice(i, i + size)); }
+    return parts.join("<br>");
+  }
+
   function radar(el) {
     var d = data(el);
+    var small = narrow(el);
     var close = function (values) { return values.concat(values.slice(0, 1)); };
-    // Long names wrap before their English gloss, so that they fit beside the circle on A4.
-    var labels = close(d.labels.map(function (l) { return l.length > 12 ? l.replace("(", "<br>(") : l; }));
+    // Long names wrap before their English gloss, so that they fit beside the circle on A4;
+    // on a phone the gloss is left out and the name wraps every 6 characters.
+    var labels = close(d.labels.map(function (l) {
+      if (small) { return lines(l.split("(")[0], 6); }
+      return l.length > 12 ? l.replace("(", "<br>(") : l;
+    }));
     var trace = function (name, values, color, dash) {
       return { type: "scatterpolar", name: name, r: close(values), theta: labels, fill: dash ? "none" : "toself",
                line: { color: color, dash: dash || "solid" }, connectgaps: true };
@@ -23,8 +39,9 @@
       trace("この団体", d.own, "#0017c1"),
       trace("県平均", d.prefecture, "#626264", "dash"),
       trace("類似団体平均", d.peers, "#d97c00", "dot")
-    ], { polar: { radialaxis: { range: [0, 100] } }, font: font, margin: { t: 30, b: 60, l: 110, r: 110 },
-         legend: { orientation: "h" }, height: 460 }, config);
+    ], { polar: { radialaxis: { range: [0, 100] } }, font: small ? smallFont : font,
+         margin: small ? { t: 40, b: 40, l: 66, r: 66 } : { t: 30, b: 60, l: 110, r: 110 },
+         legend: { orientation: "h" }, height: small ? 400 : 460 }, config);
   }
 
   function heatmap(el) {
@@ -32,8 +49,9 @@
     Plotly.newPlot(el, [{ type: "heatmap", z: d.z, x: d.x, y: d.y, zmin: 0, zmax: 100,
                           colorscale: "Blues", reversescale: true, hoverongaps: false,
                           hovertemplate: "%{y}<br>%{x}: %{z}<extra></extra>" }],
-      { font: font, margin: { l: 140, t: 20, b: 120 }, height: Math.max(360, 26 * d.y.length + 160),
-        yaxis: { autorange: "reversed" } }, config);
+      { font: narrow(el) ? smallFont : font, margin: { l: 10, t: 20, b: 10, r: 10 },
+        height: Math.max(360, 26 * d.y.length + 220),
+        xaxis: { automargin: true }, yaxis: { autorange: "reversed", automargin: true } }, config);
   }
 
   function box(el) {
@@ -47,8 +65,9 @@
       return { type: "box", name: s.name, y: s.values, boxpoints: "all", jitter: 0.4, pointpos: 0,
                marker: { color: "#0017c1", size: 5 }, line: { color: "#00118f" } };
     });
-    Plotly.newPlot(el, traces, { font: font, showlegend: false, margin: { t: 20, b: 120 },
-                                 yaxis: { range: [0, 100], title: "スコア" }, height: 420 }, config);
+    Plotly.newPlot(el, traces, { font: narrow(el) ? smallFont : font, showlegend: false,
+                                 margin: { t: 20, b: 10, l: 50, r: 10 }, xaxis: { automargin: true },
+                                 yaxis: { range: [0, 100], title: "スコア" }, height: 460 }, config);
   }
 
   function strip(el) {

@@ -23,10 +23,14 @@
     return { type: "rect", xref: "x", yref: "y", x0: q.x0, x1: q.x1, y0: q.y0, y1: q.y1,
              fillcolor: SHADES[q.slug][0], line: { width: 0 }, layer: "below" };
   });
+  // On a phone the quadrants are too narrow for 「すぐやる(効果大・易しい)」 on one line: the
+  // name goes over its explanation there.
+  var narrow = el.clientWidth < 560;
   var annotations = d.quadrants.map(function (q) {
+    var label = plain(q.label);
     return { x: q.x0 + 0.06, y: q.y1 - 0.06, xref: "x", yref: "y", xanchor: "left", yanchor: "top",
-             text: "<b>" + plain(q.label) + "</b>", showarrow: false,
-             font: { size: 13, color: SHADES[q.slug][1] } };
+             text: "<b>" + (narrow ? label.replace("(", "<br>(") : label) + "</b>", showarrow: false,
+             font: { size: narrow ? 11 : 13, color: SHADES[q.slug][1] } };
   });
   var p = d.points;
   var trace = {
