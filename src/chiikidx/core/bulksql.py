@@ -84,12 +84,11 @@ def new_ids(model: type[Model], count: int, using: str = "default") -> list[int]
     table, pk = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
-            sequence = cursor.fetchone()[0]
-            # (The name as a parameter: looked up once, not once per value.)
+            # The sequence is looked up once (a materialized CTE), not once per value.
             cursor.execute(
-                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
-                [sequence, count],
+                "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+                "SELECT array_agg(nextval(s.seq)) FROM s, generate_series(1, %s)",
+                [table, pk, count],
             )
             return cursor.fetchone()[0]
         quote = connection.ops.quote_name
