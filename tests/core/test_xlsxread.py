@@ -874,6 +874,27 @@ def test_unreadable_files_raise_the_same_message(data):
     assert str(exc.value) == UNREADABLE
 
 
+def _compression_set_to(data: bytes, method: int) -> bytes:
+    """The zip with every member's compression method field (local and central headers) set
+    to `method`, as a packer with a method zipfile does not know would write it."""
+    raw = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        start = raw.find(signature)
+        while start != -1:
+            raw[start + offset : start + offset + 2] = method.to_bytes(2, "little")
+            start = raw.find(signature, start + 4)
+    return bytes(raw)
+
+
+def test_a_compression_method_zipfile_cannot_read_is_an_unreadable_file():
+    data = _compression_set_to(_valid(), 98)  # 98: PPMd, which zipfile does not read
+    with pytest.raises(xlsxread.XlsxError, match="unsupported zip compression"):
+        xlsxread.Workbook(data)
+    with pytest.raises(TableFileError) as exc:
+        tabular.read_table(data, "upload.xlsx", [Column("a", "A")])
+    assert str(exc.value) == UNREADABLE
+
+
 def test_a_workbook_without_any_worksheet():
     data = _rewrite(_valid(), xl__workbook_xml=lambda x: x.replace('r:id="rId1"', ""))
     with pytest.raises(TableFileError, match="表を読み取れるシートがありません"):

@@ -94,8 +94,9 @@ _BROKEN = (
     TypeError,
     OverflowError,
     RuntimeError,  # an encrypted zip member
-    NotImplementedError,  # what zipfile raises for a compression method it does not support
 )
+# The compression methods zipfile reads; a member packed another way is refused on opening.
+_COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 
 
 class XlsxError(Exception):
@@ -137,6 +138,9 @@ class Workbook:
         self._styles: _Styles | None = None
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
+            unknown = {i.compress_type for i in self._zip.infolist()} - _COMPRESSIONS
+            if unknown:
+                raise XlsxError(f"unsupported zip compression methods {sorted(unknown)}")
             self._files = set(self._zip.namelist())
             self._open()
         except XlsxError:
